@@ -1,0 +1,78 @@
+# Passerelle — the two commands are `make run` and `make test`; both set everything up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Tests use a separate Redis database and never share the dev cache.
+TEST_ENV := PASSERELLE_ENV=test REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} DJANGO_ALLOW_ASYNC_UNSAFE=true
+
+.PHONY: help install run worker beat test test-fast quality bench system-deps browser-deps compose-deps clean
+
+help:
+	@echo "make run      installe, prépare la base, charge la démo et sert http://$(HOST):$(PORT)"
+	@echo "make test     installe et lance toute la suite de tests"
+	@echo "make quality  format, lint, types, migrations, gabarits, docker-compose.yml"
+	@echo "make bench    mesures de performance (tests/bench)"
+	@echo "make worker   un worker Celery (avec REDIS_URL)"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) manage.py ensure_database
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "Passerelle : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: install
+	$(VENV)/bin/celery -A centre worker --loglevel=INFO --concurrency=2
+
+beat: install
+	$(VENV)/bin/celery -A centre beat --loglevel=INFO
+
+# Debian packages the suite needs: Chromium for the browser tests.
+browser-deps:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installation de Chromium (Debian) pour les tests navigateur…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# docker-compose (v1, Debian) validates docker-compose.yml without a Docker engine.
+compose-deps:
+	@command -v docker-compose >/dev/null || { \
+	  echo "Installation de docker-compose (Debian) pour valider docker-compose.yml…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
+
+system-deps: browser-deps
+
+test: install system-deps
+	$(TEST_ENV) $(PY) manage.py ensure_database
+	$(TEST_ENV) $(PY) -m pytest --create-db $(PYTEST_ARGS)
+
+# Reuses the test database between runs (developer loop).
+test-fast: install
+	$(TEST_ENV) $(PY) -m pytest -x $(PYTEST_ARGS)
+
+quality: install compose-deps
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
+	PASSERELLE_ENV=test $(PY) manage.py makemigrations --check --dry-run
+	PASSERELLE_ENV=test $(PY) manage.py validate_templates
+	docker-compose -f docker-compose.yml config -q
+
+bench: install
+	$(TEST_ENV) $(PY) manage.py ensure_database
+	$(TEST_ENV) $(PY) -m pytest tests/bench -p no:randomly -s -q --create-db -o addopts="" --ds=centre.settings
+
+clean:
+	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from centre.models import Site, User
+from centre.perms import HasRole
+from centre.roles import Role
+
+
+class SiteOutput(serializers.ModelSerializer[Site]):
+    class Meta:
+        model = Site
+        fields = ("id", "name", "address", "in_qpv", "is_active")
+
+
+class MeOutput(serializers.Serializer[User]):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+
+
+@extend_schema(responses={200: dict[str, str]}, summary="Points d'entrée de l'API v1")
+@api_view(["GET"])
+def api_root(request: Request, format: Any = None) -> Response:
+    return Response(
+        {
+            "me": reverse("api:me", request=request, format=format),
+            "sites": reverse("api:sites", request=request, format=format),
+            "schema": reverse("api_schema", request=request, format=format),
+        }
+    )
+
+
+@extend_schema(responses=MeOutput, summary="Le compte authentifié et ses rôles")
+@api_view(["GET"])
+def me(request: Request) -> Response:
+    user = request.user
+    assert isinstance(user, User)
+    data = {
+        "id": user.pk,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "roles": sorted(user.roles),
+    }
+    return Response(MeOutput(data).data)
+
+
+class SiteList(ListAPIView[Site]):
+    """Sites of the centre (any member of staff)."""
+
+    serializer_class = SiteOutput
+    permission_classes = [HasRole.of(*Role)]
+    queryset = Site.objects.filter(is_active=True).order_by("name")

@@ -1,0 +1,110 @@
+"""The audit journal: one helper every service calls inside its transaction.
+
+Usage from a service::
+
+    with transaction.atomic():
+        before = audit.snapshot(patient, FIELDS)
+        ...change and save...
+        audit.record(actor=user, action="patient.update", obj=patient,
+                     changes=audit.diff(before, audit.snapshot(patient, FIELDS)))
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection, models
+
+from centre import request_context
+from centre.models import AuditEntry, User
+
+
+class AuditOutsideTransaction(RuntimeError):
+    """A write was audited outside `transaction.atomic()`: the entry and the change it
+    describes could then be saved one without the other."""
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """Values of `fields` on `obj`, as JSON-ready values (foreign keys as ids)."""
+    values: dict[str, Any] = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        attname = getattr(field, "attname", name)
+        values[name] = _jsonable(getattr(obj, attname))
+    return values
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for the fields whose value changed."""
+    keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
+    return {
+        key: [before.get(key), after.get(key)] for key in keys if before.get(key) != after.get(key)
+    }
+
+
+def record(
+    *,
+    actor: User | AnonymousUser | None,
+    action: str,
+    obj: models.Model | None = None,
+    changes: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+    require_transaction: bool = True,
+) -> AuditEntry:
+    """Append one entry to the journal.
+
+    Writes must be audited inside the transaction that makes them (so that both or neither
+    are saved): `require_transaction` is only turned off for reads and exports, which change
+    nothing else.
+    """
+    if require_transaction and not connection.in_atomic_block:
+        raise AuditOutsideTransaction(
+            f"L'action « {action} » doit être journalisée dans sa transaction."
+        )
+    ctx = request_context.current.get()
+    real_actor = actor if isinstance(actor, User) else None
+    return AuditEntry.objects.create(
+        actor=real_actor,
+        actor_label=real_actor.email if real_actor else "système",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        changes=_jsonable_mapping(changes or {}),
+        extra=_jsonable_mapping(extra or {}),
+        request_id=ctx.request_id if ctx else "",
+        ip=ctx.ip if ctx else None,
+    )
+
+
+def record_read(
+    *, actor: User | AnonymousUser, action: str, obj: models.Model, **extra: Any
+) -> AuditEntry:
+    """Log a read of sensitive data (a patient record, an export)."""
+    return record(actor=actor, action=action, obj=obj, extra=extra, require_transaction=False)
+
+
+def _jsonable_mapping(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        str(k): _jsonable(v) if not isinstance(v, Mapping) else _jsonable_mapping(v)
+        for k, v in data.items()
+    }

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from centre.models import Profession, Site
+from centre.roles import Role
+from centre.validators import validate_rpps
+
+
+class StaffInviteForm(forms.Form):
+    first_name = forms.CharField(label="Prénom", max_length=150)
+    last_name = forms.CharField(label="Nom", max_length=150)
+    email = forms.EmailField(label="Adresse e-mail professionnelle")
+    roles = forms.MultipleChoiceField(
+        label="Rôles", choices=Role.choices, widget=forms.CheckboxSelectMultiple
+    )
+    sites = forms.ModelMultipleChoiceField(
+        label="Sites",
+        queryset=Site.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    job_title = forms.CharField(label="Fonction", max_length=120, required=False)
+    profession = forms.ChoiceField(
+        label="Profession (soignant·e)",
+        choices=[("", "—"), *Profession.choices],
+        required=False,
+    )
+    specialty = forms.CharField(label="Spécialité", max_length=120, required=False)
+    rpps = forms.CharField(
+        label="N° RPPS",
+        max_length=11,
+        required=False,
+        validators=[validate_rpps],
+        help_text="11 chiffres ; obligatoire pour un·e soignant·e.",
+    )
+
+    def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        sites_field = self.fields["sites"]
+        assert isinstance(sites_field, forms.ModelMultipleChoiceField)
+        sites_field.queryset = Site.objects.filter(centre_id=centre_id, is_active=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        roles = data.get("roles") or []
+        if Role.SOIGNANT in roles:
+            if not data.get("profession"):
+                self.add_error("profession", "Indiquez la profession du ou de la soignant·e.")
+            if not data.get("rpps") and "rpps" not in self.errors:
+                self.add_error("rpps", "Le numéro RPPS est obligatoire pour un·e soignant·e.")
+        elif data.get("profession"):
+            raise ValidationError("Une profession n'a de sens qu'avec le rôle « Soignant ».")
+        return data

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from centre import request_context
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+HttpHandler = Callable[[HttpRequest], HttpResponse]
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (kept from a trusted proxy's X-Request-ID when well-formed)
+    and remembers it with the client IP for the audit journal."""
+
+    def __init__(self, get_response: HttpHandler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        ip = request.META.get("REMOTE_ADDR") or None
+        token = request_context.current.set(request_context.RequestContext(request_id, ip))
+        try:
+            response = self.get_response(request)
+        finally:
+            request_context.current.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class RequireMfaMiddleware:
+    """Roles handling money or the whole centre's data (settings.MFA_REQUIRED_ROLES) must
+    have an authenticator app: until they set one up, every page leads to its activation."""
+
+    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/")
+
+    def __init__(self, get_response: HttpHandler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(self.ALLOWED_PREFIXES):
+            # Checked before touching request.user: /healthz must answer without the database.
+            return self.get_response(request)
+        user = request.user
+        if (
+            user.is_authenticated
+            and user.has_role(*settings.MFA_REQUIRED_ROLES)  # type: ignore[union-attr]
+            and not _has_totp(user.pk)
+        ):
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+
+def _has_totp(user_id: int) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user_id=user_id, type=Authenticator.Type.TOTP).exists()

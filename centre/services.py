@@ -1,0 +1,111 @@
+"""Writes on the organisation: staff invitations and (de)activation. Each runs in one
+transaction with its audit entry; e-mails leave only after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from allauth.account.forms import ResetPasswordForm
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.http import HttpRequest
+
+from centre import audit
+from centre.models import Centre, Site, StaffProfile, User
+from centre.roles import Role
+
+
+class StaffError(Exception):
+    """A staff change that cannot be made; the message is shown to the director."""
+
+
+def staff_invite(
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    roles: Iterable[Role | str],
+    sites: Iterable[Site],
+    centre: Centre,
+    invited_by: User,
+    request: HttpRequest | None = None,
+    job_title: str = "",
+    profession: str = "",
+    specialty: str = "",
+    rpps: str = "",
+) -> User:
+    """Create the account (no usable password) and e-mail the person a link to choose one."""
+    email = email.strip().lower()
+    role_names = sorted({str(r) for r in roles})
+    if not role_names:
+        raise StaffError("Choisissez au moins un rôle.")
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists():
+            raise StaffError("Un compte existe déjà avec cette adresse e-mail.")
+        user = User.objects.create_user(
+            email=email, password=None, first_name=first_name, last_name=last_name
+        )
+        user.groups.set(Group.objects.filter(name__in=role_names))
+        profile = StaffProfile.objects.create(
+            user=user,
+            centre=centre,
+            job_title=job_title,
+            profession=profession,
+            specialty=specialty,
+            rpps=rpps,
+        )
+        site_list = list(sites)
+        profile.sites.set(site_list)
+        audit.record(
+            actor=invited_by,
+            action="staff.invite",
+            obj=user,
+            changes={
+                "email": [None, email],
+                "roles": [None, role_names],
+                "sites": [None, [s.pk for s in site_list]],
+                "profession": [None, profession],
+                "rpps": [None, rpps],
+            },
+        )
+        if request is not None:
+            transaction.on_commit(lambda: _send_invitation(request, email))
+    return user
+
+
+def _send_invitation(request: HttpRequest, email: str) -> None:
+    # allauth's password-reset mail doubles as the invitation: a single-use link to set a
+    # password. It is sent after commit so a rolled-back invitation sends nothing.
+    form = ResetPasswordForm(data={"email": email})
+    if form.is_valid():
+        form.save(request)
+
+
+def staff_set_active(*, user: User, active: bool, by: User) -> User:
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.pk == by.pk and not active:
+            raise StaffError("Vous ne pouvez pas désactiver votre propre compte.")
+        if locked.is_active == active:
+            return locked
+        locked.is_active = active
+        locked.save(update_fields=["is_active"])
+        audit.record(
+            actor=by,
+            action="staff.activate" if active else "staff.deactivate",
+            obj=locked,
+            changes={"is_active": [not active, active]},
+        )
+    if not active:
+        _end_sessions(locked)
+    return locked
+
+
+def _end_sessions(user: User) -> None:
+    """A deactivated account is logged out everywhere at once, not at its next request."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            session.delete()

@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import redis
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import DatabaseError, connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from centre import selectors, services
+from centre.forms import StaffInviteForm
+from centre.models import AuditEntry, User
+from centre.perms import role_required
+from centre.roles import HOME_URL_NAMES, Role
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    role = request.user.main_role  # type: ignore[union-attr]
+    if role is None:
+        if request.user.is_superuser:
+            return redirect("admin:index")
+        raise PermissionDenied("Aucun rôle n'est attribué à votre compte : voyez la direction.")
+    return redirect(HOME_URL_NAMES[role])
+
+
+def _role_home(request: HttpRequest, role: Role, template: str, **context: object) -> HttpResponse:
+    user = request.user
+    profile = getattr(user, "profile", None)
+    return render(
+        request,
+        template,
+        {
+            "role": role,
+            "today": timezone.localdate(),
+            "profile": profile,
+            "sites": list(profile.sites.all()) if profile else [],
+            **context,
+        },
+    )
+
+
+@role_required(Role.ACCUEIL)
+def home_accueil(request: HttpRequest) -> HttpResponse:
+    return _role_home(request, Role.ACCUEIL, "centre/home_accueil.html")
+
+
+@role_required(Role.SOIGNANT)
+def home_soignant(request: HttpRequest) -> HttpResponse:
+    return _role_home(request, Role.SOIGNANT, "centre/home_soignant.html")
+
+
+@role_required(Role.MEDIATION)
+def home_mediation(request: HttpRequest) -> HttpResponse:
+    return _role_home(request, Role.MEDIATION, "centre/home_mediation.html")
+
+
+@role_required(Role.FACTURATION)
+def home_facturation(request: HttpRequest) -> HttpResponse:
+    return _role_home(request, Role.FACTURATION, "centre/home_facturation.html")
+
+
+@role_required(Role.DIRECTION)
+def home_direction(request: HttpRequest) -> HttpResponse:
+    centre = selectors.current_centre()
+    return _role_home(
+        request,
+        Role.DIRECTION,
+        "centre/home_direction.html",
+        centre=centre,
+        staff_counts=selectors.staff_counts_by_role(centre) if centre else {},
+        roles=Role,
+        recent_audit=list(selectors.recent_audit(10)),
+    )
+
+
+@role_required(Role.DIRECTION)
+def staff_list(request: HttpRequest) -> HttpResponse:
+    centre = selectors.current_centre()
+    staff = list(selectors.staff_for_centre(centre)) if centre else []
+    return render(request, "centre/staff_list.html", {"staff": staff})
+
+
+@role_required(Role.DIRECTION)
+def staff_invite(request: HttpRequest) -> HttpResponse:
+    centre = selectors.current_centre()
+    if centre is None:
+        messages.error(request, "Créez d'abord le centre dans l'administration.")
+        return redirect("home_direction")
+    form = StaffInviteForm(request.POST or None, centre_id=centre.pk)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.staff_invite(
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                roles=data["roles"],
+                sites=data["sites"],
+                centre=centre,
+                invited_by=request.user,  # type: ignore[arg-type]
+                request=request,
+                job_title=data["job_title"],
+                profession=data["profession"],
+                specialty=data["specialty"],
+                rpps=data["rpps"],
+            )
+        except services.StaffError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"Invitation envoyée à {user.email} : la personne choisira son mot de passe "
+                "à partir du lien reçu.",
+            )
+            return redirect("staff_list")
+    return render(request, "centre/staff_invite.html", {"form": form})
+
+
+@require_POST
+@role_required(Role.DIRECTION)
+def staff_set_active(request: HttpRequest, user_id: int, active: int) -> HttpResponse:
+    centre = selectors.current_centre()
+    target = get_object_or_404(User, pk=user_id, profile__centre=centre)
+    try:
+        services.staff_set_active(user=target, active=bool(active), by=request.user)  # type: ignore[arg-type]
+    except services.StaffError as error:
+        messages.error(request, str(error))
+    else:
+        state = "réactivé" if active else "désactivé"
+        messages.success(request, f"Le compte de {target} est {state}.")
+    return redirect("staff_list")
+
+
+@role_required(Role.DIRECTION)
+def audit_journal(request: HttpRequest) -> HttpResponse:
+    entries = AuditEntry.objects.select_related("actor").order_by("-at", "-id")
+    action = request.GET.get("action", "").strip()
+    if action:
+        entries = entries.filter(action__startswith=action)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "centre/audit_journal.html", {"page": page, "action": action})
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for the load balancer and the compose healthcheck: 200 when the database
+    answers, 503 otherwise. The broker is reported but optional outside production."""
+    checks: dict[str, str] = {}
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except DatabaseError as error:
+        checks["database"] = f"erreur : {type(error).__name__}"
+    if settings.REDIS_URL:
+        try:
+            client = redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+            )
+            client.ping()
+            checks["broker"] = "ok"
+        except redis.RedisError as error:
+            checks["broker"] = f"erreur : {type(error).__name__}"
+    else:
+        checks["broker"] = "désactivé (tâches exécutées dans le processus web)"
+    healthy = checks["database"] == "ok" and (
+        checks["broker"] == "ok" or not settings.REDIS_URL or not settings.PRODUCTION
+    )
+    return JsonResponse(
+        {"status": "ok" if healthy else "unhealthy", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)

@@ -1,0 +1,11 @@
+// Passerelle's only script besides htmx: behaviours declared with data- attributes, so that
+// the Content-Security-Policy can forbid inline scripts.
+document.addEventListener("DOMContentLoaded", () => {
+  // <form data-confirm="Question ?"> asks before submitting a destructive action.
+  document.body.addEventListener("submit", (event) => {
+    const form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+});

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from centre.models import Centre, Site, User
+from centre.roles import Role
+from tests.factories import CentreFactory, SiteFactory, make_staff
+
+ROLES = [r.value for r in Role]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    """Rate-limit counters and cached values live in the test Redis database: start clean."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def centre(db: None) -> Centre:
+    return CentreFactory()
+
+
+@pytest.fixture
+def site(centre: Centre) -> Site:
+    return SiteFactory(centre=centre, name="Site principal")
+
+
+@pytest.fixture
+def other_site(centre: Centre) -> Site:
+    return SiteFactory(centre=centre, name="Antenne")
+
+
+@pytest.fixture
+def staff(centre: Centre, site: Site) -> dict[str, User]:
+    """One account per role, all at `site`."""
+    return {role: make_staff(role, centre=centre, sites=[site]) for role in ROLES}
+
+
+@pytest.fixture
+def client_for(staff: dict[str, User]) -> Callable[[str | None], Client]:
+    """`client_for("accueil")` is a logged-in client for that role; `client_for(None)` is
+    anonymous."""
+
+    def build(role: str | None) -> Client:
+        client = Client()
+        if role is not None:
+            client.force_login(staff[role], backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return build
