@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from tests.access import AUTHENTICATED, PUBLIC, Access, roles
+
+ACCESS = {
+    "home": Access(AUTHENTICATED),
+    "home_accueil": Access(roles("accueil")),
+    "home_soignant": Access(roles("soignant")),
+    "home_mediation": Access(roles("mediation")),
+    "home_facturation": Access(roles("facturation")),
+    "home_direction": Access(roles("direction")),
+    "staff_list": Access(roles("direction")),
+    "staff_invite": Access(roles("direction")),
+    "staff_set_active": Access(
+        roles("direction"),
+        method="post",
+        kwargs=lambda w: {"user_id": w.staff["accueil"].pk, "active": 1},
+    ),
+    "audit_journal": Access(roles("direction")),
+    "healthz": Access(PUBLIC),
+    # django-allauth: the entrance pages are public, account management needs a login.
+    "account_login": Access(PUBLIC),
+    "account_logout": Access(AUTHENTICATED),
+    "account_inactive": Access(PUBLIC),
+    "account_signup": Access(PUBLIC),  # answers "sign-up closed"
+    "account_reauthenticate": Access(AUTHENTICATED),
+    "account_email": Access(AUTHENTICATED),
+    "account_email_verification_sent": Access(PUBLIC),
+    "account_change_password": Access(AUTHENTICATED),
+    "account_set_password": Access(AUTHENTICATED),
+    "account_reset_password": Access(PUBLIC),
+    "account_confirm_login_code": Access(PUBLIC, login_stage=True),
+    "account_confirm_email": Access(PUBLIC, kwargs=lambda w: {"key": "cle-inconnue"}),
+    "account_reset_password_from_key_done": Access(PUBLIC),
+    "account_reset_password_from_key": Access(
+        PUBLIC, kwargs=lambda w: {"uidb36": "zz", "key": "cle-inconnue"}
+    ),
+    "account_reset_password_done": Access(PUBLIC),
+    "mfa_index": Access(AUTHENTICATED),
+    "mfa_authenticate": Access(PUBLIC, login_stage=True),
+    "mfa_reauthenticate": Access(AUTHENTICATED),
+    "mfa_activate_totp": Access(AUTHENTICATED),
+    "mfa_deactivate_totp": Access(AUTHENTICATED),
+    "mfa_view_recovery_codes": Access(AUTHENTICATED),
+    "mfa_generate_recovery_codes": Access(AUTHENTICATED),
+    "mfa_download_recovery_codes": Access(AUTHENTICATED),
+    # API
+    "api:root": Access(AUTHENTICATED, api=True),
+    "api:me": Access(AUTHENTICATED, api=True),
+    "api:sites": Access(AUTHENTICATED, api=True),
+    "api_schema": Access(AUTHENTICATED, api=True),
+    "api_docs": Access(AUTHENTICATED, api=True),
+}
