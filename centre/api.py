@@ -21,7 +21,7 @@ class SiteOutput(serializers.ModelSerializer[Site]):
         fields = ("id", "name", "address", "in_qpv", "is_active")
 
 
-class MeOutput(serializers.Serializer[User]):
+class MeOutput(serializers.Serializer[dict[str, Any]]):
     id = serializers.IntegerField()
     email = serializers.EmailField()
     first_name = serializers.CharField()

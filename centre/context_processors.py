@@ -21,7 +21,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items: list[dict[str, str]] = []
+    items: list[dict[str, object]] = []
     seen: set[str] = set()
     for role in HOME_PRIORITY:
         if role.value not in user.roles:

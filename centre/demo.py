@@ -186,7 +186,7 @@ def seed_organisation() -> OrganisationSeed:
                 first_name=person.first_name,
                 last_name=person.last_name,
             )
-        user.groups.set(Group.objects.filter(name__in=[r.value for r in person.roles]))
+        user.groups.set([Group.objects.get_or_create(name=r.value)[0] for r in person.roles])
         profile, _ = StaffProfile.objects.update_or_create(
             user=user,
             defaults={

@@ -24,7 +24,7 @@ class Env:
         value = self.environ.get(name)
         return None if value is None else value.strip()
 
-    def str(self, name: str, default: str | None = None, *, required: bool = False) -> str:
+    def string(self, name: str, default: str | None = None, *, required: bool = False) -> str:
         value = self._raw(name)
         if value:
             return value
@@ -38,7 +38,7 @@ class Env:
         value = self._raw(name)
         return value or None
 
-    def bool(self, name: str, default: bool) -> bool:
+    def boolean(self, name: str, default: bool) -> bool:
         value = self._raw(name)
         if value is None:
             return default
@@ -51,7 +51,7 @@ class Env:
             f"{name}={value!r} n'est pas un booléen : utilisez true/false (ou 1/0)."
         )
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def integer(self, name: str, default: int, *, minimum: int | None = None) -> int:
         value = self._raw(name)
         if not value:
             return default
@@ -63,14 +63,14 @@ class Env:
             raise ImproperlyConfigured(f"{name}={number} doit être au moins {minimum}.")
         return number
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def csv_list(self, name: str, default: list[str]) -> list[str]:
         value = self._raw(name)
         if value is None:
             return list(default)
         return [item.strip() for item in value.split(",") if item.strip()]
 
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self.str(name, default)
+        value = self.string(name, default)
         if value not in choices:
             raise ImproperlyConfigured(
                 f"{name}={value!r} n'est pas une valeur permise ({', '.join(choices)})."

@@ -52,7 +52,7 @@ class RequireMfaMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and user.has_role(*settings.MFA_REQUIRED_ROLES)  # type: ignore[union-attr]
+            and user.has_role(*settings.MFA_REQUIRED_ROLES)
             and not _has_totp(user.pk)
         ):
             return redirect(reverse("mfa_activate_totp"))

@@ -31,7 +31,7 @@ def role_required(*roles: Role | str) -> Callable[[View], View]:
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not (user.is_superuser or user.has_role(*allowed)):  # type: ignore[union-attr]
+            if not (user.is_superuser or user.has_role(*allowed)):
                 raise PermissionDenied("Votre rôle ne donne pas accès à cette page.")
             return view(request, *args, **kwargs)
 
@@ -58,5 +58,5 @@ class HasRole(BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         return bool(
-            user and user.is_authenticated and (user.is_superuser or user.has_role(*self.roles))  # type: ignore[union-attr]
+            user and user.is_authenticated and (user.is_superuser or user.has_role(*self.roles))
         )

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from allauth.account.forms import ResetPasswordForm
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.mail import send_mail
 from django.db import transaction
-from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
 
 from centre import audit
 from centre.models import Centre, Site, StaffProfile, User
@@ -28,7 +32,7 @@ def staff_invite(
     sites: Iterable[Site],
     centre: Centre,
     invited_by: User,
-    request: HttpRequest | None = None,
+    base_url: str | None = None,
     job_title: str = "",
     profession: str = "",
     specialty: str = "",
@@ -68,17 +72,30 @@ def staff_invite(
                 "rpps": [None, rpps],
             },
         )
-        if request is not None:
-            transaction.on_commit(lambda: _send_invitation(request, email))
+        # Sent after commit, so a rolled-back invitation sends nothing.
+        transaction.on_commit(
+            lambda: _send_invitation(user, invited_by, base_url or settings.SITE_URL)
+        )
     return user
 
 
-def _send_invitation(request: HttpRequest, email: str) -> None:
-    # allauth's password-reset mail doubles as the invitation: a single-use link to set a
-    # password. It is sent after commit so a rolled-back invitation sends nothing.
-    form = ResetPasswordForm(data={"email": email})
-    if form.is_valid():
-        form.save(request)
+def _send_invitation(user: User, invited_by: User, base_url: str) -> None:
+    """A single-use link to choose a password (allauth's password-reset key: it expires and
+    stops working once the password is set)."""
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
+    )
+    context = {"user": user, "invited_by": invited_by, "link": base_url.rstrip("/") + path}
+    send_mail(
+        subject="Votre compte Passerelle",
+        message=render_to_string("centre/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
 
 
 def staff_set_active(*, user: User, active: bool, by: User) -> User:

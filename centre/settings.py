@@ -23,9 +23,9 @@ django_stubs_ext.monkeypatch()
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env()
 
-ENVIRONMENT = env.choice("PASSERELLE_ENV", "development", ("development", "test", "production"))
-PRODUCTION = ENVIRONMENT == "production"
-DEBUG = env.bool("DEBUG", default=ENVIRONMENT == "development")
+ENVIRONMENT: str = env.choice("PASSERELLE_ENV", "development", ("development", "test", "production"))
+PRODUCTION: bool = ENVIRONMENT == "production"
+DEBUG = env.boolean("DEBUG", default=ENVIRONMENT == "development")
 
 
 def _secret_key() -> str:
@@ -47,15 +47,15 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = env.list(
+ALLOWED_HOSTS = env.csv_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
         "ALLOWED_HOSTS est obligatoire en production (ex. : sante.ville.fr)."
     )
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000")
+CSRF_TRUSTED_ORIGINS = env.csv_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL: str = env.string("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "centre",
@@ -121,7 +121,7 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL only (exclusion constraints, unaccent, pg_trgm, triggers) --------
-DATABASE_URL = env.url(
+DATABASE_URL: str | None = env.url(
     "DATABASE_URL",
     "postgres://postgres@127.0.0.1:5432/passerelle",
     schemes=("postgres", "postgresql"),
@@ -130,17 +130,17 @@ assert DATABASE_URL is not None
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL,
-        conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         conn_health_checks=True,
     )
 }
-DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.integer(
     "DATABASE_CONNECT_TIMEOUT", 5, minimum=1
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Celery broker and results. Optional outside production. --------------------
-REDIS_URL = env.url("REDIS_URL", None, schemes=("redis", "rediss"))
+REDIS_URL: str | None = env.url("REDIS_URL", None, schemes=("redis", "rediss"))
 if PRODUCTION and REDIS_URL is None:
     raise ImproperlyConfigured("REDIS_URL est obligatoire en production (broker Celery, cache).")
 
@@ -149,7 +149,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", "passerelle"),
+            "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "passerelle"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
@@ -161,7 +161,7 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Tests run tasks eagerly too, except the ones that start a real worker on purpose.
-CELERY_TASK_ALWAYS_EAGER = env.bool(
+CELERY_TASK_ALWAYS_EAGER = env.boolean(
     "CELERY_TASK_ALWAYS_EAGER", REDIS_URL is None or ENVIRONMENT == "test"
 )
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -171,7 +171,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", 900, minimum=10)
+CELERY_TASK_TIME_LIMIT = env.integer("CELERY_TASK_TIME_LIMIT", 900, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -208,31 +208,31 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 # Failed logins: at most LOGIN_FAILED_LIMIT per account in 5 minutes, and 20 a minute per IP.
-LOGIN_FAILED_LIMIT = env.int("LOGIN_FAILED_LIMIT", 5, minimum=1)
+LOGIN_FAILED_LIMIT: int = env.integer("LOGIN_FAILED_LIMIT", 5, minimum=1)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": f"20/m/ip,{LOGIN_FAILED_LIMIT}/5m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", "Passerelle")
-MFA_REQUIRED_ROLES = ("direction", "facturation")
+MFA_TOTP_ISSUER = env.string("MFA_TOTP_ISSUER", "Passerelle")
+MFA_REQUIRED_ROLES: tuple[str, ...] = ("direction", "facturation")
 
 # A session ends after SESSION_IDLE_MINUTES without a request (shared reception computers).
-SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
 # --- Security headers ------------------------------------------------------------------------
-SECURE_COOKIES = env.bool("SECURE_COOKIES", PRODUCTION)
+SECURE_COOKIES = env.boolean("SECURE_COOKIES", PRODUCTION)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", PRODUCTION)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
+SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 # The header only matters once the domain owner submits it to the browsers' preload list.
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
+SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -279,20 +279,22 @@ STORAGES = {
 # Outside production, WhiteNoise serves straight from the app and project static folders.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
 
 # --- E-mail and SMS (console by default: messages are printed, never sent) -------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = env.str("EMAIL_HOST", "localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", 25, minimum=1)
-EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", False)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Passerelle <ne-pas-repondre@passerelle.local>")
+EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.string("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.string("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env.string(
+    "DEFAULT_FROM_EMAIL", "Passerelle <ne-pas-repondre@passerelle.local>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-SMS_BACKEND = env.str("SMS_BACKEND", "centre.sms.ConsoleSmsBackend")
-SMS_SENDER = env.str("SMS_SENDER", "CentreSante")
+SMS_BACKEND: str = env.string("SMS_BACKEND", "centre.sms.ConsoleSmsBackend")
+SMS_SENDER: str = env.string("SMS_SENDER", "CentreSante")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -319,14 +321,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Demo and reports -------------------------------------------------------------------------
-DEMO_PASSWORD = env.str("DEMO_PASSWORD", "passerelle-demo")
-AUDIT_READ_RETENTION_DAYS = env.int("AUDIT_READ_RETENTION_DAYS", 183, minimum=1)
+DEMO_PASSWORD: str = env.string("DEMO_PASSWORD", "passerelle-demo")
+AUDIT_READ_RETENTION_DAYS: int = env.integer("AUDIT_READ_RETENTION_DAYS", 183, minimum=1)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

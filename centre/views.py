@@ -105,7 +105,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
                 sites=data["sites"],
                 centre=centre,
                 invited_by=request.user,  # type: ignore[arg-type]
-                request=request,
+                base_url=request.build_absolute_uri("/"),
                 job_title=data["job_title"],
                 profession=data["profession"],
                 specialty=data["specialty"],

@@ -51,7 +51,10 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
 
     @factory.post_generation
     def roles(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        if not create or not extracted:
+        if not create:
+            return
+        if not extracted:
+            self.save()  # persists the password set by the post-generation call above
             return
         # get_or_create: transactional tests flush the tables, groups from migration included.
         self.groups.set([Group.objects.get_or_create(name=name)[0] for name in extracted])

@@ -9,6 +9,7 @@ import psycopg
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 HELP_NO_SERVER = """\
 Aucun serveur PostgreSQL ne répond à {where}.
@@ -29,16 +30,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         db = settings.DATABASES["default"]
         name = db["NAME"]
-        params = {
-            "host": db.get("HOST") or None,
-            "port": db.get("PORT") or None,
-            "user": db.get("USER") or None,
-            "password": db.get("PASSWORD") or None,
-            "connect_timeout": 5,
+        host, port = db.get("HOST") or "", str(db.get("PORT") or "")
+        params: dict[str, str] = {
+            "host": host,
+            "port": port,
+            "user": db.get("USER") or "",
+            "password": db.get("PASSWORD") or "",
+            "connect_timeout": "5",
         }
-        where = f"{params['host'] or 'socket local'}:{params['port'] or 5432}"
+        params = {k: v for k, v in params.items() if v}
+        where = f"{host or 'socket local'}:{port or 5432}"
         try:
-            with psycopg.connect(dbname=name, **params):
+            with psycopg.connect(make_conninfo(dbname=name, **params)):
                 self.stdout.write(f"Base de données « {name} » : présente.")
                 return
         except psycopg.OperationalError as error:
@@ -47,7 +50,9 @@ class Command(BaseCommand):
                     raise CommandError(HELP_NO_SERVER.format(where=where, error=error)) from None
                 raise CommandError(f"Connexion à PostgreSQL impossible : {error}") from None
         try:
-            with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+            with psycopg.connect(
+                make_conninfo(dbname="postgres", **params), autocommit=True
+            ) as conn:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         except psycopg.Error as error:
             raise CommandError(

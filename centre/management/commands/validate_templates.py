@@ -17,7 +17,8 @@ class Command(BaseCommand):
     help = "Compile tous les gabarits du projet."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        roots = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]]
+        template_dirs: list[Path] = list(settings.TEMPLATES[0]["DIRS"])  # type: ignore[call-overload]
+        roots = [Path(d) for d in template_dirs]
         project_apps = ("centre", "patients", "appointments", "billing", "outreach")
         roots += [Path(apps.get_app_config(a).path) / "templates" for a in project_apps]
         errors: list[str] = []
