@@ -9,4 +9,5 @@ class CentreConfig(AppConfig):
     def ready(self) -> None:
         # Loads the Celery app so that shared tasks bind to it in web processes
         # (`celery -A centre` finds it as centre.celery on its own).
+        from centre import signals  # noqa: F401
         from centre.celery import app  # noqa: F401

@@ -23,7 +23,9 @@ django_stubs_ext.monkeypatch()
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env()
 
-ENVIRONMENT: str = env.choice("PASSERELLE_ENV", "development", ("development", "test", "production"))
+ENVIRONMENT: str = env.choice(
+    "PASSERELLE_ENV", "development", ("development", "test", "production")
+)
 PRODUCTION: bool = ENVIRONMENT == "production"
 DEBUG = env.boolean("DEBUG", default=ENVIRONMENT == "development")
 

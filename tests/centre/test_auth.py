@@ -164,3 +164,14 @@ def test_home_redirects_by_main_role_and_refuses_roleless_accounts(
     response = client.get("/")
     assert response.status_code == 403
     assert "Aucun rôle" in response.content.decode()
+
+
+def test_logins_and_failures_are_journaled(staff: dict[str, User]) -> None:
+    from centre.models import AuditEntry
+
+    _login(Client(), staff["accueil"].email, "pas-le-bon")
+    _login(Client(), staff["accueil"].email)
+    failed = AuditEntry.objects.get(action="auth.login_failed")
+    assert failed.extra == {"login": staff["accueil"].email}
+    assert "pas-le-bon" not in str(failed.extra) + str(failed.changes)
+    assert AuditEntry.objects.get(action="auth.login").actor == staff["accueil"]
