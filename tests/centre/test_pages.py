@@ -161,3 +161,13 @@ def test_audit_journal_lists_entries_with_filter(client_for, staff) -> None:  # 
     html = client.get("/direction/journal/?action=staff.").content.decode()
     assert "staff.deactivate" in html
     assert "is_active : True → False" in html
+
+
+def test_500_page_is_in_french_and_standalone(rf) -> None:  # type: ignore[no-untyped-def]
+    from centre.views import error_500
+
+    response = error_500(rf.get("/"))
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Une erreur est survenue" in html
+    assert "rien n'a été enregistré à moitié" in html

@@ -109,3 +109,41 @@ def test_every_variable_read_is_documented_in_env_example() -> None:
     documented = set(re.findall(r"^#?\s*([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read, "no variables found: the pattern is wrong"
     assert read - documented == set()
+
+
+def test_production_settings_secure_cookies_hsts_and_https() -> None:
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, "
+        "s.SECURE_HSTS_SECONDS, s.DEBUG, s.SECURE_PROXY_SSL_HEADER[0])"
+    )
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        PASSERELLE_ENV="production",
+        SECRET_KEY="k" * 60,
+        ALLOWED_HOSTS="sante.example.fr",
+        REDIS_URL="redis://127.0.0.1:6379/15",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "True",
+        "True",
+        "31536000",
+        "False",
+        "HTTP_X_FORWARDED_PROTO",
+    ]
+
+
+def test_csrf_is_enforced_on_forms(staff) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff["direction"], backend="django.contrib.auth.backends.ModelBackend")
+    response = client.post(f"/direction/equipe/{staff['accueil'].pk}/actif/0/")
+    assert response.status_code == 403
+    staff["accueil"].refresh_from_db()
+    assert staff["accueil"].is_active
