@@ -52,7 +52,14 @@ compose-deps:
 	  echo "Installation de docker-compose (Debian) pour valider docker-compose.yml…"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
 
-system-deps: browser-deps
+# axe-core (npm registry) for the automated accessibility checks of the browser tests.
+AXE_VERSION := 4.14.1
+AXE := tests/e2e/.node/node_modules/axe-core/axe.min.js
+$(AXE):
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm install --silent --no-audit --no-fund --prefix tests/e2e/.node axe-core@$(AXE_VERSION)
+
+system-deps: browser-deps $(AXE)
 
 test: install system-deps
 	$(TEST_ENV) $(PY) manage.py ensure_database

@@ -1,0 +1,78 @@
+"""Automated accessibility checks (axe-core, run inside Chromium) on the main pages.
+
+Serious and critical violations fail the test; the list of pages grows with each app.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser
+
+from centre.models import User
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).resolve().parent / ".node" / "node_modules" / "axe-core" / "axe.min.js"
+
+PAGES_BY_ROLE = {
+    None: ["/accounts/login/", "/accounts/password/reset/"],
+    "accueil": ["/accueil/"],
+    "soignant": ["/soignant/"],
+    "mediation": ["/mediation/"],
+    "facturation": ["/facturation/"],
+    "direction": [
+        "/direction/",
+        "/direction/equipe/",
+        "/direction/equipe/inviter/",
+        "/direction/journal/",
+    ],
+}
+
+
+def serious_violations(browser: Browser, base_url: str, path: str, cookies: list[Any]) -> list[str]:
+    # bypass_csp lets the test inject axe; the pages themselves keep their strict policy.
+    context = browser.new_context(bypass_csp=True, locale="fr-FR")
+    if cookies:
+        context.add_cookies(cookies)
+    page = context.new_page()
+    page.goto(base_url + path)
+    assert page.url == base_url + path, f"{path} redirected to {page.url}"
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    context.close()
+    return [
+        f"{path}: {v['id']} ({v['impact']}) — {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("role", list(PAGES_BY_ROLE))
+def test_main_pages_have_no_serious_accessibility_violation(
+    role: str | None, browser: Browser, live_server: Any, staff: dict[str, User]
+) -> None:
+    assert AXE.exists(), "make test installs axe-core (npm) before the browser tests"
+    cookies: list[Any] = []
+    if role is not None:
+        from django.test import Client
+
+        client = Client()
+        client.force_login(staff[role], backend="django.contrib.auth.backends.ModelBackend")
+        host = live_server.url.split("//", 1)[1].split(":")[0]
+        cookies = [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "domain": host,
+                "path": "/",
+            }
+        ]
+    problems = [
+        problem
+        for path in PAGES_BY_ROLE[role]
+        for problem in serious_violations(browser, live_server.url, path, cookies)
+    ]
+    assert problems == []
