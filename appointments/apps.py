@@ -5,3 +5,10 @@ class AppointmentsConfig(AppConfig):
     name = "appointments"
     verbose_name = "Rendez-vous"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from appointments import selectors
+        from patients import hooks
+
+        hooks.register_next_appointment(selectors.next_appointment_provider)
+        hooks.register_timeline(selectors.timeline_provider)

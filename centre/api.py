@@ -36,6 +36,26 @@ def api_root(request: Request, format: Any = None) -> Response:
         {
             "me": reverse("api:me", request=request, format=format),
             "sites": reverse("api:sites", request=request, format=format),
+            "indicators": reverse("api:indicators", request=request, format=format),
+            "reports": reverse("api:reports", request=request, format=format),
+            "patients": reverse("api:patients", request=request, format=format),
+            "consultation-types": reverse("api:consultation-types", request=request, format=format),
+            "slots": reverse("api:slots", request=request, format=format),
+            "appointments": reverse("api:appointments", request=request, format=format),
+            "outreach-places": reverse("api:outreach-places", request=request, format=format),
+            "outreach-permanences": reverse(
+                "api:outreach-permanences", request=request, format=format
+            ),
+            "outreach-sessions": reverse("api:outreach-sessions", request=request, format=format),
+            "outreach-referrals": reverse("api:outreach-referrals", request=request, format=format),
+            "outreach-collective-actions": reverse(
+                "api:outreach-collective-actions", request=request, format=format
+            ),
+            "fee-schedule": reverse("api:fee-schedule", request=request, format=format),
+            "invoices": reverse("api:invoices", request=request, format=format),
+            "claims": reverse("api:claims", request=request, format=format),
+            "batches": reverse("api:batches", request=request, format=format),
+            "returns": reverse("api:returns", request=request, format=format),
             "schema": reverse("api_schema", request=request, format=format),
         }
     )

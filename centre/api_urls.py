@@ -1,6 +1,11 @@
 from django.urls import path
 
+from appointments import api as appointments_api
+from billing import api as billing_api
 from centre import api
+from centre.reports import api as reports_api
+from outreach import api as outreach_api
+from patients import api as patients_api
 
 app_name = "api"
 
@@ -8,4 +13,66 @@ urlpatterns = [
     path("", api.api_root, name="root"),
     path("me/", api.me, name="me"),
     path("sites/", api.SiteList.as_view(), name="sites"),
+    path("indicators/", reports_api.IndicatorList.as_view(), name="indicators"),
+    path("reports/", reports_api.ReportRunListCreate.as_view(), name="reports"),
+    path("reports/<int:pk>/", reports_api.ReportRunDetail.as_view(), name="report-detail"),
+    path("outreach/places/", outreach_api.PlaceListCreate.as_view(), name="outreach-places"),
+    path(
+        "outreach/permanences/",
+        outreach_api.PermanenceListCreate.as_view(),
+        name="outreach-permanences",
+    ),
+    path("outreach/sessions/", outreach_api.SessionListCreate.as_view(), name="outreach-sessions"),
+    path("outreach/referrals/", outreach_api.ReferralList.as_view(), name="outreach-referrals"),
+    path(
+        "outreach/collective-actions/",
+        outreach_api.CollectiveActionList.as_view(),
+        name="outreach-collective-actions",
+    ),
+    path("fee-schedule/", billing_api.FeeScheduleList.as_view(), name="fee-schedule"),
+    path("invoices/", billing_api.InvoiceList.as_view(), name="invoices"),
+    path("invoices/preview/", billing_api.InvoicePreview.as_view(), name="invoice-preview"),
+    path("invoices/<int:invoice_id>/", billing_api.InvoiceDetail.as_view(), name="invoice-detail"),
+    path("claims/", billing_api.ClaimList.as_view(), name="claims"),
+    path("batches/", billing_api.BatchList.as_view(), name="batches"),
+    path(
+        "batches/<int:batch_id>/file/",
+        billing_api.BatchDownload.as_view(),
+        name="batch-download",
+    ),
+    path("returns/", billing_api.ReturnList.as_view(), name="returns"),
+    path("patients/", patients_api.PatientListCreate.as_view(), name="patients"),
+    path("patients/<int:pk>/", patients_api.PatientDetail.as_view(), name="patient-detail"),
+    path(
+        "consultation-types/",
+        appointments_api.ConsultationTypeList.as_view(),
+        name="consultation-types",
+    ),
+    path("slots/", appointments_api.SlotList.as_view(), name="slots"),
+    path("appointments/", appointments_api.AppointmentListCreate.as_view(), name="appointments"),
+    path(
+        "appointments/<int:pk>/",
+        appointments_api.AppointmentDetail.as_view(),
+        name="appointment-detail",
+    ),
+    path(
+        "appointments/<int:pk>/arrive/",
+        appointments_api.AppointmentArrive.as_view(),
+        name="appointment-arrive",
+    ),
+    path(
+        "appointments/<int:pk>/seen/",
+        appointments_api.AppointmentSeen.as_view(),
+        name="appointment-seen",
+    ),
+    path(
+        "appointments/<int:pk>/no-show/",
+        appointments_api.AppointmentNoShow.as_view(),
+        name="appointment-no-show",
+    ),
+    path(
+        "appointments/<int:pk>/cancel/",
+        appointments_api.AppointmentCancel.as_view(),
+        name="appointment-cancel",
+    ),
 ]

@@ -13,10 +13,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "centre.settings")
 app = Celery("passerelle")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Report runs live in a package of the centre app, not in centre/tasks.py.
+app.autodiscover_tasks(["centre.reports"])
 
 app.conf.beat_schedule = {
     "purge-expired-sessions": {
         "task": "centre.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
+    },
+    # Appointment reminders (SMS / e-mail the day before); the task is idempotent.
+    "appointment-reminders": {
+        "task": "appointments.tasks.queue_reminders",
+        "schedule": crontab(minute="*/15"),
+    },
+    # Ready claims are grouped into batches (lots) every night; the task is idempotent.
+    "billing-build-batches": {
+        "task": "billing.tasks.build_batches",
+        "schedule": crontab(hour=2, minute=30),
     },
 }

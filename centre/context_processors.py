@@ -9,11 +9,50 @@ from centre.roles import HOME_PRIORITY, HOME_URL_NAMES, Role
 
 # Navigation entries per role: (label, url name). Apps add theirs as they land.
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
-    Role.ACCUEIL: [],
-    Role.SOIGNANT: [],
-    Role.MEDIATION: [],
-    Role.FACTURATION: [],
-    Role.DIRECTION: [("Équipe", "staff_list"), ("Journal d'audit", "audit_journal")],
+    Role.ACCUEIL: [
+        ("Patients", "patients:search"),
+        ("Droits à suivre", "patients:rights_worklist"),
+        ("Agenda", "appointments:day"),
+        ("À compléter", "appointments:to_fill_in"),
+        ("Liste d'attente", "appointments:waiting_list"),
+        ("Orientations à programmer", "outreach_referral_queue"),
+        ("Encaissements", "billing:cashier"),
+    ],
+    Role.SOIGNANT: [
+        ("Mon agenda", "appointments:my_agenda"),
+        ("Agenda", "appointments:day"),
+        ("Patients", "patients:search"),
+    ],
+    Role.MEDIATION: [
+        ("Patients", "patients:search"),
+        ("Droits à suivre", "patients:rights_worklist"),
+        ("Permanences", "outreach_day"),
+        ("Suivis", "outreach_followups"),
+        ("Actions collectives", "outreach_collective_actions"),
+        ("Lieux", "outreach_places"),
+        ("Orientations", "outreach_referral_queue"),
+    ],
+    Role.FACTURATION: [
+        ("Patients", "patients:search"),
+        ("Facturation", "billing:dashboard"),
+        ("Lots", "billing:batch_list"),
+        ("Retours", "billing:return_import"),
+        ("Rejets et impayés", "billing:claims_to_work"),
+        ("Encaissements", "billing:cashier"),
+        ("Nomenclature", "billing:fee_schedule"),
+    ],
+    Role.DIRECTION: [
+        ("Tableau de bord", "reports:dashboard"),
+        ("Rapports", "reports:list"),
+        ("Équipe", "staff_list"),
+        ("Journal d'audit", "audit_journal"),
+        ("Patients", "patients:search"),
+        ("Doublons", "patients:duplicates"),
+        ("Agenda", "appointments:day"),
+        ("Médiation", "outreach_indicators"),
+        ("Facturation", "billing:dashboard"),
+        ("Nomenclature", "billing:fee_schedule"),
+    ],
 }
 
 

@@ -297,6 +297,12 @@ DEFAULT_FROM_EMAIL = env.string(
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMS_BACKEND: str = env.string("SMS_BACKEND", "centre.sms.ConsoleSmsBackend")
 SMS_SENDER: str = env.string("SMS_SENDER", "CentreSante")
+# Brevo transactional SMS (SMS_BACKEND=centre.sms.BrevoSmsBackend).
+SMS_BREVO_API_KEY = env.string("SMS_BREVO_API_KEY", "")
+SMS_BREVO_URL = env.string("SMS_BREVO_URL", "https://api.brevo.com/v3/transactionalSMS/sms")
+SMS_HTTP_TIMEOUT = env.integer("SMS_HTTP_TIMEOUT", 10, minimum=1)
+# Appointment reminders go out this many hours before the appointment (Celery beat).
+APPOINTMENT_REMINDER_HOURS = env.integer("APPOINTMENT_REMINDER_HOURS", 24, minimum=1)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -319,12 +325,23 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # One schema name per choice set shared by several serializers.
+    "ENUM_NAME_OVERRIDES": {
+        "ProfessionEnum": "centre.models.Profession.choices",
+        "PlaceKindEnum": "outreach.models.PlaceKind.choices",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Demo and reports -------------------------------------------------------------------------
 DEMO_PASSWORD: str = env.string("DEMO_PASSWORD", "passerelle-demo")
 AUDIT_READ_RETENTION_DAYS: int = env.integer("AUDIT_READ_RETENTION_DAYS", 183, minimum=1)
+# Reports for funders show counts below this threshold as "< N" (small-cell suppression).
+REPORT_SUPPRESSION_THRESHOLD: int = env.integer("REPORT_SUPPRESSION_THRESHOLD", 5, minimum=1)
+# Seconds a report download link stays valid.
+REPORT_LINK_MAX_AGE: int = env.integer("REPORT_LINK_MAX_AGE", 900, minimum=30)
+# Hard time limit of a report run (Celery), in seconds.
+REPORT_TIME_LIMIT: int = env.integer("REPORT_TIME_LIMIT", 300, minimum=30)
 
 LOGGING = {
     "version": 1,
@@ -332,5 +349,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

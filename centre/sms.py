@@ -3,8 +3,11 @@ the reminders) is chosen by SMS_BACKEND."""
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,6 +32,52 @@ class ConsoleSmsBackend:
     def send(self, *, to: str, text: str) -> SmsResult:
         sys.stdout.write(f"[SMS → {to}] {text}\n")
         return SmsResult(ok=True, provider_id="console")
+
+
+class BrevoSmsBackend:
+    """Brevo (ex-Sendinblue) transactional SMS: POST {SMS_BREVO_URL} with the `api-key`
+    header (https://developers.brevo.com/reference/sendtransacsms). Configured by
+    SMS_BREVO_API_KEY, SMS_BREVO_URL, SMS_SENDER and SMS_HTTP_TIMEOUT."""
+
+    def __init__(self) -> None:
+        self.url = settings.SMS_BREVO_URL
+        self.api_key = settings.SMS_BREVO_API_KEY
+        self.timeout = settings.SMS_HTTP_TIMEOUT
+        if not self.url.startswith(("https://", "http://")):
+            raise ValueError("SMS_BREVO_URL doit être une URL http(s).")
+
+    def send(self, *, to: str, text: str) -> SmsResult:
+        if not self.api_key:
+            return SmsResult(ok=False, error="SMS_BREVO_API_KEY n'est pas configurée.")
+        # Brevo wants the number with its country code and no "+" (33612345678).
+        recipient = to.lstrip("+").replace(" ", "")
+        body = json.dumps(
+            {
+                "type": "transactional",
+                "sender": settings.SMS_SENDER[:11],
+                "recipient": recipient,
+                "content": text,
+            }
+        ).encode()
+        request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "api-key": self.api_key,
+                "content-type": "application/json",
+                "accept": "application/json",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                payload = json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            detail = error.read()[:200].decode(errors="replace")
+            return SmsResult(ok=False, error=f"HTTP {error.code} : {detail}")
+        except (urllib.error.URLError, TimeoutError, ValueError) as error:
+            return SmsResult(ok=False, error=f"Prestataire injoignable : {error}")
+        return SmsResult(ok=True, provider_id=str(payload.get("messageId", "")))
 
 
 def get_backend() -> SmsBackend:

@@ -5,3 +5,9 @@ class OutreachConfig(AppConfig):
     name = "outreach"
     verbose_name = "Médiation et actions hors les murs"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from outreach.timeline import session_events
+        from patients import hooks
+
+        hooks.register_timeline(session_events)

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from patients.models import Patient
 
 
 @dataclass(frozen=True)
@@ -46,3 +50,74 @@ class CoverageSummary:
     @property
     def no_rights(self) -> bool:
         return not (self.has_amo or self.ame)
+
+
+# Rights ending within this many days are shown to reception and mediators (issue #3), which
+# leaves time for a C2S renewal, asked 2–4 months before the end (BILLING.md).
+ENDING_SOON_DAYS = 60
+
+
+def coverage_summary(patient: Patient, on: datetime.date) -> CoverageSummary:
+    """The patient's coverage valid on `on`, for billing. One query (the coverage rows valid
+    that day), none if `patient.valid_coverages` was prefetched for that date."""
+    from patients.models import Coverage, CoverageKind
+
+    rows: list[Coverage] = list(
+        Coverage.objects.filter(patient_id=patient.pk).valid_on(on).order_by("-start", "-id")
+    )
+    current: dict[str, Coverage] = {}
+    alds: list[Coverage] = []
+    work_accidents: list[Coverage] = []
+    for row in rows:  # newest first: the first row of a kind is the current one
+        if row.kind == CoverageKind.ALD:
+            alds.append(row)
+        elif row.kind == CoverageKind.WORK_ACCIDENT:
+            work_accidents.append(row)
+        else:
+            current.setdefault(row.kind, row)
+
+    amo = current.get(CoverageKind.AMO)
+    amc = current.get(CoverageKind.AMC)
+    c2s = current.get(CoverageKind.C2S)
+    ame = current.get(CoverageKind.AME)
+    doctor = current.get(CoverageKind.MEDECIN_TRAITANT)
+    maternity = current.get(CoverageKind.MATERNITY)
+
+    open_rights = [r for r in (amo, amc, c2s, ame) if r is not None]
+    ends = [r.end for r in open_rights if r.end is not None]
+    warnings: list[str] = []
+    if amo is None and ame is None:
+        warnings.append("Aucun droit à l'assurance maladie ni à l'AME à cette date.")
+    if c2s is not None and amc is not None:
+        # C2S replaces a mutuelle: both at once is a data error the mediator should clear up.
+        warnings.append("C2S et complémentaire en même temps : vérifier la complémentaire.")
+    return CoverageSummary(
+        on=on,
+        age=patient.age_on(on),
+        has_amo=amo is not None,
+        amo_scheme=amo.scheme_code if amo else "",
+        amo_caisse=amo.caisse_code if amo else "",
+        insured_nir=(amo.insured_nir or patient.nir) if amo else "",
+        beneficiary_nir=patient.nir,
+        c2s=c2s is not None,
+        c2s_with_contribution=bool(c2s and c2s.with_contribution),
+        ame=ame is not None,
+        ald=bool(alds),
+        ald_labels=tuple(r.label or r.get_ald_code_display() for r in alds),
+        maternity=maternity is not None,
+        work_accident=bool(work_accidents),
+        has_medecin_traitant=doctor is not None,
+        medecin_traitant_in_centre=bool(doctor and doctor.doctor_in_centre),
+        amc=(
+            ComplementaryCover(
+                organism_name=amc.organism_name,
+                organism_number=amc.organism_number,
+                contract=amc.contract,
+                tiers_payant=amc.tiers_payant,
+            )
+            if amc
+            else None
+        ),
+        rights_ending_on=min(ends) if ends else None,
+        warnings=tuple(warnings),
+    )

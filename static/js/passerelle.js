@@ -8,4 +8,11 @@ document.addEventListener("DOMContentLoaded", () => {
       event.preventDefault();
     }
   });
+  // <select data-navigate-week>: each option's value is a URL to open (agenda week view).
+  document.body.addEventListener("change", (event) => {
+    const select = event.target.closest("select[data-navigate-week]");
+    if (select && select.value) {
+      window.location.assign(select.value);
+    }
+  });
 });

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from tests.access import AUTHENTICATED, PUBLIC, Access, roles
+import datetime
+
+from centre.models import ReportRun
+from tests.access import AUTHENTICATED, PUBLIC, Access, World, roles
 
 ACCESS = {
     "home": Access(AUTHENTICATED),
@@ -50,4 +53,30 @@ ACCESS = {
     "api:sites": Access(AUTHENTICATED, api=True),
     "api_schema": Access(AUTHENTICATED, api=True),
     "api_docs": Access(AUTHENTICATED, api=True),
+    # Reports and dashboard (centre/reports): direction only; billing staff may read the
+    # billing indicators through the API.
+    "reports:dashboard": Access(roles("direction")),
+    "reports:list": Access(roles("direction")),
+    "reports:create": Access(roles("direction"), method="post"),
+    "reports:detail": Access(roles("direction"), kwargs=lambda w: {"pk": _report_run(w).pk}),
+    "reports:progress": Access(roles("direction"), kwargs=lambda w: {"pk": _report_run(w).pk}),
+    "reports:download": Access(roles("direction"), kwargs=lambda w: {"token": "jeton-inconnu"}),
+    "api:indicators": Access(roles("direction", "facturation"), api=True),
+    "api:reports": Access(roles("direction"), api=True),
+    "api:report-detail": Access(
+        roles("direction"), api=True, kwargs=lambda w: {"pk": _report_run(w).pk}
+    ),
 }
+
+
+def _report_run(w: World) -> ReportRun:
+    if "report_run" not in w.cache:
+        w.cache["report_run"] = ReportRun.objects.create(
+            template="monthly_board",
+            period_start=datetime.date(2026, 1, 1),
+            period_end=datetime.date(2026, 1, 31),
+            requested_by=w.staff["direction"],
+            suppression_threshold=5,
+        )
+    run: ReportRun = w.cache["report_run"]
+    return run

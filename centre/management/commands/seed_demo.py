@@ -11,7 +11,8 @@ from django.db import transaction
 from centre import demo
 
 # Each app that has demo data exposes `demo.seed(org, rng)`; called in this order.
-APP_SEEDS = ("patients", "appointments", "billing", "outreach")
+# Outreach books (and closes) some referral appointments: billing must come after it.
+APP_SEEDS = ("patients", "appointments", "outreach", "billing")
 
 
 class Command(BaseCommand):

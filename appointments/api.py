@@ -1,0 +1,346 @@
+"""REST API of appointments (/api/v1/...). One view per operation, explicit input and output
+serializers; writes go through `appointments.services`."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from appointments import perms, selectors, services
+from appointments.models import Appointment, ConsultationType, Status
+from centre.models import Site, StaffProfile, User
+from centre.perms import HasRole
+from patients.models import Patient
+
+MAX_SLOT_DAYS = 62
+
+ErrorOutput = inline_serializer(
+    name="AppointmentError",
+    fields={"detail": serializers.CharField(), "field": serializers.CharField(required=False)},
+)
+
+
+def _user(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+class ConsultationTypeOutput(serializers.ModelSerializer[ConsultationType]):
+    class Meta:
+        model = ConsultationType
+        fields = (
+            "id",
+            "label",
+            "profession",
+            "duration_minutes",
+            "colour",
+            "bookable_by_mediators",
+            "needs_interpreter_slot",
+        )
+
+
+class ConsultationTypeList(ListAPIView[ConsultationType]):
+    """Consultation types (motifs). Mediators see only those they may book (referrals)."""
+
+    serializer_class = ConsultationTypeOutput
+    permission_classes = [HasRole.of(*perms.READ_TYPES)]
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[ConsultationType]:
+        return perms.consultation_types_for(_user(self.request)).order_by("profession", "label")
+
+
+class SlotOutput(serializers.Serializer[Any]):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    practitioner = serializers.IntegerField(source="practitioner_id")
+    site = serializers.IntegerField(source="site_id")
+
+
+class SlotQueryInput(serializers.Serializer[Any]):
+    type = serializers.PrimaryKeyRelatedField(
+        queryset=ConsultationType.objects.filter(is_active=True),
+        error_messages={"does_not_exist": "Motif inconnu.", "required": "Le motif est requis."},
+    )
+    # `from` is a Python keyword: declared below under its real name.
+    to = serializers.DateField(required=False)
+    practitioner = serializers.PrimaryKeyRelatedField(
+        queryset=StaffProfile.objects.exclude(profession=""), required=False
+    )
+    site = serializers.PrimaryKeyRelatedField(
+        queryset=Site.objects.filter(is_active=True), required=False
+    )
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(required=False)
+        return fields
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        first = attrs.get("from") or datetime.date.today()
+        last = attrs.get("to") or first + datetime.timedelta(days=13)
+        if last < first:
+            raise serializers.ValidationError({"to": "La fin doit être après le début."})
+        if (last - first).days > MAX_SLOT_DAYS:
+            raise serializers.ValidationError(
+                {"to": f"Cherchez sur {MAX_SLOT_DAYS} jours au plus."}
+            )
+        attrs["from"], attrs["to"] = first, last
+        return attrs
+
+
+class SlotList(APIView):
+    permission_classes = [HasRole.of(*perms.READ_TYPES)]
+
+    @extend_schema(
+        summary="Créneaux libres d'un motif",
+        parameters=[
+            OpenApiParameter("type", OpenApiTypes.INT, required=True, description="Motif"),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="Premier jour (inclus)"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Dernier jour (inclus)"),
+            OpenApiParameter("practitioner", OpenApiTypes.INT),
+            OpenApiParameter("site", OpenApiTypes.INT),
+        ],
+        responses={200: SlotOutput(many=True), 400: OpenApiResponse(description="Paramètres")},
+    )
+    def get(self, request: Request) -> Response:
+        query = SlotQueryInput(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        if not perms.consultation_types_for(_user(request)).filter(pk=data["type"].pk).exists():
+            return Response(
+                {"type": ["Ce motif ne vous est pas ouvert."]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        slots = selectors.find_slots(
+            selectors.SlotQuery(
+                consultation_type=data["type"],
+                first_day=data["from"],
+                last_day=data["to"],
+                practitioner_ids=[data["practitioner"].pk] if data.get("practitioner") else None,
+                site_id=data["site"].pk if data.get("site") else None,
+                limit=500,
+            )
+        )
+        return Response(SlotOutput(slots, many=True).data)
+
+
+class AppointmentOutput(serializers.ModelSerializer[Appointment]):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+    class Meta:
+        model = Appointment
+        fields = (
+            "id",
+            "patient",
+            "practitioner",
+            "consultation_type",
+            "site",
+            "start",
+            "end",
+            "status",
+            "interpreter_language",
+            "is_walk_in",
+            "created_at",
+        )
+
+
+class AppointmentInput(serializers.Serializer[Any]):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.active())
+    practitioner = serializers.PrimaryKeyRelatedField(
+        queryset=StaffProfile.objects.exclude(profession="")
+    )
+    consultation_type = serializers.PrimaryKeyRelatedField(
+        queryset=ConsultationType.objects.filter(is_active=True)
+    )
+    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.filter(is_active=True))
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField(required=False)
+    interpreter_language = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+
+class AppointmentListCreate(APIView):
+    """List appointments (filters: day, site, practitioner, patient, status) and book."""
+
+    def get_permissions(self) -> list[Any]:
+        roles = perms.BOOK if self.request.method == "POST" else perms.READ_APPOINTMENTS
+        return [HasRole.of(*roles)()]
+
+    @extend_schema(
+        summary="Rendez-vous (filtrés)",
+        parameters=[
+            OpenApiParameter("day", OpenApiTypes.DATE),
+            OpenApiParameter("site", OpenApiTypes.INT),
+            OpenApiParameter("practitioner", OpenApiTypes.INT),
+            OpenApiParameter("patient", OpenApiTypes.INT),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=Status.values),
+        ],
+        responses={200: AppointmentOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        qs = perms.appointments_for(_user(request)).order_by("start", "id")
+        params = request.query_params
+        errors: dict[str, list[str]] = {}
+        day = params.get("day")
+        if day:
+            try:
+                qs = qs.on_day(datetime.date.fromisoformat(day))
+            except ValueError:
+                errors["day"] = ["Date attendue au format AAAA-MM-JJ."]
+        for name in ("site", "practitioner", "patient"):
+            value = params.get(name)
+            if value:
+                if not value.isdigit():
+                    errors[name] = ["Identifiant numérique attendu."]
+                else:
+                    qs = qs.filter(**{f"{name}_id": int(value)})
+        state = params.get("status")
+        if state:
+            if state not in Status.values:
+                errors["status"] = [f"Statut inconnu : {state}."]
+            qs = qs.filter(status=state)
+        if errors:
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        paginator = self._paginator()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(AppointmentOutput(page, many=True).data)
+
+    def _paginator(self) -> Any:
+        from rest_framework.pagination import PageNumberPagination
+
+        return PageNumberPagination()
+
+    @extend_schema(
+        summary="Prendre un rendez-vous",
+        request=AppointmentInput,
+        responses={
+            201: AppointmentOutput,
+            400: OpenApiResponse(description="Données invalides (messages par champ)"),
+            409: OpenApiResponse(ErrorOutput, description="Créneau déjà pris"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data_in = AppointmentInput(data=request.data)
+        data_in.is_valid(raise_exception=True)
+        data = data_in.validated_data
+        try:
+            appointment = services.appointment_book(
+                patient=data["patient"],
+                practitioner=data["practitioner"],
+                consultation_type=data["consultation_type"],
+                site=data["site"],
+                start=data["start"],
+                end=data.get("end"),
+                interpreter_language=data.get("interpreter_language", ""),
+                booked_by=_user(request),
+            )
+        except services.SlotUnavailable as error:
+            return Response(
+                {"detail": error.message, "field": error.field or ""},
+                status=status.HTTP_409_CONFLICT,
+            )
+        except services.BookingError as error:
+            return Response(
+                {error.field or "non_field_errors": [error.message]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(AppointmentOutput(appointment).data, status=status.HTTP_201_CREATED)
+
+
+class AppointmentDetail(APIView):
+    permission_classes = [HasRole.of(*perms.READ_APPOINTMENTS)]
+
+    @extend_schema(summary="Un rendez-vous", responses={200: AppointmentOutput})
+    def get(self, request: Request, pk: int) -> Response:
+        appointment = get_object_or_404(perms.appointments_for(_user(request)), pk=pk)
+        return Response(AppointmentOutput(appointment).data)
+
+
+class CancelInput(serializers.Serializer[Any]):
+    by_patient = serializers.BooleanField(
+        help_text="Vrai : annulé par le·la patient·e (excusé) ; faux : par le centre."
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+def _transition_view(action: str, summary: str, *, with_cancel: bool = False) -> type[APIView]:
+    roles = perms.MARK if action in ("arrive", "seen") else perms.BOOK
+
+    class TransitionView(APIView):
+        permission_classes = [HasRole.of(*roles)]
+
+        @extend_schema(
+            summary=summary,
+            request=CancelInput if with_cancel else None,
+            responses={
+                200: AppointmentOutput,
+                400: OpenApiResponse(ErrorOutput, description="Changement refusé"),
+                404: OpenApiResponse(description="Rendez-vous inconnu"),
+            },
+        )
+        def post(self, request: Request, pk: int) -> Response:
+            user = _user(request)
+            appointment = get_object_or_404(
+                perms.appointments_for(user).select_related("practitioner"), pk=pk
+            )
+            if not perms.can_mark(user, appointment, action=action):
+                return Response(
+                    {"detail": "Vous ne pouvez pas changer ce rendez-vous."},
+                    status=status.HTTP_403_FORBIDDEN,
+                )
+            try:
+                if with_cancel:
+                    body = CancelInput(data=request.data)
+                    body.is_valid(raise_exception=True)
+                    done = services.appointment_cancel(
+                        appointment=appointment,
+                        by=user,
+                        by_patient=body.validated_data["by_patient"],
+                        reason=body.validated_data.get("reason", ""),
+                    )
+                else:
+                    service = {
+                        "arrive": services.appointment_mark_arrived,
+                        "seen": services.appointment_mark_seen,
+                        "no-show": services.appointment_mark_no_show,
+                    }[action]
+                    done = service(appointment=appointment, by=user)
+            except services.BookingError as error:
+                return Response({"detail": error.message}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(AppointmentOutput(done).data)
+
+    TransitionView.__name__ = f"Appointment{action.title().replace('-', '')}"
+    return TransitionView
+
+
+AppointmentArrive = _transition_view("arrive", "Noter l'arrivée")
+AppointmentSeen = _transition_view("seen", "Noter la consultation comme faite")
+AppointmentNoShow = _transition_view("no-show", "Noter une absence non excusée")
+AppointmentCancel = _transition_view("cancel", "Annuler", with_cancel=True)
+
+__all__ = [
+    "AppointmentArrive",
+    "AppointmentCancel",
+    "AppointmentDetail",
+    "AppointmentListCreate",
+    "AppointmentNoShow",
+    "AppointmentSeen",
+    "ConsultationTypeList",
+    "SlotList",
+]

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from appointments.models import ConsultationType, WaitingListEntry
+from appointments.selectors import practitioners_qs
+from appointments.slots import PARIS, local_datetime
+from centre.models import Site, StaffProfile
+from patients.models import Patient
+
+
+class PractitionerChoiceField(forms.ModelChoiceField[StaffProfile]):
+    def label_from_instance(self, obj: StaffProfile) -> str:
+        return f"{obj} — {obj.get_profession_display()}"
+
+
+def _sites() -> Any:
+    return Site.objects.filter(is_active=True)
+
+
+class DayFilterForm(forms.Form):
+    site = forms.ModelChoiceField(queryset=_sites(), label="Site", empty_label=None)
+    date = forms.DateField(
+        label="Jour", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    type = forms.ModelChoiceField(
+        queryset=ConsultationType.objects.filter(is_active=True),
+        label="Créneaux libres pour",
+        required=False,
+        empty_label="— aucun motif —",
+    )
+
+
+class NextSlotForm(forms.Form):
+    type = forms.ModelChoiceField(
+        queryset=ConsultationType.objects.filter(is_active=True), label="Motif"
+    )
+    site = forms.ModelChoiceField(
+        queryset=_sites(), label="Site", required=False, empty_label="Tous les sites"
+    )
+    women_only = forms.BooleanField(label="Avec une soignante (femme)", required=False)
+    morning_only = forms.BooleanField(label="Le matin", required=False)
+    language = forms.CharField(
+        label="Langue parlée par le·la soignant·e",
+        required=False,
+        max_length=20,
+        help_text="Code de langue, ex. : ar, en, ru.",
+    )
+
+
+class _StartFields(forms.Form):
+    date = forms.DateField(
+        label="Jour", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    time = forms.TimeField(
+        label="Heure", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+
+    def start(self) -> datetime.datetime:
+        return local_datetime(self.cleaned_data["date"], self.cleaned_data["time"], PARIS)
+
+
+class BookingForm(_StartFields):
+    patient = forms.ModelChoiceField(
+        queryset=Patient.objects.active(),
+        label="Patient·e",
+        widget=forms.HiddenInput,
+        error_messages={"required": "Choisissez un·e patient·e dans la recherche."},
+    )
+    consultation_type = forms.ModelChoiceField(
+        queryset=ConsultationType.objects.filter(is_active=True), label="Motif"
+    )
+    practitioner = PractitionerChoiceField(queryset=practitioners_qs(), label="Soignant·e")
+    site = forms.ModelChoiceField(queryset=_sites(), label="Site", empty_label=None)
+    interpreter_language = forms.CharField(
+        label="Interprète (langue)",
+        required=False,
+        max_length=40,
+        help_text="Laisser vide si aucun interprète n'est nécessaire.",
+    )
+    note = forms.CharField(label="Remarque pour l'accueil", required=False, max_length=200)
+    send_confirmation = forms.BooleanField(
+        label="Envoyer une confirmation (si le·la patient·e l'accepte)",
+        required=False,
+        initial=True,
+    )
+
+    field_order = (
+        "patient",
+        "consultation_type",
+        "practitioner",
+        "site",
+        "date",
+        "time",
+        "interpreter_language",
+        "note",
+        "send_confirmation",
+    )
+
+
+class MoveForm(_StartFields):
+    practitioner = PractitionerChoiceField(queryset=practitioners_qs(), label="Soignant·e")
+    site = forms.ModelChoiceField(queryset=_sites(), label="Site", empty_label=None)
+
+
+class CancelForm(forms.Form):
+    by_patient = forms.TypedChoiceField(
+        label="Qui annule ?",
+        choices=[("1", "Le·la patient·e (excusé·e)"), ("0", "Le centre")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        initial="1",
+    )
+    reason = forms.CharField(label="Motif d'annulation", required=False, max_length=200)
+
+
+class WalkInForm(forms.Form):
+    patient = forms.ModelChoiceField(
+        queryset=Patient.objects.active(),
+        label="Patient·e",
+        widget=forms.HiddenInput,
+        error_messages={"required": "Choisissez un·e patient·e dans la recherche."},
+    )
+    consultation_type = forms.ModelChoiceField(
+        queryset=ConsultationType.objects.filter(is_active=True), label="Motif"
+    )
+    practitioner = PractitionerChoiceField(queryset=practitioners_qs(), label="Soignant·e")
+    site = forms.ModelChoiceField(queryset=_sites(), label="Site", empty_label=None)
+
+
+class WaitingListForm(forms.ModelForm[WaitingListEntry]):
+    patient = forms.ModelChoiceField(
+        queryset=Patient.objects.active(),
+        label="Patient·e",
+        widget=forms.HiddenInput,
+        error_messages={"required": "Choisissez un·e patient·e dans la recherche."},
+    )
+    practitioner = PractitionerChoiceField(
+        queryset=practitioners_qs(), label="Soignant·e souhaité·e", required=False
+    )
+
+    class Meta:
+        model = WaitingListEntry
+        fields = ("patient", "consultation_type", "practitioner", "site", "before", "note")
+        widgets = {"before": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def clean_before(self) -> datetime.date | None:
+        before: datetime.date | None = self.cleaned_data.get("before")
+        if before is not None and before < timezone.localdate():
+            raise forms.ValidationError("Cette date est déjà passée.")
+        return before

@@ -1,0 +1,253 @@
+"""Appointment indicators (consultations, patients seen, rights and no-shows) for the reports:
+each runs one or two SQL aggregates over the appointments of the period and sites.
+
+Collected by `centre.reports.indicators.registry()` under the keys ``appointments.*``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from appointments.models import Appointment, Status
+from centre.models import Profession, Site
+from centre.reports.indicators import Breakdown, Indicator, Period, percent, site_ids
+from patients.models import Coverage, CoverageKind, Patient
+
+# A consultation took place when the patient arrived or was seen.
+HELD = (Status.ARRIVED, Status.SEEN)
+
+
+def _bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
+    """Days of the period in the centre's time zone, as an aware half-open range."""
+    tz = timezone.get_default_timezone()
+    start = datetime.datetime.combine(period.start, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(
+        period.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+    )
+    return start, end
+
+
+def _appointments(period: Period, sites: list[Site] | None) -> QuerySet[Appointment]:
+    start, end = _bounds(period)
+    qs = Appointment.objects.filter(start__gte=start, start__lt=end)
+    ids = site_ids(sites)
+    return qs if ids is None else qs.filter(site__in=ids)
+
+
+def _held(period: Period, sites: list[Site] | None) -> QuerySet[Appointment]:
+    return _appointments(period, sites).filter(status__in=HELD)
+
+
+def consultations(period: Period, sites: list[Site] | None) -> Breakdown:
+    rows = (
+        _held(period, sites)
+        .values("consultation_type__profession")
+        .annotate(n=Count("pk"))
+        .order_by("consultation_type__profession")
+    )
+    labels = dict(Profession.choices)
+    parts: dict[str, int | Decimal] = {
+        labels.get(r["consultation_type__profession"], r["consultation_type__profession"]): r["n"]
+        for r in rows
+    }
+    return Breakdown(sum(int(v) for v in parts.values()), parts)
+
+
+def consultations_by_week(period: Period, sites: list[Site] | None) -> Breakdown:
+    tz = timezone.get_default_timezone()
+    rows = (
+        _held(period, sites)
+        .annotate(week=TruncWeek("start", tzinfo=tz))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .order_by("week")
+    )
+    parts: dict[str, int | Decimal] = {f"{r['week']:%Y-%m-%d}": r["n"] for r in rows}
+    return Breakdown(sum(int(v) for v in parts.values()), parts)
+
+
+def _seen_patients(period: Period, sites: list[Site] | None) -> QuerySet[Patient]:
+    return Patient.objects.filter(Exists(_held(period, sites).filter(patient=OuterRef("pk"))))
+
+
+def patients_seen(period: Period, sites: list[Site] | None) -> Breakdown:
+    start, _ = _bounds(period)
+    before = Appointment.objects.filter(patient=OuterRef("pk"), status__in=HELD, start__lt=start)
+    agg = _seen_patients(period, sites).aggregate(
+        total=Count("pk"), new=Count("pk", filter=~Q(Exists(before)))
+    )
+    return Breakdown(agg["total"], {"nouveaux patients": agg["new"]})
+
+
+def _right(kind: str, period: Period) -> Exists:
+    # A right counts when it was valid on at least one day of the period.
+    return Exists(
+        Coverage.objects.filter(patient=OuterRef("pk"), kind=kind, start__lte=period.end).filter(
+            Q(end__isnull=True) | Q(end__gte=period.start)
+        )
+    )
+
+
+def coverage_mix(period: Period, sites: list[Site] | None) -> Breakdown:
+    amo, ame = _right(CoverageKind.AMO, period), _right(CoverageKind.AME, period)
+    agg = _seen_patients(period, sites).aggregate(
+        total=Count("pk"),
+        c2s=Count("pk", filter=Q(_right(CoverageKind.C2S, period))),
+        ame=Count("pk", filter=Q(ame)),
+        none=Count("pk", filter=~Q(amo) & ~Q(ame)),
+    )
+    total = agg["total"]
+    return Breakdown(
+        total,
+        {
+            "C2S": agg["c2s"],
+            "AME": agg["ame"],
+            "sans droits": agg["none"],
+            "part C2S (%)": percent(agg["c2s"], total) or Decimal(0),
+            "part AME (%)": percent(agg["ame"], total) or Decimal(0),
+            "part sans droits (%)": percent(agg["none"], total) or Decimal(0),
+        },
+    )
+
+
+def medecin_traitant(period: Period, sites: list[Site] | None) -> Breakdown:
+    mt = Coverage.objects.filter(
+        patient=OuterRef("pk"), kind=CoverageKind.MEDECIN_TRAITANT, start__lte=period.end
+    ).filter(Q(end__isnull=True) | Q(end__gte=period.start))
+    agg = _seen_patients(period, sites).aggregate(
+        total=Count("pk"),
+        any_mt=Count("pk", filter=Q(Exists(mt))),
+        in_centre=Count("pk", filter=Q(Exists(mt.filter(doctor_in_centre=True)))),
+    )
+    return Breakdown(
+        agg["in_centre"],
+        {
+            "patients vus": agg["total"],
+            "avec un médecin traitant déclaré": agg["any_mt"],
+            "part médecin traitant au centre (%)": percent(agg["in_centre"], agg["total"])
+            or Decimal(0),
+        },
+    )
+
+
+def qpv_share(period: Period, sites: list[Site] | None) -> Breakdown:
+    agg = _seen_patients(period, sites).aggregate(
+        yes=Count("pk", filter=Q(in_qpv=True)),
+        no=Count("pk", filter=Q(in_qpv=False)),
+        unknown=Count("pk", filter=Q(in_qpv__isnull=True)),
+    )
+    return Breakdown(
+        percent(agg["yes"], agg["yes"] + agg["no"]),
+        {"en QPV": agg["yes"], "hors QPV": agg["no"], "non renseigné": agg["unknown"]},
+    )
+
+
+def no_show_rate(period: Period, sites: list[Site] | None) -> Breakdown:
+    agg = _appointments(period, sites).aggregate(
+        held=Count("pk", filter=Q(status__in=HELD)),
+        no_show=Count("pk", filter=Q(status=Status.NO_SHOW)),
+        excused=Count("pk", filter=Q(status=Status.EXCUSED)),
+    )
+    return Breakdown(
+        percent(agg["no_show"], agg["held"] + agg["no_show"]),
+        {
+            "honorés": agg["held"],
+            "absences non excusées": agg["no_show"],
+            "annulés par le·la patient·e": agg["excused"],
+        },
+    )
+
+
+def interpreting(period: Period, sites: list[Site] | None) -> Breakdown:
+    rows = (
+        _held(period, sites)
+        .exclude(interpreter_language="")
+        .values("interpreter_language")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "interpreter_language")
+    )
+    parts: dict[str, int | Decimal] = {r["interpreter_language"]: r["n"] for r in rows}
+    return Breakdown(sum(int(v) for v in parts.values()), parts)
+
+
+def walk_ins(period: Period, sites: list[Site] | None) -> int:
+    return _held(period, sites).filter(is_walk_in=True).count()
+
+
+INDICATORS = (
+    Indicator(
+        "appointments.consultations",
+        "Consultations réalisées",
+        "Rendez-vous de la période où la personne est arrivée ou a été vue, par profession "
+        "du motif de consultation (sans rendez-vous compris).",
+        "consultations",
+        consultations,
+    ),
+    Indicator(
+        "appointments.consultations_by_week",
+        "Consultations par semaine",
+        "Consultations réalisées, par semaine (date du lundi).",
+        "consultations",
+        consultations_by_week,
+    ),
+    Indicator(
+        "appointments.patients_seen",
+        "Patient·e·s vu·e·s",
+        "Personnes distinctes ayant eu au moins une consultation réalisée dans la période ; "
+        "dont nouveaux patients : aucune consultation réalisée avant la période.",
+        "patient·e·s",
+        patients_seen,
+    ),
+    Indicator(
+        "appointments.coverage_mix",
+        "Droits des patient·e·s vu·e·s",
+        "Parmi les patient·e·s vu·e·s : celles et ceux ayant la C2S, l'AME, ou ni assurance "
+        "maladie obligatoire ni AME (« sans droits »), droits valides au moins un jour de la "
+        "période ; parts en % des patient·e·s vu·e·s.",
+        "patient·e·s",
+        coverage_mix,
+    ),
+    Indicator(
+        "appointments.medecin_traitant",
+        "Patient·e·s ayant leur médecin traitant au centre",
+        "Parmi les patient·e·s vu·e·s, celles et ceux dont la déclaration de médecin traitant "
+        "valide dans la période désigne un médecin du centre.",
+        "patient·e·s",
+        medecin_traitant,
+    ),
+    Indicator(
+        "appointments.qpv_share",
+        "Part des patient·e·s vu·e·s habitant en QPV",
+        "Parmi les patient·e·s vu·e·s dont l'adresse est qualifiée, part de celles et ceux qui "
+        "habitent un quartier prioritaire de la politique de la ville (en %).",
+        "%",
+        qpv_share,
+    ),
+    Indicator(
+        "appointments.no_show_rate",
+        "Taux de rendez-vous non honorés",
+        "Absences non excusées ÷ (consultations réalisées + absences non excusées), en %. "
+        "Les annulations (par le centre ou la personne) ne comptent pas.",
+        "%",
+        no_show_rate,
+    ),
+    Indicator(
+        "appointments.interpreting",
+        "Consultations avec interprète",
+        "Consultations réalisées avec un·e interprète, par langue.",
+        "consultations",
+        interpreting,
+    ),
+    Indicator(
+        "appointments.walk_ins",
+        "Consultations sans rendez-vous",
+        "Consultations réalisées prises sans rendez-vous.",
+        "consultations",
+        walk_ins,
+    ),
+)

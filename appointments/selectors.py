@@ -1,0 +1,298 @@
+"""Reads of appointment data, for this app's views and API and for other apps. Each function
+runs a fixed number of queries whatever the number of appointments."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from appointments.models import (
+    ACTIVE_STATUSES,
+    Absence,
+    Appointment,
+    ConsultationType,
+    ExtraSchedule,
+    Status,
+    WaitingListEntry,
+    WaitingStatus,
+    WeeklySchedule,
+)
+from appointments.slots import (
+    PARIS,
+    ExtraPlage,
+    Interval,
+    Slot,
+    WeeklyPlage,
+    expand_plages,
+    free_slots,
+    public_holidays_between,
+)
+from centre.models import Site, StaffProfile, User
+from centre.roles import Role
+from patients.hooks import TimelineEvent
+from patients.models import Patient
+
+
+def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=PARIS)
+    end = datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time.min, tzinfo=PARIS
+    )
+    return start, end
+
+
+def with_related(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    return qs.select_related("patient", "practitioner__user", "consultation_type", "site")
+
+
+def practitioners_qs() -> QuerySet[StaffProfile]:
+    return (
+        StaffProfile.objects.exclude(profession="")
+        .filter(user__is_active=True)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    )
+
+
+def practitioner_of(user: User) -> StaffProfile | None:
+    profile: StaffProfile | None = getattr(user, "profile", None)
+    if profile is not None and profile.is_practitioner:
+        return profile
+    return None
+
+
+# --- slot search ----------------------------------------------------------------------------
+
+
+@dataclass
+class SlotQuery:
+    consultation_type: ConsultationType
+    first_day: datetime.date
+    last_day: datetime.date
+    practitioner_ids: list[int] | None = None
+    site_id: int | None = None
+    women_only: bool = False
+    morning_only: bool = False
+    language: str = ""
+    limit: int | None = None
+    now: datetime.datetime | None = None
+
+
+def find_slots(query: SlotQuery) -> list[Slot]:
+    """Free slots for `query.consultation_type` among the practitioners of its profession.
+    Four queries: practitioners, weekly plages, one-off plages, busy times (appointments and
+    absences in one UNION-free pass each… see below)."""
+    practitioners = StaffProfile.objects.filter(
+        profession=query.consultation_type.profession, user__is_active=True
+    )
+    if query.practitioner_ids is not None:
+        practitioners = practitioners.filter(pk__in=query.practitioner_ids)
+    if query.women_only:
+        practitioners = practitioners.filter(sex="F")
+    if query.language:
+        practitioners = practitioners.filter(languages__icontains=query.language.strip())
+    practitioner_ids = list(practitioners.values_list("pk", flat=True))
+    if not practitioner_ids:
+        return []
+    first_dt, _ = day_bounds(query.first_day)
+    _, last_dt = day_bounds(query.last_day)
+
+    weekly_qs = WeeklySchedule.objects.filter(
+        practitioner_id__in=practitioner_ids, valid_from__lte=query.last_day
+    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=query.first_day))
+    extra_qs = ExtraSchedule.objects.filter(
+        practitioner_id__in=practitioner_ids, date__range=(query.first_day, query.last_day)
+    )
+    if query.site_id is not None:
+        weekly_qs = weekly_qs.filter(site_id=query.site_id)
+        extra_qs = extra_qs.filter(site_id=query.site_id)
+    weekly = [
+        WeeklyPlage(
+            practitioner_id=w.practitioner_id,
+            site_id=w.site_id,
+            weekday=w.weekday,
+            start_time=w.start_time,
+            end_time=w.end_time,
+            valid_from=w.valid_from,
+            valid_until=w.valid_until,
+            open_on_public_holidays=w.open_on_public_holidays,
+        )
+        for w in weekly_qs
+    ]
+    extra = [
+        ExtraPlage(e.practitioner_id, e.site_id, e.date, e.start_time, e.end_time) for e in extra_qs
+    ]
+    openings = expand_plages(
+        weekly=weekly,
+        extra=extra,
+        first_day=query.first_day,
+        last_day=query.last_day,
+        closed_days=public_holidays_between(query.first_day, query.last_day),
+    )
+    busy: dict[int, list[Interval]] = {}
+    for pid, start, end in Appointment.objects.filter(
+        practitioner_id__in=practitioner_ids,
+        status__in=ACTIVE_STATUSES,
+        start__lt=last_dt,
+        end__gt=first_dt,
+    ).values_list("practitioner_id", "start", "end"):
+        busy.setdefault(pid, []).append(Interval(start, end))
+    for pid, start, end in Absence.objects.filter(
+        practitioner_id__in=practitioner_ids, start__lt=last_dt, end__gt=first_dt
+    ).values_list("practitioner_id", "start", "end"):
+        busy.setdefault(pid, []).append(Interval(start, end))
+
+    slots = free_slots(
+        openings=openings,
+        busy=busy,
+        duration=query.consultation_type.duration,
+        not_before=query.now or timezone.now(),
+    )
+    if query.morning_only:
+        slots = [s for s in slots if s.start.astimezone(PARIS).hour < 12]
+    if query.limit is not None:
+        slots = slots[: query.limit]
+    return slots
+
+
+def next_free_slot(query: SlotQuery, *, horizon_days: int = 90) -> Slot | None:
+    """The first free slot, looking ahead week by week up to `horizon_days`."""
+    first = query.first_day
+    last = first + datetime.timedelta(days=horizon_days)
+    cursor = first
+    while cursor <= last:
+        week_end = min(cursor + datetime.timedelta(days=13), last)
+        query.first_day, query.last_day, query.limit = cursor, week_end, 1
+        found = find_slots(query)
+        if found:
+            return found[0]
+        cursor = week_end + datetime.timedelta(days=1)
+    return None
+
+
+# --- day and week views ---------------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    practitioner: StaffProfile
+    appointments: list[Appointment] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+
+
+def day_columns(
+    *, site: Site, day: datetime.date, consultation_type: ConsultationType | None = None
+) -> list[Column]:
+    """One column per practitioner who works at `site` on `day` (a plage there or an
+    appointment there). Fixed number of queries: appointments, plages (weekly + one-off),
+    practitioners, and when a type is given the slot search (four more)."""
+    start, end = day_bounds(day)
+    appointments = list(
+        with_related(
+            Appointment.objects.filter(site=site, start__gte=start, start__lt=end)
+        ).order_by("start", "id")
+    )
+    weekly_ids = set(
+        WeeklySchedule.objects.filter(site=site, weekday=day.weekday(), valid_from__lte=day)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .values_list("practitioner_id", flat=True)
+    )
+    weekly_ids |= set(
+        ExtraSchedule.objects.filter(site=site, date=day).values_list("practitioner_id", flat=True)
+    )
+    ids = weekly_ids | {a.practitioner_id for a in appointments}
+    columns = {p.pk: Column(p) for p in practitioners_qs().filter(pk__in=ids)}
+    for appointment in appointments:
+        columns[appointment.practitioner_id].appointments.append(appointment)
+    if consultation_type is not None:
+        slots = find_slots(
+            SlotQuery(
+                consultation_type=consultation_type,
+                first_day=day,
+                last_day=day,
+                practitioner_ids=list(columns),
+                site_id=site.pk,
+            )
+        )
+        for slot in slots:
+            columns[slot.practitioner_id].slots.append(slot)
+    return list(columns.values())
+
+
+def practitioner_appointments(
+    practitioner: StaffProfile, start: datetime.datetime, end: datetime.datetime
+) -> list[Appointment]:
+    return list(
+        with_related(
+            Appointment.objects.filter(practitioner=practitioner, start__gte=start, start__lt=end)
+        ).order_by("start")
+    )
+
+
+def to_fill_in(
+    *, site: Site | None = None, practitioner: StaffProfile | None = None
+) -> QuerySet[Appointment]:
+    qs = with_related(Appointment.objects.to_fill_in()).order_by("start")
+    if site is not None:
+        qs = qs.filter(site=site)
+    if practitioner is not None:
+        qs = qs.filter(practitioner=practitioner)
+    return qs
+
+
+def waiting_candidates(appointment: Appointment) -> QuerySet[WaitingListEntry]:
+    """Patients waiting for a slot of the freed appointment's type (oldest first)."""
+    local_day = timezone.localtime(appointment.start).date()
+    return (
+        WaitingListEntry.objects.filter(
+            status=WaitingStatus.WAITING, consultation_type_id=appointment.consultation_type_id
+        )
+        .filter(Q(practitioner__isnull=True) | Q(practitioner_id=appointment.practitioner_id))
+        .filter(Q(site__isnull=True) | Q(site_id=appointment.site_id))
+        .filter(Q(before__isnull=True) | Q(before__gte=local_day))
+        .exclude(patient_id=appointment.patient_id)
+        .select_related("patient", "consultation_type")
+        .order_by("created_at")
+    )
+
+
+# --- providers for the patient record (registered in AppConfig.ready) -----------------------
+
+
+def next_appointment_provider(patient_ids: Iterable[int]) -> dict[int, datetime.datetime]:
+    """One query: the earliest upcoming active appointment of each patient."""
+    rows = (
+        Appointment.objects.filter(
+            patient_id__in=list(patient_ids), status=Status.BOOKED, start__gte=timezone.now()
+        )
+        .order_by("patient_id", "start")
+        .distinct("patient_id")
+        .values_list("patient_id", "start")
+    )
+    return dict(rows)
+
+
+def timeline_provider(patient: Patient) -> list[TimelineEvent]:
+    """One query: every appointment of the patient as a timeline event."""
+    rows = (
+        Appointment.objects.filter(patient=patient)
+        .select_related("consultation_type", "practitioner__user")
+        .order_by("-start")
+    )
+    staff_roles = frozenset({Role.ACCUEIL, Role.SOIGNANT, Role.DIRECTION, Role.FACTURATION})
+    return [
+        TimelineEvent(
+            at=a.start,
+            kind="appointment",
+            label=f"{a.consultation_type.label} — {a.practitioner}",
+            status=a.get_status_display(),
+            url=reverse("appointments:detail", args=[a.pk]),
+            roles=staff_roles,
+        )
+        for a in rows
+    ]

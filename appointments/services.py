@@ -1,0 +1,435 @@
+"""Writes to appointments. Each function takes the acting user, runs in one transaction and
+records an audit entry in it. Other apps (billing, outreach) call these, never the models'
+`save()` directly."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+import psycopg.errors
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from appointments.models import (
+    Absence,
+    Appointment,
+    CalendarFeed,
+    ConsultationType,
+    Status,
+    TransitionError,
+    WaitingListEntry,
+    WaitingStatus,
+)
+from centre import audit
+from centre.models import Site, StaffProfile, User
+from patients.models import Patient
+
+AUDIT_FIELDS = (
+    "patient",
+    "practitioner",
+    "consultation_type",
+    "site",
+    "start",
+    "end",
+    "status",
+    "interpreter_language",
+    "is_walk_in",
+    "cancel_reason",
+)
+
+CONFLICT_MESSAGE = "Ce créneau vient d'être pris : choisissez-en un autre."
+PATIENT_CONFLICT_MESSAGE = "Ce·tte patient·e a déjà un rendez-vous qui chevauche ce créneau."
+
+
+class BookingError(Exception):
+    """A booking or a change that cannot be made; the message is French, for the user."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class SlotUnavailable(BookingError):
+    """The practitioner or the patient already has an active appointment at that time."""
+
+
+def _as_aware(value: datetime.datetime, field: str) -> datetime.datetime:
+    if timezone.is_naive(value):
+        raise BookingError("L'heure doit indiquer son fuseau horaire.", field=field)
+    return value
+
+
+def _save_or_conflict(appointment: Appointment) -> None:
+    """Save inside a savepoint so that an exclusion violation leaves the outer transaction
+    usable and turns into SlotUnavailable (never a 500)."""
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as error:
+        cause = error.__cause__
+        if not isinstance(cause, psycopg.errors.ExclusionViolation):
+            raise
+        if cause.diag.constraint_name == "appointment_no_patient_overlap":
+            raise SlotUnavailable(PATIENT_CONFLICT_MESSAGE, field="patient") from error
+        raise SlotUnavailable(CONFLICT_MESSAGE, field="start") from error
+
+
+def _check_booking(
+    *,
+    practitioner: StaffProfile,
+    consultation_type: ConsultationType,
+    site: Site,
+    start: datetime.datetime,
+    end: datetime.datetime,
+) -> None:
+    if end <= start:
+        raise BookingError("La fin du rendez-vous doit être après son début.", field="end")
+    if end - start > datetime.timedelta(hours=8):
+        raise BookingError("Un rendez-vous ne peut pas durer plus de 8 heures.", field="end")
+    if not practitioner.profession:
+        raise BookingError("Cette personne n'est pas soignante.", field="practitioner")
+    if consultation_type.profession != practitioner.profession:
+        raise BookingError(
+            f"Le motif « {consultation_type} » ne correspond pas à la profession de "
+            f"{practitioner}.",
+            field="consultation_type",
+        )
+    if not consultation_type.is_active:
+        raise BookingError("Ce motif n'est plus proposé.", field="consultation_type")
+    if not site.is_active:
+        raise BookingError("Ce site est fermé.", field="site")
+
+
+def appointment_book(
+    *,
+    patient: Patient,
+    practitioner: StaffProfile,
+    consultation_type: ConsultationType,
+    site: Site,
+    start: datetime.datetime,
+    booked_by: User,
+    interpreter_language: str = "",
+    end: datetime.datetime | None = None,
+    note: str = "",
+    send_confirmation: bool = False,
+) -> Appointment:
+    """Book `patient` with `practitioner`. Raises SlotUnavailable when the time is taken (by
+    the database constraint, so two receptionists clicking at once cannot both win)."""
+    start = _as_aware(start, "start")
+    end = _as_aware(end, "end") if end is not None else start + consultation_type.duration
+    _check_booking(
+        practitioner=practitioner,
+        consultation_type=consultation_type,
+        site=site,
+        start=start,
+        end=end,
+    )
+    if patient.merged_into_id is not None or patient.anonymised_at is not None:
+        raise BookingError("Ce dossier patient n'est plus actif.", field="patient")
+    with transaction.atomic():
+        appointment = Appointment(
+            patient=patient,
+            practitioner=practitioner,
+            consultation_type=consultation_type,
+            site=site,
+            start=start,
+            end=end,
+            interpreter_language=interpreter_language.strip(),
+            note=note,
+            booked_by=booked_by,
+        )
+        _save_or_conflict(appointment)
+        audit.record(
+            actor=booked_by,
+            action="appointment.book",
+            obj=appointment,
+            changes=audit.snapshot(appointment, AUDIT_FIELDS),
+        )
+        if send_confirmation:
+            _enqueue_confirmation(appointment.pk)
+    return appointment
+
+
+def appointment_record_walk_in(
+    *,
+    patient: Patient,
+    practitioner: StaffProfile,
+    consultation_type: ConsultationType,
+    site: Site,
+    recorded_by: User,
+    start: datetime.datetime | None = None,
+) -> Appointment:
+    """A patient seen without an appointment (sans rendez-vous): recorded directly as seen."""
+    start = _as_aware(start, "start") if start is not None else timezone.now()
+    end = start + consultation_type.duration
+    _check_booking(
+        practitioner=practitioner,
+        consultation_type=consultation_type,
+        site=site,
+        start=start,
+        end=end,
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        appointment = Appointment(
+            patient=patient,
+            practitioner=practitioner,
+            consultation_type=consultation_type,
+            site=site,
+            start=start,
+            end=end,
+            status=Status.SEEN,
+            is_walk_in=True,
+            booked_by=recorded_by,
+            status_changed_at=now,
+            status_changed_by=recorded_by,
+        )
+        _save_or_conflict(appointment)
+        audit.record(
+            actor=recorded_by,
+            action="appointment.walk_in",
+            obj=appointment,
+            changes=audit.snapshot(appointment, AUDIT_FIELDS),
+        )
+    return appointment
+
+
+def appointment_move(
+    *,
+    appointment: Appointment,
+    start: datetime.datetime,
+    moved_by: User,
+    practitioner: StaffProfile | None = None,
+    site: Site | None = None,
+) -> Appointment:
+    """Move a booked appointment to another time (and optionally practitioner or site),
+    keeping its duration."""
+    start = _as_aware(start, "start")
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status != Status.BOOKED:
+            raise BookingError("Seul un rendez-vous prévu peut être déplacé.")
+        before = audit.snapshot(locked, AUDIT_FIELDS)
+        duration = locked.end - locked.start
+        new_practitioner = practitioner or locked.practitioner
+        new_site = site or locked.site
+        _check_booking(
+            practitioner=new_practitioner,
+            consultation_type=locked.consultation_type,
+            site=new_site,
+            start=start,
+            end=start + duration,
+        )
+        locked.practitioner = new_practitioner
+        locked.site = new_site
+        locked.start = start
+        locked.end = start + duration
+        _save_or_conflict(locked)
+        audit.record(
+            actor=moved_by,
+            action="appointment.move",
+            obj=locked,
+            changes=audit.diff(before, audit.snapshot(locked, AUDIT_FIELDS)),
+        )
+    return locked
+
+
+def _transition(
+    appointment: Appointment,
+    *,
+    by: User,
+    action: str,
+    apply: Callable[[Appointment], None],
+) -> Appointment:
+    """Lock the row, run the model transition, save, audit: all or nothing."""
+    with transaction.atomic():
+        locked = (
+            Appointment.objects.select_for_update()
+            .select_related("consultation_type")
+            .get(pk=appointment.pk)
+        )
+        before = audit.snapshot(locked, AUDIT_FIELDS)
+        try:
+            apply(locked)
+        except TransitionError as error:
+            raise BookingError(str(error)) from error
+        _save_or_conflict(locked)
+        audit.record(
+            actor=by,
+            action=action,
+            obj=locked,
+            changes=audit.diff(before, audit.snapshot(locked, AUDIT_FIELDS)),
+        )
+    # Keep the caller's instance in step with the database.
+    appointment.status = locked.status
+    appointment.status_changed_at = locked.status_changed_at
+    appointment.status_changed_by = locked.status_changed_by
+    appointment.cancel_reason = locked.cancel_reason
+    return locked
+
+
+def appointment_mark_arrived(*, appointment: Appointment, by: User) -> Appointment:
+    return _transition(
+        appointment, by=by, action="appointment.arrived", apply=lambda a: a.mark_arrived(by=by)
+    )
+
+
+def appointment_undo_arrival(*, appointment: Appointment, by: User) -> Appointment:
+    return _transition(
+        appointment,
+        by=by,
+        action="appointment.undo_arrival",
+        apply=lambda a: a.undo_arrival(by=by),
+    )
+
+
+def appointment_mark_seen(*, appointment: Appointment, by: User) -> Appointment:
+    """Called by reception, by the practitioner, and by billing when a consultation is
+    closed."""
+    return _transition(
+        appointment, by=by, action="appointment.seen", apply=lambda a: a.mark_seen(by=by)
+    )
+
+
+def appointment_mark_no_show(*, appointment: Appointment, by: User) -> Appointment:
+    return _transition(
+        appointment, by=by, action="appointment.no_show", apply=lambda a: a.mark_no_show(by=by)
+    )
+
+
+def appointment_cancel(
+    *, appointment: Appointment, by: User, by_patient: bool, reason: str = ""
+) -> Appointment:
+    return _transition(
+        appointment,
+        by=by,
+        action="appointment.cancel_by_patient" if by_patient else "appointment.cancel",
+        apply=lambda a: a.cancel(by=by, by_patient=by_patient, reason=reason),
+    )
+
+
+# --- waiting list ---------------------------------------------------------------------------
+
+
+def waiting_list_add(
+    *,
+    patient: Patient,
+    consultation_type: ConsultationType,
+    created_by: User,
+    practitioner: StaffProfile | None = None,
+    site: Site | None = None,
+    before: datetime.date | None = None,
+    note: str = "",
+) -> WaitingListEntry:
+    with transaction.atomic():
+        if WaitingListEntry.objects.filter(
+            patient=patient, consultation_type=consultation_type, status=WaitingStatus.WAITING
+        ).exists():
+            raise BookingError(
+                "Ce·tte patient·e attend déjà un créneau pour ce motif.", field="patient"
+            )
+        entry = WaitingListEntry.objects.create(
+            patient=patient,
+            consultation_type=consultation_type,
+            practitioner=practitioner,
+            site=site,
+            before=before,
+            note=note,
+            created_by=created_by,
+        )
+        audit.record(
+            actor=created_by,
+            action="waiting_list.add",
+            obj=entry,
+            changes={"patient": patient.pk, "consultation_type": consultation_type.pk},
+        )
+    return entry
+
+
+def waiting_list_close(*, entry: WaitingListEntry, by: User, booked: bool) -> WaitingListEntry:
+    with transaction.atomic():
+        locked = WaitingListEntry.objects.select_for_update().get(pk=entry.pk)
+        if locked.status != WaitingStatus.WAITING:
+            raise BookingError("Cette inscription n'est plus en attente.")
+        locked.status = WaitingStatus.BOOKED if booked else WaitingStatus.WITHDRAWN
+        locked.save(update_fields=["status"])
+        audit.record(
+            actor=by,
+            action="waiting_list.close",
+            obj=locked,
+            changes={"status": [WaitingStatus.WAITING, locked.status]},
+        )
+    return locked
+
+
+def waiting_list_mark_notified(*, entry: WaitingListEntry, by: User) -> WaitingListEntry:
+    with transaction.atomic():
+        locked = WaitingListEntry.objects.select_for_update().get(pk=entry.pk)
+        locked.notified_at = timezone.now()
+        locked.save(update_fields=["notified_at"])
+        audit.record(actor=by, action="waiting_list.notified", obj=locked)
+    return locked
+
+
+# --- absences -------------------------------------------------------------------------------
+
+
+def absence_add(
+    *,
+    practitioner: StaffProfile,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    reason: str,
+    note: str = "",
+    by: User,
+) -> Absence:
+    if end <= start:
+        raise BookingError("La fin de l'absence doit être après son début.", field="end")
+    with transaction.atomic():
+        absence = Absence.objects.create(
+            practitioner=practitioner, start=start, end=end, reason=reason, note=note
+        )
+        audit.record(
+            actor=by,
+            action="absence.add",
+            obj=absence,
+            changes=audit.snapshot(absence, ("practitioner", "start", "end", "reason")),
+        )
+    return absence
+
+
+# --- calendar feed --------------------------------------------------------------------------
+
+
+def calendar_feed_renew(*, practitioner: StaffProfile, by: User) -> CalendarFeed:
+    """Revoke the practitioner's current ICS URL (if any) and issue a new one."""
+    with transaction.atomic():
+        now = timezone.now()
+        revoked = CalendarFeed.objects.filter(
+            practitioner=practitioner, revoked_at__isnull=True
+        ).update(revoked_at=now)
+        feed = CalendarFeed.objects.create(practitioner=practitioner)
+        audit.record(actor=by, action="calendar_feed.renew", obj=feed, extra={"revoked": revoked})
+    return feed
+
+
+def calendar_feed_revoke(*, practitioner: StaffProfile, by: User) -> int:
+    with transaction.atomic():
+        revoked = CalendarFeed.objects.filter(
+            practitioner=practitioner, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        audit.record(
+            actor=by,
+            action="calendar_feed.revoke",
+            obj=practitioner,
+            extra={"revoked": revoked},
+        )
+    return revoked
+
+
+def _enqueue_confirmation(appointment_id: int) -> None:
+    from appointments.tasks import send_confirmation
+
+    transaction.on_commit(lambda: send_confirmation.delay(appointment_id))

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from appointments import views
+
+app_name = "appointments"
+
+urlpatterns = [
+    path("jour/", views.day_view, name="day"),
+    path("semaine/<int:practitioner_id>/", views.week_view, name="week"),
+    path("mon-agenda/", views.my_agenda, name="my_agenda"),
+    path("mon-agenda/aujourdhui/", views.my_today, name="my_today"),
+    path("mon-agenda/lien-agenda/", views.calendar_feed, name="calendar_feed"),
+    path("prochain-creneau/", views.next_slot, name="next_slot"),
+    path("nouveau/", views.book, name="book"),
+    path("sans-rendez-vous/", views.walk_in, name="walk_in"),
+    path("recherche-patient/", views.patient_picker, name="patient_picker"),
+    path("a-completer/", views.to_fill_in, name="to_fill_in"),
+    path("liste-attente/", views.waiting_list, name="waiting_list"),
+    path("liste-attente/<int:pk>/retirer/", views.waiting_close, name="waiting_close"),
+    path("liste-attente/<int:pk>/prevenu/", views.waiting_notify, name="waiting_notify"),
+    path("feuille-du-jour.pdf", views.day_sheet, name="day_sheet"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/deplacer/", views.move, name="move"),
+    path("<int:pk>/arrivee/", views.arrive, name="arrive"),
+    path("<int:pk>/annuler-arrivee/", views.undo_arrival, name="undo_arrival"),
+    path("<int:pk>/vu/", views.seen, name="seen"),
+    path("<int:pk>/absent/", views.no_show, name="no_show"),
+    path("<int:pk>/annuler/", views.cancel, name="cancel"),
+    path("agenda/<str:token>.ics", views.ics_feed, name="ics"),
+]

@@ -1,0 +1,586 @@
+"""Reception agenda, booking and practitioners' agendas. Views are thin: they load objects
+through the role-scoped querysets of `perms`, call one service and redirect."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from appointments import ics, perms, selectors, services
+from appointments.day_sheet import render_day_sheet
+from appointments.forms import (
+    BookingForm,
+    CancelForm,
+    DayFilterForm,
+    MoveForm,
+    NextSlotForm,
+    WaitingListForm,
+    WalkInForm,
+)
+from appointments.models import Appointment, CalendarFeed, ConsultationType, WaitingListEntry
+from appointments.slots import PARIS
+from centre.models import Site, StaffProfile, User
+from centre.perms import role_required
+from centre.roles import Role
+from patients.models import Patient
+from patients.selectors import search_patients
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _default_site(user: User) -> Site | None:
+    profile = getattr(user, "profile", None)
+    if profile is not None:
+        site = profile.sites.filter(is_active=True).order_by("pk").first()
+        if site is not None:
+            return site
+    return Site.objects.filter(is_active=True).order_by("pk").first()
+
+
+def _parse_day(value: str | None, default: datetime.date) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def _next_url(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+# --- agenda views ---------------------------------------------------------------------------
+
+
+@role_required(*perms.READ_AGENDA)
+def day_view(request: HttpRequest) -> HttpResponse:
+    """A site's day: one column per practitioner, appointments and (when a type is chosen)
+    the free slots, which link to the booking form."""
+    user = _user(request)
+    site = None
+    site_id = request.GET.get("site")
+    if site_id and site_id.isdigit():
+        site = Site.objects.filter(pk=int(site_id), is_active=True).first()
+    site = site or _default_site(user)
+    day = _parse_day(request.GET.get("date"), timezone.localdate())
+    type_id = request.GET.get("type")
+    consultation_type = (
+        ConsultationType.objects.filter(pk=int(type_id), is_active=True).first()
+        if type_id and type_id.isdigit()
+        else None
+    )
+    form = DayFilterForm(
+        initial={"site": site, "date": day, "type": consultation_type},
+    )
+    columns = (
+        selectors.day_columns(site=site, day=day, consultation_type=consultation_type)
+        if site
+        else []
+    )
+    context = {
+        "form": form,
+        "site": site,
+        "day": day,
+        "previous_day": day - datetime.timedelta(days=1),
+        "next_day": day + datetime.timedelta(days=1),
+        "consultation_type": consultation_type,
+        "columns": columns,
+        "can_book": perms.can_book(user),
+        "can_mark_all": user.is_superuser or user.has_role(Role.ACCUEIL),
+    }
+    template = "appointments/_day_grid.html" if request.htmx else "appointments/day.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+def _week_context(practitioner: StaffProfile, day: datetime.date) -> dict[str, Any]:
+    monday = day - datetime.timedelta(days=day.weekday())
+    start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=PARIS)
+    end = datetime.datetime.combine(
+        monday + datetime.timedelta(days=7), datetime.time.min, tzinfo=PARIS
+    )
+    appointments = selectors.practitioner_appointments(practitioner, start, end)
+    days: list[dict[str, Any]] = [
+        {"date": monday + datetime.timedelta(days=i), "appointments": []} for i in range(7)
+    ]
+    for appointment in appointments:
+        index = (timezone.localtime(appointment.start).date() - monday).days
+        days[index]["appointments"].append(appointment)
+    return {
+        "practitioner": practitioner,
+        "monday": monday,
+        "days": [d for d in days if d["appointments"] or d["date"].weekday() < 5],
+        "previous_week": monday - datetime.timedelta(days=7),
+        "next_week": monday + datetime.timedelta(days=7),
+    }
+
+
+@role_required(*perms.READ_AGENDA)
+def week_view(request: HttpRequest, practitioner_id: int) -> HttpResponse:
+    user = _user(request)
+    practitioner = get_object_or_404(selectors.practitioners_qs(), pk=practitioner_id)
+    if not perms.sees_all(user) and practitioner.user_id != user.pk:
+        raise PermissionDenied("Vous ne voyez que votre propre agenda.")
+    day = _parse_day(request.GET.get("date"), timezone.localdate())
+    context = _week_context(practitioner, day)
+    context["practitioners"] = list(selectors.practitioners_qs()) if perms.sees_all(user) else []
+    return render(request, "appointments/week.html", context)
+
+
+@role_required(Role.SOIGNANT)
+def my_agenda(request: HttpRequest) -> HttpResponse:
+    practitioner = selectors.practitioner_of(_user(request))
+    if practitioner is None:
+        raise PermissionDenied("Votre profil n'indique pas de profession de soin.")
+    day = _parse_day(request.GET.get("date"), timezone.localdate())
+    context = _week_context(practitioner, day)
+    context["own"] = True
+    context["feed"] = CalendarFeed.objects.filter(
+        practitioner=practitioner, revoked_at__isnull=True
+    ).first()
+    return render(request, "appointments/week.html", context)
+
+
+@role_required(Role.SOIGNANT)
+def my_today(request: HttpRequest) -> HttpResponse:
+    """The practitioner's appointments of the day (HTMX fragment for the soignant home)."""
+    practitioner = selectors.practitioner_of(_user(request))
+    appointments: list[Appointment] = []
+    if practitioner is not None:
+        start, end = selectors.day_bounds(timezone.localdate())
+        appointments = selectors.practitioner_appointments(practitioner, start, end)
+    return render(
+        request,
+        "appointments/_my_today.html",
+        {"appointments": appointments, "practitioner": practitioner},
+    )
+
+
+@role_required(Role.ACCUEIL)
+def next_slot(request: HttpRequest) -> HttpResponse:
+    form = NextSlotForm(request.GET or None)
+    slot = None
+    searched = False
+    practitioner = None
+    if form.is_valid():
+        searched = True
+        data = form.cleaned_data
+        slot = selectors.next_free_slot(
+            selectors.SlotQuery(
+                consultation_type=data["type"],
+                first_day=timezone.localdate(),
+                last_day=timezone.localdate(),
+                site_id=data["site"].pk if data["site"] else None,
+                women_only=data["women_only"],
+                morning_only=data["morning_only"],
+                language=data["language"],
+            )
+        )
+        if slot is not None:
+            practitioner = StaffProfile.objects.select_related("user").get(pk=slot.practitioner_id)
+    return render(
+        request,
+        "appointments/next_slot.html",
+        {"form": form, "slot": slot, "searched": searched, "practitioner": practitioner},
+    )
+
+
+# --- booking --------------------------------------------------------------------------------
+
+
+@role_required(Role.ACCUEIL)
+def patient_picker(request: HttpRequest) -> HttpResponse:
+    """HTMX fragment: patients matching the search box, as radio buttons named `patient`."""
+    query = request.GET.get("q", "").strip()
+    patients = search_patients(query, limit=10) if len(query) >= 2 else []
+    return render(
+        request,
+        "appointments/_patient_picker.html",
+        {"patients": patients, "query": query},
+    )
+
+
+def _chosen_patient(form: Any, request: HttpRequest) -> Patient | None:
+    raw = (request.POST or request.GET).get("patient")
+    if raw and str(raw).isdigit():
+        return Patient.objects.active().filter(pk=int(raw)).first()
+    return None
+
+
+@role_required(Role.ACCUEIL)
+def book(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if request.method == "POST":
+        form = BookingForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                appointment = services.appointment_book(
+                    patient=data["patient"],
+                    practitioner=data["practitioner"],
+                    consultation_type=data["consultation_type"],
+                    site=data["site"],
+                    start=form.start(),
+                    booked_by=user,
+                    interpreter_language=data["interpreter_language"],
+                    note=data["note"],
+                    send_confirmation=data["send_confirmation"],
+                )
+            except services.BookingError as error:
+                field = error.field if error.field in form.fields else None
+                form.add_error(field if field not in ("start", "end") else None, error.message)
+            else:
+                local = timezone.localtime(appointment.start)
+                messages.success(
+                    request,
+                    f"Rendez-vous pris pour {appointment.patient} le "
+                    f"{_long_date(local.date())} à {local:%H:%M} avec {appointment.practitioner}.",
+                )
+                return redirect(
+                    f"{reverse('appointments:day')}?site={appointment.site_id}"
+                    f"&date={local.date().isoformat()}"
+                )
+    else:
+        initial: dict[str, Any] = {"site": _default_site(user)}
+        start = request.GET.get("start")
+        if start:
+            try:
+                local = datetime.datetime.fromisoformat(start).astimezone(PARIS)
+            except ValueError:
+                local = None
+            if local is not None:
+                initial.update(date=local.date(), time=local.time().replace(second=0))
+        for key in ("practitioner", "site", "patient"):
+            value = request.GET.get(key)
+            if value and value.isdigit():
+                initial[key] = int(value)
+        type_id = request.GET.get("type")
+        if type_id and type_id.isdigit():
+            initial["consultation_type"] = int(type_id)
+        form = BookingForm(initial=initial)
+    return render(
+        request,
+        "appointments/book.html",
+        {"form": form, "patient": _chosen_patient(form, request)},
+    )
+
+
+def _long_date(day: datetime.date) -> str:
+    from django.utils.dateformat import format as date_format
+
+    return date_format(day, "l j F Y")
+
+
+@role_required(*perms.READ_APPOINTMENTS)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    appointment = get_object_or_404(selectors.with_related(perms.appointments_for(user)), pk=pk)
+    candidates = (
+        list(selectors.waiting_candidates(appointment)[:10])
+        if not appointment.is_active and user.has_role(Role.ACCUEIL)
+        else []
+    )
+    return render(
+        request,
+        "appointments/detail.html",
+        {
+            "appointment": appointment,
+            "reminders": list(appointment.reminders.order_by("created_at")),
+            "cancel_form": CancelForm(),
+            "can_manage": user.is_superuser or user.has_role(Role.ACCUEIL),
+            "can_mark_own": perms.can_mark(user, appointment, action="arrive"),
+            "candidates": candidates,
+        },
+    )
+
+
+@role_required(Role.ACCUEIL)
+def move(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_object_or_404(selectors.with_related(Appointment.objects.all()), pk=pk)
+    local = timezone.localtime(appointment.start)
+    form = MoveForm(
+        request.POST or None,
+        initial={
+            "date": local.date(),
+            "time": local.time(),
+            "practitioner": appointment.practitioner_id,
+            "site": appointment.site_id,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = services.appointment_move(
+                appointment=appointment,
+                start=form.start(),
+                practitioner=form.cleaned_data["practitioner"],
+                site=form.cleaned_data["site"],
+                moved_by=_user(request),
+            )
+        except services.BookingError as error:
+            form.add_error(None, error.message)
+        else:
+            new_local = timezone.localtime(moved.start)
+            messages.success(
+                request,
+                f"Rendez-vous déplacé au {_long_date(new_local.date())} à {new_local:%H:%M}.",
+            )
+            return redirect("appointments:detail", pk=moved.pk)
+    return render(request, "appointments/move.html", {"form": form, "appointment": appointment})
+
+
+_TRANSITIONS = {
+    "arrive": (services.appointment_mark_arrived, "Arrivée notée."),
+    "seen": (services.appointment_mark_seen, "Consultation notée comme faite."),
+    "no_show": (services.appointment_mark_no_show, "Absence non excusée notée."),
+    "undo_arrival": (services.appointment_undo_arrival, "Arrivée annulée."),
+}
+
+
+def _transition_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    user = _user(request)
+    appointment = get_object_or_404(
+        perms.appointments_for(user).select_related("practitioner"), pk=pk
+    )
+    if not perms.can_mark(user, appointment, action=action):
+        raise PermissionDenied("Vous ne pouvez pas changer ce rendez-vous.")
+    service, done = _TRANSITIONS[action]
+    try:
+        service(appointment=appointment, by=user)
+    except services.BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect(_next_url(request, reverse("appointments:detail", args=[pk])))
+
+
+@require_POST
+@role_required(Role.ACCUEIL, Role.SOIGNANT)
+def arrive(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition_view(request, pk, "arrive")
+
+
+@require_POST
+@role_required(Role.ACCUEIL, Role.SOIGNANT)
+def seen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition_view(request, pk, "seen")
+
+
+@require_POST
+@role_required(Role.ACCUEIL)
+def no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition_view(request, pk, "no_show")
+
+
+@require_POST
+@role_required(Role.ACCUEIL)
+def undo_arrival(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition_view(request, pk, "undo_arrival")
+
+
+@require_POST
+@role_required(Role.ACCUEIL)
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_object_or_404(Appointment, pk=pk)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Indiquez qui annule le rendez-vous.")
+        return redirect("appointments:detail", pk=pk)
+    try:
+        services.appointment_cancel(
+            appointment=appointment,
+            by=_user(request),
+            by_patient=form.cleaned_data["by_patient"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            "Rendez-vous annulé. Le créneau est libre : voyez ci-dessous la liste d'attente.",
+        )
+    return redirect("appointments:detail", pk=pk)
+
+
+@role_required(Role.ACCUEIL)
+def walk_in(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = WalkInForm(request.POST or None, initial={"site": _default_site(user)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment = services.appointment_record_walk_in(
+                patient=data["patient"],
+                practitioner=data["practitioner"],
+                consultation_type=data["consultation_type"],
+                site=data["site"],
+                recorded_by=user,
+            )
+        except services.BookingError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, f"Consultation sans rendez-vous enregistrée ({appointment.patient})."
+            )
+            return redirect("appointments:detail", pk=appointment.pk)
+    return render(
+        request,
+        "appointments/walk_in.html",
+        {"form": form, "patient": _chosen_patient(form, request)},
+    )
+
+
+@role_required(Role.ACCUEIL, Role.SOIGNANT, Role.DIRECTION)
+def to_fill_in(request: HttpRequest) -> HttpResponse:
+    """Past appointments without a final status: statistics are only true once it is empty."""
+    user = _user(request)
+    practitioner = None if perms.sees_all(user) else selectors.practitioner_of(user)
+    if not perms.sees_all(user) and practitioner is None:
+        raise PermissionDenied("Votre profil n'indique pas de profession de soin.")
+    appointments = list(selectors.to_fill_in(practitioner=practitioner)[:200])
+    return render(
+        request,
+        "appointments/to_fill_in.html",
+        {
+            "appointments": appointments,
+            "can_mark_all": user.is_superuser or user.has_role(Role.ACCUEIL),
+        },
+    )
+
+
+# --- waiting list ---------------------------------------------------------------------------
+
+
+@role_required(Role.ACCUEIL)
+def waiting_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = WaitingListForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.waiting_list_add(
+                patient=data["patient"],
+                consultation_type=data["consultation_type"],
+                practitioner=data["practitioner"],
+                site=data["site"],
+                before=data["before"],
+                note=data["note"],
+                created_by=user,
+            )
+        except services.BookingError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Patient·e inscrit·e sur la liste d'attente.")
+            return redirect("appointments:waiting_list")
+    entries = list(
+        WaitingListEntry.objects.filter(status="waiting")
+        .select_related("patient", "consultation_type", "practitioner__user", "site")
+        .order_by("created_at")
+    )
+    return render(
+        request,
+        "appointments/waiting_list.html",
+        {"form": form, "entries": entries, "patient": _chosen_patient(form, request)},
+    )
+
+
+@require_POST
+@role_required(Role.ACCUEIL)
+def waiting_close(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(WaitingListEntry, pk=pk)
+    try:
+        services.waiting_list_close(
+            entry=entry, by=_user(request), booked=request.POST.get("booked") == "1"
+        )
+    except services.BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Inscription retirée de la liste d'attente.")
+    return redirect(_next_url(request, reverse("appointments:waiting_list")))
+
+
+@require_POST
+@role_required(Role.ACCUEIL)
+def waiting_notify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reception called or texted the patient about a freed slot: note it."""
+    entry = get_object_or_404(WaitingListEntry, pk=pk)
+    services.waiting_list_mark_notified(entry=entry, by=_user(request))
+    messages.success(request, f"{entry.patient} noté·e comme prévenu·e.")
+    return redirect(_next_url(request, reverse("appointments:waiting_list")))
+
+
+# --- day sheet (PDF) ------------------------------------------------------------------------
+
+
+@role_required(Role.ACCUEIL, Role.DIRECTION)
+def day_sheet(request: HttpRequest) -> HttpResponse:
+    """Printable day sheet: one page per practitioner, black and white. Tomorrow by default."""
+    user = _user(request)
+    site_id = request.GET.get("site")
+    site = (
+        Site.objects.filter(pk=int(site_id)).first()
+        if site_id and site_id.isdigit()
+        else _default_site(user)
+    )
+    if site is None:
+        raise Http404("Aucun site.")
+    day = _parse_day(request.GET.get("date"), timezone.localdate() + datetime.timedelta(days=1))
+    pdf = render_day_sheet(site=site, day=day).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="rendez-vous-{day.isoformat()}.pdf"'
+    return response
+
+
+# --- ICS feed -------------------------------------------------------------------------------
+
+
+@role_required(Role.SOIGNANT)
+def calendar_feed(request: HttpRequest) -> HttpResponse:
+    """The practitioner creates, renews or revokes the secret URL of their own feed."""
+    user = _user(request)
+    practitioner = selectors.practitioner_of(user)
+    if practitioner is None:
+        raise PermissionDenied("Votre profil n'indique pas de profession de soin.")
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.calendar_feed_revoke(practitioner=practitioner, by=user)
+            messages.success(request, "Le lien de votre agenda est désactivé.")
+        else:
+            services.calendar_feed_renew(practitioner=practitioner, by=user)
+            messages.success(request, "Nouveau lien créé : l'ancien ne fonctionne plus.")
+        return redirect("appointments:calendar_feed")
+    feed = CalendarFeed.objects.filter(practitioner=practitioner, revoked_at__isnull=True).first()
+    feed_url = (
+        request.build_absolute_uri(reverse("appointments:ics", args=[feed.token])) if feed else ""
+    )
+    return render(request, "appointments/calendar_feed.html", {"feed": feed, "feed_url": feed_url})
+
+
+def ics_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """Public URL guarded by its secret token (calendar apps cannot log in). Shows times,
+    types and sites only: no patient name leaves the centre through it."""
+    feed = (
+        CalendarFeed.objects.filter(token=token, revoked_at__isnull=True)
+        .select_related("practitioner__user")
+        .first()
+    )
+    if feed is None:
+        raise Http404("Flux inconnu ou désactivé.")
+    body = ics.practitioner_calendar(feed.practitioner)
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")

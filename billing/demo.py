@@ -1,0 +1,121 @@
+"""Demo billing: invoices for the past seen consultations, monthly batches, returns with about
+3 % rejects, a few partial payments, and a last month still unpaid.
+
+Idempotent: consultations that already have an invoice are skipped, batches are built only
+from ready claims, and a return file is imported once (same content, same sha256).
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from billing import services
+from billing.formats import AckRecord, PaymentRecord, RejectRecord, ReturnRecord, return_lines
+from billing.models import Batch, BatchStatus, Claim, Invoice
+from billing.rejects import REJECT_REASONS
+from centre.models import Profession
+
+ACTS_BY_PROFESSION: dict[str, list[tuple[str, Decimal | None]]] = {
+    Profession.GENERALISTE: [("G", None)],
+    Profession.GYNECOLOGUE: [("CS", None)],
+    Profession.INFIRMIER: [("AMI", Decimal("1")), ("AMI", Decimal("2"))],
+    Profession.ORTHOPHONISTE: [("AMO", Decimal("10")), ("AMO", Decimal("13.5"))],
+}
+
+
+def seed(org: Any, rng: random.Random) -> str:
+    try:
+        from appointments.models import Appointment, Status
+    except ImportError:  # pragma: no cover
+        return ""
+    clerk = next((u for u in org.users.values() if u.has_role("facturation")), None)
+    if clerk is None:
+        return ""
+    today = timezone.localdate()
+    seen = (
+        Appointment.objects.filter(status=Status.SEEN, start__date__lt=today, invoice__isnull=True)
+        .select_related("patient", "practitioner", "site")
+        .order_by("start", "id")
+    )
+    created = 0
+    for appointment in seen:
+        choices = ACTS_BY_PROFESSION.get(appointment.practitioner.profession)
+        if not choices:
+            continue
+        code, coefficient = rng.choice(choices)
+        day = timezone.localtime(appointment.start).date()
+        acts = [services.ActChoice(code, coefficient)]
+        if code == "G" and appointment.patient.age_on(day) < 6:
+            acts.append(services.ActChoice("MEG"))
+        try:
+            services.invoice_create(
+                patient=appointment.patient,
+                practitioner=appointment.practitioner,
+                site=appointment.site,
+                on=day,
+                acts=acts,
+                appointment=appointment,
+                by=appointment.practitioner.user,
+            )
+        except services.BillingError:
+            continue
+        created += 1
+
+    # One batch per payer and per month of care, as if built every month.
+    months: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for claim_id, day in Claim.objects.ready().values_list("id", "invoice__date_of_care"):
+        if (today - day).days > 7:
+            months[(day.year, day.month)].append(claim_id)
+    built = 0
+    for _, ids in sorted(months.items()):
+        built += len(services.batches_build(by=clerk, claim_ids=ids))
+
+    imported = 0
+    for batch in Batch.objects.filter(status=BatchStatus.SENT).order_by("id"):
+        last_care = (
+            Invoice.objects.filter(claims__batch=batch)
+            .order_by("-date_of_care")
+            .values_list("date_of_care", flat=True)
+            .first()
+        )
+        if last_care is None:
+            continue
+        ack_on = min(today, last_care + datetime.timedelta(days=3))
+        paid_on = ack_on + datetime.timedelta(days=rng.randint(3, 9))
+        records: list[ReturnRecord] = [AckRecord(0, batch.number, True, ack_on, "", "")]
+        if paid_on <= today and (today - last_care).days > 45:
+            codes = sorted(REJECT_REASONS)
+            for ref, amount in batch.claims.order_by("id").values_list("reference", "amount"):
+                draw = rng.random()
+                if draw < 0.03:
+                    records.append(RejectRecord(0, ref, rng.choice(codes), ""))
+                elif draw < 0.05 and amount > 1:
+                    paid = (amount * Decimal("0.7")).quantize(Decimal("0.01"))
+                    records.append(
+                        PaymentRecord(0, ref, paid, paid_on, f"VIR{batch.pk:06d}", "R07", "")
+                    )
+                else:
+                    records.append(
+                        PaymentRecord(0, ref, amount, paid_on, f"VIR{batch.pk:06d}", "", "")
+                    )
+        data = "".join(
+            return_lines(
+                payer_type=batch.payer_type,
+                payer_code=batch.payer_code,
+                created_on=ack_on,
+                records=records,
+            )
+        ).encode()
+        _, new = services.return_import(
+            open_lines=lambda data=data: data.splitlines(keepends=True),  # type: ignore[misc]
+            filename=f"retour-{batch.payer_type}-{batch.payer_code}-{batch.number:05d}.txt",
+            by=clerk,
+        )
+        imported += int(new)
+    return f"{created} factures, {built} lots, {imported} fichiers retour"

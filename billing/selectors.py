@@ -1,0 +1,172 @@
+"""Reads of the billing app: fee schedule on a date, worklists, ageing of unpaid claims."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import holidays
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from billing.models import (
+    Act,
+    Batch,
+    BatchStatus,
+    Claim,
+    ClaimStatus,
+    Invoice,
+    Parameter,
+    ParameterKey,
+    Tariff,
+)
+from billing.money import ZERO
+from billing.pricing import AlreadyCharged, Deductibles
+from centre.models import User
+from centre.roles import Role
+
+# Art. D161-13-3 CSS: under tiers payant the caisse pays within 7 working days of the
+# acknowledgement (penalties from day 8) — BILLING.md, "Transmission and returns".
+PAYMENT_DELAY_WORKING_DAYS = 7
+AGEING_BUCKETS = ((0, 30, "0–30 jours"), (31, 60, "31–60 jours"), (61, 90, "61–90 jours"))
+OPEN_CLAIM_STATES = (
+    ClaimStatus.SENT,
+    ClaimStatus.ACKNOWLEDGED,
+    ClaimStatus.REJECTED,
+    ClaimStatus.PARTLY_PAID,
+)
+
+
+def tariff_on(act: Act, day: datetime.date) -> Tariff | None:
+    """The tariff of `act` valid on `day`: the latest one started on or before that day."""
+    return Tariff.objects.filter(act=act).valid_on(day).order_by("-valid_from").first()
+
+
+def deductibles_on(day: datetime.date) -> Deductibles:
+    """Dated PF / franchise parameters valid on `day` (defaults if none loaded)."""
+    values: dict[str, Decimal] = {}
+    for key, value in (
+        Parameter.objects.filter(valid_from__lte=day)
+        .order_by("key", "-valid_from")
+        .distinct("key")
+        .values_list("key", "value")
+    ):
+        values[key] = value
+    base = Deductibles()
+    return Deductibles(
+        pf_amount=values.get(ParameterKey.PF_AMOUNT, base.pf_amount),
+        pf_day_cap=values.get(ParameterKey.PF_DAY_CAP, base.pf_day_cap),
+        pf_year_cap=values.get(ParameterKey.PF_YEAR_CAP, base.pf_year_cap),
+        franchise_amount=values.get(ParameterKey.FRANCHISE_AMOUNT, base.franchise_amount),
+        franchise_day_cap=values.get(ParameterKey.FRANCHISE_DAY_CAP, base.franchise_day_cap),
+        franchise_year_cap=values.get(ParameterKey.FRANCHISE_YEAR_CAP, base.franchise_year_cap),
+        out_of_pathway_rate=values.get(ParameterKey.OUT_OF_PATHWAY_RATE, base.out_of_pathway_rate),
+    )
+
+
+def already_charged(patient_id: int, day: datetime.date) -> AlreadyCharged:
+    year = Invoice.objects.filter(patient_id=patient_id, date_of_care__year=day.year).aggregate(
+        pf_year=Sum("pf"),
+        franchise_year=Sum("franchise"),
+        pf_day=Sum("pf", filter=Q(date_of_care=day)),
+        franchise_day=Sum("franchise", filter=Q(date_of_care=day)),
+    )
+    return AlreadyCharged(**{k: v or ZERO for k, v in year.items()})
+
+
+def visible_invoices(user: User) -> QuerySet[Invoice]:
+    """Invoices a user may open: everything for billing, direction and reception; a
+    practitioner only the invoices of their own consultations; nobody else."""
+    qs = Invoice.objects.select_related("patient", "practitioner__user")
+    if user.is_superuser or user.has_role(Role.FACTURATION, Role.DIRECTION, Role.ACCUEIL):
+        return qs
+    if user.has_role(Role.SOIGNANT):
+        return qs.filter(practitioner__user=user)
+    return qs.none()
+
+
+@lru_cache(maxsize=8)
+def _french_holidays(year: int) -> frozenset[datetime.date]:
+    return frozenset(holidays.country_holidays("FR", years=year).keys())
+
+
+def is_working_day(day: datetime.date) -> bool:
+    return day.weekday() < 5 and day not in _french_holidays(day.year)
+
+
+def overdue_cutoff(today: datetime.date) -> datetime.date:
+    """Claims acknowledged before this date have had their 7 working days."""
+    day, counted = today, 0
+    while counted < PAYMENT_DELAY_WORKING_DAYS:
+        day -= datetime.timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    return day
+
+
+def overdue_claims(today: datetime.date | None = None) -> QuerySet[Claim]:
+    """No payment 7 working days after the acknowledgement (art. D161-13-3 CSS)."""
+    cutoff = overdue_cutoff(today or timezone.localdate())
+    return Claim.objects.filter(status=ClaimStatus.ACKNOWLEDGED, acknowledged_on__lt=cutoff)
+
+
+@dataclass(frozen=True)
+class AgeingBucket:
+    label: str
+    count: int
+    amount: Decimal
+
+
+def unpaid_ageing(today: datetime.date | None = None) -> list[AgeingBucket]:
+    """Open claims by age of the care (one query)."""
+    today = today or timezone.localdate()
+    filters: list[tuple[str, Q]] = []
+    for low, high, label in AGEING_BUCKETS:
+        start = today - datetime.timedelta(days=high)
+        end = today - datetime.timedelta(days=low)
+        filters.append((label, Q(invoice__date_of_care__gte=start, invoice__date_of_care__lte=end)))
+    oldest = today - datetime.timedelta(days=91)
+    filters.append(("plus de 90 jours", Q(invoice__date_of_care__lte=oldest)))
+    aggregates: dict[str, Count | Sum] = {}
+    for i, (_, q) in enumerate(filters):
+        aggregates[f"n{i}"] = Count("id", filter=q)
+        aggregates[f"a{i}"] = Sum("amount", filter=q)
+        aggregates[f"p{i}"] = Sum("paid_amount", filter=q)
+    row = Claim.objects.filter(status__in=OPEN_CLAIM_STATES).aggregate(**aggregates)
+    return [
+        AgeingBucket(label, row[f"n{i}"], (row[f"a{i}"] or ZERO) - (row[f"p{i}"] or ZERO))
+        for i, (label, _) in enumerate(filters)
+    ]
+
+
+@dataclass(frozen=True)
+class Worklist:
+    to_check: int
+    ready_by_payer: list[dict[str, Any]]
+    batches_in_flight: int
+    rejects: int
+    overdue: int
+    ageing: list[AgeingBucket]
+
+
+def clerk_worklist(today: datetime.date | None = None) -> Worklist:
+    ready: list[dict[str, Any]] = [
+        dict(row)
+        for row in Claim.objects.ready()
+        .values("payer_type", "payer_code")
+        .annotate(count=Count("id"), amount=Sum("amount"))
+        .order_by("payer_type", "payer_code")
+    ]
+    return Worklist(
+        to_check=Claim.objects.filter(status=ClaimStatus.DRAFT).count(),
+        ready_by_payer=ready,
+        batches_in_flight=Batch.objects.filter(
+            status__in=(BatchStatus.BUILDING, BatchStatus.BUILT, BatchStatus.SENT)
+        ).count(),
+        rejects=Claim.objects.to_work().count(),
+        overdue=overdue_claims(today).count(),
+        ageing=unpaid_ageing(today),
+    )

@@ -1,0 +1,409 @@
+"""Thin views: load through a role-scoped queryset, call one service, redirect."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from billing import perms, selectors, services, tasks
+from billing.formats import ReturnFileError
+from billing.forms import (
+    CloseConsultationForm,
+    PaymentForm,
+    ReturnUploadForm,
+    TariffForm,
+    WriteOffForm,
+)
+from billing.models import (
+    Act,
+    Batch,
+    Claim,
+    ClaimStatus,
+    Invoice,
+    Payment,
+    ReturnFile,
+    Tariff,
+)
+from billing.rejects import REJECT_REASONS, Action
+from centre import audit
+from centre.models import User
+from centre.perms import role_required
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@role_required(*perms.BILLING_READ)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    worklist = selectors.clerk_worklist()
+    to_check = (
+        Invoice.objects.to_check()
+        .filter(claims__status=ClaimStatus.DRAFT)
+        .select_related("patient")
+        .distinct()
+        .order_by("date_of_care")[:50]
+    )
+    return render(
+        request,
+        "billing/dashboard.html",
+        {
+            "worklist": worklist,
+            "to_check": to_check,
+            "can_write": _user(request).has_role(*perms.BILLING_WRITE),
+        },
+    )
+
+
+@role_required(*perms.INVOICE_READ)
+def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    user = _user(request)
+    invoice = get_object_or_404(
+        selectors.visible_invoices(user).prefetch_related(
+            "lines", Prefetch("claims", queryset=Claim.objects.order_by("id")), "payments"
+        ),
+        pk=invoice_id,
+    )
+    audit.record_read(actor=user, action="billing.invoice.read", obj=invoice)
+    return render(
+        request,
+        "billing/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "form": PaymentForm(initial={"amount": invoice.patient_balance}),
+            "can_pay": user.has_role(*perms.CASHIER) and invoice.patient_balance > 0,
+            "show_claims": user.has_role(*perms.BILLING_READ),
+            "can_write": user.has_role(*perms.BILLING_WRITE),
+        },
+    )
+
+
+@require_POST
+@role_required(*perms.CASHIER)
+def payment_record(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, pk=invoice_id)
+    form = PaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            payment = services.payment_record(
+                invoice=invoice,
+                amount=form.cleaned_data["amount"],
+                method=form.cleaned_data["method"],
+                reference=form.cleaned_data["reference"],
+                by=_user(request),
+            )
+        except services.BillingError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"Paiement enregistré (reçu n° {payment.receipt_number}).")
+            return redirect("billing:invoice_detail", invoice_id=invoice.pk)
+    messages.error(
+        request,
+        "Le paiement n'a pas été enregistré : "
+        + " ".join(str(e) for errors in form.errors.values() for e in errors),
+    )
+    return redirect("billing:invoice_detail", invoice_id=invoice.pk)
+
+
+@role_required(*perms.CASHIER)
+def receipt_pdf(request: HttpRequest, payment_id: int) -> HttpResponse:
+    from weasyprint import HTML
+
+    payment = get_object_or_404(
+        Payment.objects.select_related("invoice__patient", "invoice__site__centre"),
+        pk=payment_id,
+        source="PAT",
+    )
+    audit.record_read(actor=_user(request), action="billing.receipt.print", obj=payment.invoice)
+    html = render_to_string(
+        "billing/receipt.html", {"payment": payment, "invoice": payment.invoice}
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="recu-{payment.receipt_number}.pdf"'
+    return response
+
+
+@role_required(*perms.CASHIER)
+def cashier(request: HttpRequest) -> HttpResponse:
+    """Encaissements: what patients still have to pay at the desk."""
+    invoices = (
+        Invoice.objects.with_patient_balance()
+        .select_related("patient", "practitioner__user")
+        .order_by("-date_of_care", "-id")[:100]
+    )
+    return render(request, "billing/cashier.html", {"invoices": invoices})
+
+
+@require_POST
+@role_required(*perms.BILLING_WRITE)
+def invoice_recheck(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, pk=invoice_id)
+    services.invoice_recheck(invoice=invoice, by=_user(request))
+    if invoice.issues:
+        messages.warning(request, "Il reste des points à corriger.")
+    else:
+        messages.success(request, "Facture vérifiée : les demandes sont prêtes à partir.")
+    return redirect("billing:invoice_detail", invoice_id=invoice.pk)
+
+
+# --- batches ----------------------------------------------------------------------------------
+
+
+@role_required(*perms.BILLING_READ)
+def batch_list(request: HttpRequest) -> HttpResponse:
+    batches = Batch.objects.order_by("-created_at", "-id")[:100]
+    ready = selectors.clerk_worklist().ready_by_payer
+    return render(
+        request,
+        "billing/batch_list.html",
+        {
+            "batches": batches,
+            "ready": ready,
+            "can_write": _user(request).has_role(*perms.BILLING_WRITE),
+            "run": request.GET.get("run", ""),
+        },
+    )
+
+
+@require_POST
+@role_required(*perms.BILLING_WRITE)
+def batch_build(request: HttpRequest) -> HttpResponse:
+    ids = list(Claim.objects.ready().values_list("id", flat=True))
+    if not ids:
+        messages.info(request, "Aucune demande prête : aucun lot à construire.")
+        return redirect("billing:batch_list")
+    run = uuid.uuid4().hex
+    actor_id = _user(request).pk
+    transaction.on_commit(
+        lambda: tasks.build_batches.delay(claim_ids=ids, actor_id=actor_id, run=run)
+    )
+    messages.success(request, f"Construction des lots lancée pour {len(ids)} demande(s).")
+    return redirect(reverse("billing:batch_list") + f"?run={run}")
+
+
+@role_required(*perms.BILLING_WRITE)
+def batch_progress(request: HttpRequest, run: str) -> HttpResponse:
+    progress = tasks.progress_of(run)
+    return render(request, "billing/_batch_progress.html", {"progress": progress, "run": run})
+
+
+@role_required(*perms.BILLING_WRITE)
+def batch_download(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_object_or_404(Batch, pk=batch_id)
+    if not batch.file:
+        raise Http404("Ce lot n'a pas de fichier.")
+    audit.record_read(actor=_user(request), action="billing.batch.download", obj=batch)
+    with batch.file.open("rb") as fh:
+        content = fh.read()
+    response = HttpResponse(content, content_type="text/plain; charset=utf-8")
+    filename = (batch.file.name or "lot.txt").rsplit("/", 1)[-1]
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- returns and rejects ----------------------------------------------------------------------
+
+
+@role_required(*perms.BILLING_WRITE)
+def return_import(request: HttpRequest) -> HttpResponse:
+    form = ReturnUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+
+        try:
+            rf, created = services.return_import(
+                open_lines=lambda: _lines(upload), filename=upload.name, by=_user(request)
+            )
+        except ReturnFileError as error:
+            form.add_error("file", f"Fichier refusé, rien n'a été importé — {error}")
+        else:
+            if created:
+                messages.success(
+                    request,
+                    f"Retour importé : {rf.acks_count} accusé(s), {rf.paid_count} payée(s), "
+                    f"{rf.partial_count} payée(s) en partie, {rf.rejected_count} rejet(s).",
+                )
+            else:
+                messages.info(
+                    request, f"Ce fichier a déjà été importé le {rf.imported_at:%d/%m/%Y}."
+                )
+            return redirect("billing:claims_to_work")
+    files = ReturnFile.objects.order_by("-imported_at")[:30]
+    return render(request, "billing/return_import.html", {"form": form, "files": files})
+
+
+def _lines(upload: UploadedFile) -> Iterator[bytes]:
+    """The uploaded file, line by line, from the start (it is read twice: validate, import)."""
+    upload.seek(0)
+    yield from upload
+
+
+@role_required(*perms.BILLING_READ)
+def claims_to_work(request: HttpRequest) -> HttpResponse:
+    claims = (
+        Claim.objects.to_work()
+        .select_related("invoice__patient")
+        .order_by("invoice__date_of_care", "id")[:200]
+    )
+    overdue = (
+        selectors.overdue_claims()
+        .select_related("invoice__patient")
+        .order_by("acknowledged_on")[:200]
+    )
+    return render(
+        request,
+        "billing/claims_to_work.html",
+        {
+            "claims": claims,
+            "overdue": overdue,
+            "reasons": REJECT_REASONS,
+            "actions": Action.LABELS,
+            "write_off_form": WriteOffForm(),
+            "can_write": _user(request).has_role(*perms.BILLING_WRITE),
+        },
+    )
+
+
+@require_POST
+@role_required(*perms.BILLING_WRITE)
+def claim_action(request: HttpRequest, claim_id: int, action: str) -> HttpResponse:
+    claim = get_object_or_404(Claim, pk=claim_id)
+    user = _user(request)
+    try:
+        if action == Action.RESUBMIT:
+            new = services.claim_resubmit(claim=claim, by=user)
+            messages.success(
+                request, f"Nouvelle demande {new.reference} prête pour le prochain lot."
+            )
+        elif action == Action.BILL_PATIENT:
+            services.claim_bill_patient(claim=claim, by=user)
+            messages.success(request, "Montant ajouté au reste à régler par le·la patient·e.")
+        elif action == Action.WRITE_OFF:
+            form = WriteOffForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "Indiquez le motif de la perte.")
+                return redirect("billing:claims_to_work")
+            services.claim_write_off(claim=claim, reason=form.cleaned_data["reason"], by=user)
+            messages.success(request, "Demande passée en perte.")
+        else:
+            raise Http404("Action inconnue.")
+    except services.BillingError as error:
+        messages.error(request, error.message)
+    return redirect("billing:claims_to_work")
+
+
+# --- fee schedule -----------------------------------------------------------------------------
+
+
+@role_required(*perms.FEE_SCHEDULE_READ)
+def fee_schedule(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    acts = Act.objects.prefetch_related(
+        Prefetch("tariffs", queryset=Tariff.objects.order_by("-valid_from"))
+    ).order_by("code")
+    query = request.GET.get("q", "").strip()
+    if query:
+        acts = acts.filter(Q(code__icontains=query) | Q(label__icontains=query))
+    return render(
+        request,
+        "billing/fee_schedule.html",
+        {
+            "acts": acts,
+            "today": today,
+            "query": query,
+            "can_edit": _user(request).has_role(*perms.FEE_SCHEDULE_WRITE),
+        },
+    )
+
+
+@role_required(*perms.FEE_SCHEDULE_WRITE)
+def tariff_add(request: HttpRequest) -> HttpResponse:
+    form = TariffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tariff_add(**form.cleaned_data, by=_user(request))
+        except services.BillingError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request, "Tarif enregistré : il s'applique aux soins à partir de sa date."
+            )
+            return redirect("billing:fee_schedule")
+    return render(request, "billing/tariff_form.html", {"form": form})
+
+
+# --- closing a consultation -------------------------------------------------------------------
+
+
+@role_required(*perms.CLOSE_CONSULTATION)
+def close_consultation(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    from appointments.models import Appointment
+
+    user = _user(request)
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("patient", "practitioner", "site"),
+        pk=appointment_id,
+        practitioner__user=user,  # a practitioner closes only their own consultations
+    )
+    existing = Invoice.objects.filter(appointment=appointment).first()
+    if existing is not None:
+        return redirect("billing:invoice_detail", invoice_id=existing.pk)
+    form = CloseConsultationForm(request.POST or None)
+    preview = None
+    day = timezone.localtime(appointment.start).date()
+    if request.method == "POST" and form.is_valid():
+        choices = [services.ActChoice(c, k) for c, k in form.cleaned_data["acts"]]
+        try:
+            if "preview" in request.POST:
+                preview = services.invoice_preview(
+                    patient=appointment.patient,
+                    on=day,
+                    acts=choices,
+                    related_to_ald=form.cleaned_data["related_to_ald"],
+                    pathway_exempt=form.cleaned_data["pathway_exempt"],
+                    profession=appointment.practitioner.profession or None,
+                )
+            else:
+                invoice = services.invoice_create(
+                    patient=appointment.patient,
+                    practitioner=appointment.practitioner,
+                    site=appointment.site,
+                    on=day,
+                    acts=choices,
+                    appointment=appointment,
+                    related_to_ald=form.cleaned_data["related_to_ald"],
+                    pathway_exempt=form.cleaned_data["pathway_exempt"],
+                    by=user,
+                )
+                messages.success(
+                    request,
+                    f"Consultation clôturée : {invoice.patient_due} € à régler à l'accueil.",
+                )
+                return redirect("billing:invoice_detail", invoice_id=invoice.pk)
+        except services.BillingError as error:
+            form.add_error("acts", error.message)
+    profession = appointment.practitioner.profession
+    acts = [
+        a
+        for a in Act.objects.filter(is_active=True).order_by("code")
+        if not a.professions or profession in a.professions
+    ]
+    return render(
+        request,
+        "billing/close_consultation.html",
+        {"appointment": appointment, "form": form, "acts": acts, "preview": preview, "day": day},
+    )

@@ -1,0 +1,116 @@
+"""The director's dashboard: the same indicators as the reports, exact (internal use, no
+small-cell suppression), for a chosen period and site."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import NoReverseMatch, reverse
+
+from centre.models import Site
+from centre.reports import figures
+from centre.reports.indicators import Period, compute
+from centre.reports.services import Shown, build_section, present
+from centre.reports.templates import Section
+
+SECTIONS = (
+    Section(
+        "Consultations",
+        (
+            "appointments.consultations",
+            "appointments.patients_seen",
+            "appointments.no_show_rate",
+            "appointments.walk_ins",
+        ),
+        chart="appointments.consultations_by_week",
+    ),
+    Section(
+        "Patient·e·s vu·e·s",
+        ("appointments.coverage_mix", "appointments.qpv_share", "patients.new_records"),
+        chart="appointments.coverage_mix",
+    ),
+    Section(
+        "Interprétariat",
+        ("appointments.interpreting", "outreach.interpreting"),
+        chart="appointments.interpreting",
+    ),
+    Section(
+        "Médiation et accès aux droits",
+        (
+            "outreach.sessions",
+            "outreach.distinct_people",
+            "outreach.rights_opened",
+            "outreach.referrals_to_consultation",
+        ),
+        chart="outreach.sessions",
+    ),
+    Section("Sujets abordés", ("outreach.topics",), chart="outreach.topics"),
+    Section(
+        "Actions collectives",
+        ("outreach.collective_actions", "outreach.collective_participants"),
+    ),
+    Section(
+        "Facturation",
+        ("billing.billed", "billing.paid", "billing.rejected", "billing.unpaid"),
+    ),
+)
+
+
+# The list behind a number, for the indicators whose app has one (all open to the director).
+# `True`: the list takes the period and site as `start`, `end`, `site` query parameters.
+LINKS: dict[str, tuple[str, bool]] = {
+    "outreach.sessions": ("outreach_indicators", True),
+    "outreach.distinct_people": ("outreach_indicators", True),
+    "outreach.rights_opened": ("outreach_indicators", True),
+    "outreach.topics": ("outreach_indicators", True),
+    "outreach.interpreting": ("outreach_indicators", True),
+    "outreach.referrals_to_consultation": ("outreach_referral_queue", False),
+    "outreach.collective_actions": ("outreach_collective_actions", False),
+    "outreach.collective_participants": ("outreach_collective_actions", False),
+    "patients.new_records": ("patients:search", False),
+    "billing.billed": ("billing:dashboard", False),
+    "billing.paid": ("billing:dashboard", False),
+    "billing.rejected": ("billing:claims_to_work", False),
+    "billing.unpaid": ("billing:claims_to_work", False),
+}
+
+
+def link_for(key: str, period: Period, sites: list[Site] | None) -> str:
+    name, with_period = LINKS.get(key, ("", False))
+    if not name:
+        return ""
+    try:
+        url = reverse(name)
+    except NoReverseMatch:
+        return ""  # that app's page is not installed
+    if not with_period:
+        return url
+    query = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    if sites and len(sites) == 1:
+        query["site"] = str(sites[0].pk)
+    return f"{url}?{urlencode(query)}"
+
+
+def dashboard_keys() -> list[str]:
+    keys: list[str] = []
+    for section in SECTIONS:
+        for key in (*section.indicators, section.chart):
+            if key and key not in keys:
+                keys.append(key)
+    return keys
+
+
+def dashboard_context(period: Period, sites: list[Site] | None) -> dict[str, Any]:
+    results = compute(dashboard_keys(), period, sites)
+    shown: dict[str, Shown] = {
+        r.key: replace(
+            present(figures.figure(r, threshold=None)), link=link_for(r.key, period, sites)
+        )
+        for r in results
+    }
+    return {
+        "period": period,
+        "sections": [build_section(s, shown) for s in SECTIONS],
+    }

@@ -1,0 +1,374 @@
+"""Report services: request a run, generate its files (called by the Celery task), sign and
+check download links, and build what the dashboard and the PDF show."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core import signing
+from django.db import OperationalError, transaction
+from django.utils import timezone
+
+from centre import audit
+from centre.models import Centre, Site, User
+from centre.reports import charts, figures, tasks
+from centre.reports.exports import ExportContext, to_csv, to_xlsx
+from centre.reports.indicators import Period, compute
+from centre.reports.models import ReportRun, RunStatus
+from centre.reports.pdf import render_pdf
+from centre.reports.templates import TEMPLATES, ReportTemplate, Section
+
+logger = logging.getLogger(__name__)
+
+MAX_PERIOD_DAYS = 2 * 366
+DOWNLOAD_SALT = "centre.reports.download"
+FORMATS = {
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class ReportError(Exception):
+    """A report that cannot be requested or downloaded (French message)."""
+
+
+class LinkExpired(ReportError):
+    pass
+
+
+# --- requesting a run ---------------------------------------------------------------------
+
+
+def report_request(
+    *,
+    template: str,
+    period: Period,
+    site: Site | None,
+    requested_by: User,
+) -> ReportRun:
+    """Records the request and queues its generation once the transaction commits."""
+    if template not in TEMPLATES:
+        raise ReportError("Ce modèle de rapport n'existe pas.")
+    if period.days > MAX_PERIOD_DAYS:
+        raise ReportError("La période d'un rapport ne peut dépasser deux ans.")
+    if period.end > timezone.localdate():
+        raise ReportError("La période ne peut pas se terminer après aujourd'hui.")
+    with transaction.atomic():
+        run = ReportRun.objects.create(
+            template=template,
+            period_start=period.start,
+            period_end=period.end,
+            site=site,
+            requested_by=requested_by,
+            suppression_threshold=settings.REPORT_SUPPRESSION_THRESHOLD,
+        )
+        audit.record(
+            actor=requested_by,
+            action="report.request",
+            obj=run,
+            extra={
+                "template": template,
+                "from": period.start,
+                "to": period.end,
+                "site": site.pk if site else None,
+            },
+        )
+        transaction.on_commit(lambda: tasks.generate_report.delay(run.pk))
+    return run
+
+
+# --- generating its files -----------------------------------------------------------------
+
+
+def _report_dir(run: ReportRun) -> Path:
+    return Path(settings.MEDIA_ROOT) / "reports" / str(run.pk)
+
+
+def _set_progress(run_id: int, percent: int) -> None:
+    # Outside any transaction, so that the page polling the run sees it move.
+    ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(progress=percent)
+
+
+def _start(run_id: int) -> ReportRun | None:
+    with transaction.atomic():
+        run = (
+            ReportRun.objects.select_for_update(of=("self",)).select_related("site").get(pk=run_id)
+        )
+        if run.is_finished:
+            return None  # a retried or duplicated task: the run is already settled
+        run.start()
+        run.save()
+    return run
+
+
+def report_generate(*, run_id: int) -> ReportRun:
+    """Computes the figures and writes the PDF, CSV and XLSX of a run; idempotent (a finished
+    run is left as it is, an interrupted one starts over). Any error marks the run failed with
+    a French message and leaves no file behind."""
+    run = _start(run_id)
+    if run is None:
+        return ReportRun.objects.get(pk=run_id)
+    attempt = run.attempts
+    folder = _report_dir(run)
+    try:
+        template = TEMPLATES[run.template]
+        period = Period(run.period_start, run.period_end)
+        sites = [run.site] if run.site else None
+        began = time.perf_counter()
+        results = compute(
+            template.available(),
+            period,
+            sites,
+            on_progress=lambda done, total: _set_progress(run_id, int(60 * done / total)),
+        )
+        figs = [figures.figure(r, run.suppression_threshold) for r in results]
+        computed = time.perf_counter()
+        files = _write_files(run, template, figs, folder)
+        rendered = time.perf_counter()
+    except OperationalError:
+        # The database went away: the task retries the whole run (nothing was kept).
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    except Exception as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        message = _french_error(error)
+        logger.exception("Rapport %s en échec", run_id)
+        with transaction.atomic():
+            run = ReportRun.objects.select_for_update().get(pk=run_id)
+            if run.status == RunStatus.RUNNING and run.attempts == attempt:
+                run.fail(message)
+                run.save()
+        return run
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().get(pk=run_id)
+        if run.status != RunStatus.RUNNING or run.attempts != attempt:
+            return run  # another worker took the run over; its files win
+        run.compute_seconds = round(computed - began, 3)
+        run.render_seconds = round(rendered - computed, 3)
+        run.finish(figures=figs, files=files)
+        run.save()
+    return run
+
+
+def _french_error(error: Exception) -> str:
+    from centre.reports.pdf import PdfError
+
+    if isinstance(error, PdfError):
+        return str(error)
+    if isinstance(error, SoftTimeLimitExceeded):
+        return (
+            "Le rapport a dépassé le temps de calcul permis : choisissez une période plus courte "
+            "ou un seul site."
+        )
+    return (
+        "Le rapport n'a pas pu être produit "
+        f"({type(error).__name__}). Relancez-le ; si l'erreur revient, prévenez l'équipe technique."
+    )
+
+
+def _export_context(run: ReportRun, template: ReportTemplate) -> ExportContext:
+    return ExportContext(
+        template_title=template.title,
+        period_start=run.period_start.isoformat(),
+        period_end=run.period_end.isoformat(),
+        site_label=run.site.name if run.site else "Tous les sites",
+        threshold=run.suppression_threshold,
+        generated_at=timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+def _write_files(
+    run: ReportRun, template: ReportTemplate, figs: list[dict[str, Any]], folder: Path
+) -> dict[str, str]:
+    ctx = _export_context(run, template)
+    contents: dict[str, bytes] = {}
+    contents["csv"] = to_csv(ctx, figs)
+    _set_progress(run.pk, 65)
+    contents["xlsx"] = to_xlsx(ctx, figs)
+    _set_progress(run.pk, 70)
+    contents["pdf"] = render_pdf(pdf_context(run, template, figs))
+    _set_progress(run.pk, 95)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"rapport-{run.template}-{run.period_start:%Y%m%d}-{run.period_end:%Y%m%d}"
+    paths: dict[str, str] = {}
+    for fmt, data in contents.items():
+        target = folder / f"{stem}.{fmt}"
+        partial = target.with_suffix(f".{fmt}.part")
+        partial.write_bytes(data)
+        partial.replace(target)  # atomic: a reader never sees half a file
+        paths[fmt] = str(target.relative_to(settings.MEDIA_ROOT))
+    return paths
+
+
+# --- presenting figures (dashboard, PDF) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shown:
+    key: str
+    label: str
+    definition: str
+    unit: str
+    value: Any
+    display: str
+    rows: list[tuple[str, str]]
+    raw_rows: list[tuple[str, Any]]
+    link: str = ""  # the list behind the number (dashboard only)
+
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def category_label(key: str, category: str) -> str:
+    """ISO weeks and months of time series, in French ("semaine du 05/01/2026")."""
+    try:
+        if key.endswith("_by_week"):
+            return f"semaine du {datetime.date.fromisoformat(category):%d/%m/%Y}"
+        if key.endswith("_by_month"):
+            year, month = category.split("-")
+            return f"{MONTHS[int(month) - 1]} {year}"
+    except (ValueError, IndexError):
+        pass
+    return category
+
+
+def present(fig: dict[str, Any]) -> Shown:
+    return Shown(
+        key=fig["key"],
+        label=fig["label"],
+        definition=fig["definition"],
+        unit=fig["unit"],
+        value=fig["value"],
+        display=figures.display(fig["value"], fig["unit"]),
+        rows=[
+            (category_label(fig["key"], k), figures.display(v, fig["unit"]))
+            for k, v in fig["breakdown"]
+        ],
+        raw_rows=[(k, v) for k, v in fig["breakdown"]],
+    )
+
+
+def chart_for(fig: Shown) -> Any:
+    points = [(k, v) for k, v in fig.raw_rows if not str(k).startswith("part ")]
+    if fig.key.endswith(("_by_week", "_by_month")):
+        return charts.column_chart(points, title=fig.label)
+    return charts.bar_chart(points, title=fig.label)
+
+
+def _sections(template: ReportTemplate, shown: dict[str, Shown]) -> list[dict[str, Any]]:
+    out = []
+    for section in template.sections:
+        out.append(build_section(section, shown))
+    return out
+
+
+def build_section(section: Section, shown: dict[str, Shown]) -> dict[str, Any]:
+    figs = [shown[k] for k in section.indicators if k in shown]
+    chart = chart_for(shown[section.chart]) if section.chart in shown else None
+    return {
+        "title": section.title,
+        "figures": figs,
+        "chart": chart,
+        "missing": [k for k in section.indicators if k not in shown],
+    }
+
+
+def pdf_context(
+    run: ReportRun, template: ReportTemplate, figs: list[dict[str, Any]]
+) -> dict[str, Any]:
+    shown = {f["key"]: present(f) for f in figs}
+    centre = Centre.objects.order_by("pk").first()
+    return {
+        "template": template,
+        "centre": centre,
+        "centre_name": centre.name if centre else "Centre de santé",
+        "period_start": run.period_start,
+        "period_end": run.period_end,
+        "site_label": run.site.name if run.site else "Tous les sites",
+        "threshold": run.suppression_threshold,
+        "generated_at": timezone.localtime(),
+        "sections": _sections(template, shown),
+        "definitions": list(shown.values()),
+    }
+
+
+# --- download links -----------------------------------------------------------------------
+
+
+def download_token(*, run: ReportRun, fmt: str, user: User) -> str:
+    """A signed, time-stamped token naming the run, the format and the user it was shown to."""
+    if fmt not in FORMATS:
+        raise ReportError("Format inconnu.")
+    return signing.dumps({"r": run.pk, "f": fmt, "u": user.pk}, salt=DOWNLOAD_SALT)
+
+
+def read_download_token(token: str, *, user: User) -> tuple[int, str]:
+    try:
+        data = signing.loads(token, salt=DOWNLOAD_SALT, max_age=settings.REPORT_LINK_MAX_AGE)
+    except signing.SignatureExpired:
+        raise LinkExpired(
+            "Ce lien de téléchargement a expiré : rouvrez la page du rapport pour en obtenir un "
+            "nouveau."
+        ) from None
+    except signing.BadSignature:
+        raise ReportError("Lien de téléchargement invalide.") from None
+    if data.get("u") != user.pk or data.get("f") not in FORMATS:
+        raise ReportError("Ce lien de téléchargement a été créé pour un autre compte.")
+    return int(data["r"]), str(data["f"])
+
+
+def report_download(*, run: ReportRun, fmt: str, user: User) -> Path:
+    """The file to send; the download is written to the audit journal."""
+    relative = run.files().get(fmt)
+    if run.status != RunStatus.DONE or not relative:
+        raise ReportError("Ce rapport n'a pas de fichier à télécharger.")
+    path = Path(settings.MEDIA_ROOT) / relative
+    if not path.is_file():
+        raise ReportError("Le fichier de ce rapport n'existe plus : relancez le rapport.")
+    audit.record_read(actor=user, action="report.download", obj=run, format=fmt)
+    return path
+
+
+def default_period(today: datetime.date | None = None) -> Period:
+    """The last complete month."""
+    today = today or timezone.localdate()
+    first_this_month = today.replace(day=1)
+    end = first_this_month - datetime.timedelta(days=1)
+    return Period(end.replace(day=1), end)
+
+
+def report_give_up(*, run_id: int, message: str) -> None:
+    """Marks a run failed when its task will not try again (retries exhausted)."""
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().get(pk=run_id)
+        if not run.is_finished:
+            run.fail(message)
+            run.save()
+    shutil.rmtree(_report_dir(run), ignore_errors=True)
+
+
+def link_minutes() -> int:
+    return max(1, settings.REPORT_LINK_MAX_AGE // 60)

@@ -1,0 +1,131 @@
+"""Director's dashboard and report runs. Direction only (least privilege: the figures mix
+every app's activity, billing included)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from centre.models import User
+from centre.perms import role_required
+from centre.reports import services
+from centre.reports.dashboard import dashboard_context
+from centre.reports.forms import PeriodForm, ReportRequestForm
+from centre.reports.models import ReportRun
+from centre.reports.templates import TEMPLATES
+from centre.roles import Role
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _period_form(request: HttpRequest) -> PeriodForm:
+    default = services.default_period()
+    data = request.GET if "start" in request.GET else {"start": default.start, "end": default.end}
+    return PeriodForm(data)
+
+
+@role_required(Role.DIRECTION)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = _period_form(request)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        site = form.cleaned_data["site"]
+        context.update(dashboard_context(form.period, [site] if site else None))
+        context["site"] = site
+    return render(request, "centre/reports/dashboard.html", context)
+
+
+def _list(request: HttpRequest, form: ReportRequestForm, status: int = 200) -> HttpResponse:
+    runs = ReportRun.objects.select_related("site", "requested_by").order_by("-created_at", "-id")[
+        :50
+    ]
+    return render(
+        request,
+        "centre/reports/report_list.html",
+        {"form": form, "runs": runs, "templates": TEMPLATES},
+        status=status,
+    )
+
+
+@role_required(Role.DIRECTION)
+def report_list(request: HttpRequest) -> HttpResponse:
+    default = services.default_period()
+    form = ReportRequestForm(initial={"start": default.start, "end": default.end})
+    return _list(request, form)
+
+
+@require_POST
+@role_required(Role.DIRECTION)
+def report_create(request: HttpRequest) -> HttpResponse:
+    form = ReportRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            run = services.report_request(
+                template=form.cleaned_data["template"],
+                period=form.period,
+                site=form.cleaned_data["site"],
+                requested_by=_user(request),
+            )
+        except services.ReportError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Le rapport est en préparation.")
+            return redirect("reports:detail", pk=run.pk)
+    return _list(request, form, status=400)
+
+
+def _run_context(request: HttpRequest, run: ReportRun) -> dict[str, Any]:
+    user = _user(request)
+    links = {fmt: services.download_token(run=run, fmt=fmt, user=user) for fmt in run.files()}
+    return {
+        "run": run,
+        "template": TEMPLATES.get(run.template),
+        "links": links,
+        "link_minutes": services.link_minutes(),
+    }
+
+
+@role_required(Role.DIRECTION)
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(ReportRun.objects.select_related("site", "requested_by"), pk=pk)
+    context = _run_context(request, run)
+    context["figures"] = [services.present(f) for f in run.figures]
+    return render(request, "centre/reports/report_detail.html", context)
+
+
+@role_required(Role.DIRECTION)
+def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """HTMX fragment polled every two seconds until the run is finished."""
+    run = get_object_or_404(ReportRun.objects.select_related("site"), pk=pk)
+    return render(request, "centre/reports/_progress.html", _run_context(request, run))
+
+
+@role_required(Role.DIRECTION)
+def report_download(request: HttpRequest, token: str) -> HttpResponse:
+    user = _user(request)
+    try:
+        run_id, fmt = services.read_download_token(token, user=user)
+        run = get_object_or_404(ReportRun, pk=run_id)
+        path = services.report_download(run=run, fmt=fmt, user=user)
+    except services.LinkExpired as error:
+        return render(
+            request, "centre/reports/link_invalid.html", {"reason": str(error)}, status=410
+        )
+    except services.ReportError as error:
+        return render(
+            request, "centre/reports/link_invalid.html", {"reason": str(error)}, status=404
+        )
+    # Reports are a few hundred kilobytes: read at once, which keeps the view simple.
+    response = HttpResponse(path.read_bytes(), content_type=services.FORMATS[fmt])
+    response["Content-Disposition"] = content_disposition_header(True, path.name)
+    response["Cache-Control"] = "private, no-store"
+    return response

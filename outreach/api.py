@@ -1,0 +1,457 @@
+"""Outreach API (`/api/v1/outreach/…`): one view per resource, explicit input and output
+serializers, writes through services. Filters: `from`/`to` (dates), `place`, `mediator`,
+`topic`."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from centre.models import Site, User
+from outreach import perms, services
+from outreach.models import (
+    CURRENT_TOPICS,
+    AgeBand,
+    Channel,
+    CollectiveAction,
+    Interpreting,
+    Outcome,
+    Permanence,
+    Person,
+    Place,
+    PlaceKind,
+    Referral,
+    ReferralTarget,
+    RightsSession,
+    Sex,
+    Topic,
+    TriState,
+)
+from patients.models import Patient
+
+
+class ReadWrite(BasePermission):
+    """Reads for `read` roles, writes for `write` roles (superusers pass)."""
+
+    read: tuple[str, ...] = ()
+    write: tuple[str, ...] = ()
+    message = "Votre rôle ne donne pas accès à cette ressource."
+
+    @classmethod
+    def of(cls, *, read: tuple[str, ...], write: tuple[str, ...] = ()) -> type[ReadWrite]:
+        return type(
+            "ReadWrite",
+            (cls,),
+            {"read": tuple(str(r) for r in read), "write": tuple(str(r) for r in write)},
+        )
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if user.is_superuser:
+            return True
+        allowed = self.read if request.method in SAFE_METHODS else self.write
+        return bool(allowed) and user.has_role(*allowed)
+
+
+FILTERS = [
+    OpenApiParameter("from", OpenApiTypes.DATE, description="Depuis cette date (incluse)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Jusqu'à cette date (incluse)."),
+    OpenApiParameter("place", OpenApiTypes.INT, description="Identifiant du lieu."),
+    OpenApiParameter("mediator", OpenApiTypes.INT, description="Identifiant du compte."),
+]
+TOPIC_FILTER = OpenApiParameter(
+    "topic", OpenApiTypes.STR, enum=[t for t, _ in CURRENT_TOPICS], description="Sujet abordé."
+)
+
+
+def _date_param(request: Request, name: str) -> datetime.date | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError as error:
+        raise ValidationError({name: "Date attendue au format AAAA-MM-JJ."}) from error
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationError({name: "Identifiant numérique attendu."})
+    return int(raw)
+
+
+def _filter(
+    qs: QuerySet[Any],
+    request: Request,
+    *,
+    date_field: str,
+    place_field: str = "place",
+    mediator_field: str = "mediator",
+) -> QuerySet[Any]:
+    start, end = _date_param(request, "from"), _date_param(request, "to")
+    if start and end and end < start:
+        raise ValidationError({"to": "La fin de la période doit être après son début."})
+    if start:
+        qs = qs.filter(**{f"{date_field}__gte": start})
+    if end:
+        qs = qs.filter(**{f"{date_field}__lte": end})
+    place = _int_param(request, "place")
+    if place is not None:
+        qs = qs.filter(**{place_field: place})
+    mediator = _int_param(request, "mediator")
+    if mediator is not None:
+        qs = qs.filter(**{mediator_field: mediator})
+    return qs
+
+
+# --- Places -------------------------------------------------------------------------------
+
+
+class PlaceOutput(serializers.ModelSerializer[Place]):
+    class Meta:
+        model = Place
+        fields = (
+            "id",
+            "name",
+            "kind",
+            "address",
+            "neighbourhood",
+            "in_qpv",
+            "site",
+            "partner_contact",
+            "is_active",
+        )
+
+
+class PlaceInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=PlaceKind.choices)
+    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.filter(is_active=True))
+    address = serializers.CharField(max_length=250, required=False, default="", allow_blank=True)
+    neighbourhood = serializers.CharField(
+        max_length=100, required=False, default="", allow_blank=True
+    )
+    in_qpv = serializers.BooleanField(required=False, default=False)
+    partner_contact = serializers.CharField(
+        max_length=250, required=False, default="", allow_blank=True
+    )
+
+
+def _raise_400(error: services.OutreachError) -> None:
+    raise ValidationError(
+        {(k or "non_field_errors"): v for k, v in error.errors.items()}
+    ) from error
+
+
+@extend_schema_view(
+    get=extend_schema(summary="Lieux de permanence et d'action", responses=PlaceOutput),
+    post=extend_schema(summary="Ajouter un lieu", request=PlaceInput, responses=PlaceOutput),
+)
+class PlaceListCreate(generics.ListAPIView[Place]):
+    serializer_class = PlaceOutput
+    permission_classes = [ReadWrite.of(read=perms.READ, write=perms.WRITE)]
+    queryset = Place.objects.order_by("name")
+
+    def post(self, request: Request) -> Response:
+        data = PlaceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            place = services.place_create(by=request.user, **data.validated_data)  # type: ignore[arg-type]
+        except services.OutreachError as error:
+            _raise_400(error)
+        return Response(PlaceOutput(place).data, status=status.HTTP_201_CREATED)
+
+
+# --- Permanences --------------------------------------------------------------------------
+
+
+class PermanenceOutput(serializers.ModelSerializer[Permanence]):
+    place_name = serializers.CharField(source="place.name")
+
+    class Meta:
+        model = Permanence
+        fields = ("id", "place", "place_name", "mediator", "start", "end", "series", "is_cancelled")
+
+
+class PermanenceInput(serializers.Serializer[Any]):
+    place = serializers.PrimaryKeyRelatedField(queryset=Place.objects.all())
+    mediator = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    first_day = serializers.DateField()
+    start_time = serializers.TimeField()
+    end_time = serializers.TimeField()
+    every_weeks = serializers.ChoiceField(choices=[0, 1, 2], default=0)
+    until = serializers.DateField(required=False, allow_null=True, default=None)
+    public_note = serializers.CharField(
+        max_length=200, required=False, default="", allow_blank=True
+    )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Permanences (filtres : période, lieu, médiateur·rice)",
+        parameters=FILTERS,
+        responses=PermanenceOutput,
+    ),
+    post=extend_schema(
+        summary="Programmer une permanence ponctuelle ou récurrente",
+        request=PermanenceInput,
+        responses=PermanenceOutput(many=True),
+    ),
+)
+class PermanenceListCreate(generics.ListAPIView[Permanence]):
+    serializer_class = PermanenceOutput
+    permission_classes = [ReadWrite.of(read=perms.READ, write=perms.WRITE)]
+
+    def get_queryset(self) -> QuerySet[Permanence]:
+        qs = Permanence.objects.select_related("place").order_by("start")
+        return _filter(qs, self.request, date_field="start__date")
+
+    def post(self, request: Request) -> Response:
+        data = PermanenceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            created = services.permanence_schedule(by=request.user, **data.validated_data)  # type: ignore[arg-type]
+        except services.OutreachError as error:
+            _raise_400(error)
+        return Response(PermanenceOutput(created, many=True).data, status=status.HTTP_201_CREATED)
+
+
+# --- Sessions -----------------------------------------------------------------------------
+
+
+class SessionOutput(serializers.ModelSerializer[RightsSession]):
+    patient = serializers.IntegerField(source="person.patient_id", allow_null=True)
+
+    class Meta:
+        model = RightsSession
+        fields = (
+            "id",
+            "person",
+            "patient",
+            "mediator",
+            "channel",
+            "permanence",
+            "place",
+            "site",
+            "held_on",
+            "started_at",
+            "duration_minutes",
+            "first_contact",
+            "situation",
+            "topics",
+            "actions",
+            "interpreting",
+            "interpreter_language",
+            "outcome",
+            "followup_on",
+            "file",
+            "consent_on",
+            "consent_scope",
+            "notes",
+        )
+
+
+class AnonymousInput(serializers.Serializer[Any]):
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False, default="")
+    age_band = serializers.ChoiceField(choices=AgeBand.choices, required=False, default="")
+    in_qpv = serializers.ChoiceField(
+        choices=TriState.choices, required=False, default=TriState.UNKNOWN
+    )
+    neighbourhood = serializers.CharField(required=False, default="", allow_blank=True)
+    language = serializers.CharField(required=False, default="fr")
+    alias = serializers.CharField(required=False, default="", allow_blank=True)
+
+
+class SessionInput(serializers.Serializer[Any]):
+    person = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(), required=False, allow_null=True, default=None
+    )
+    patient = serializers.PrimaryKeyRelatedField(
+        queryset=Patient.objects.all(), required=False, allow_null=True, default=None
+    )
+    anonymous = AnonymousInput(required=False, allow_null=True, default=None)
+    held_on = serializers.DateField()
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PERMANENCE)
+    permanence = serializers.PrimaryKeyRelatedField(
+        queryset=Permanence.objects.all(), required=False, allow_null=True, default=None
+    )
+    topics = serializers.ListField(child=serializers.CharField(), allow_empty=True)
+    actions = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    started_at = serializers.TimeField(required=False, allow_null=True, default=None)
+    duration_minutes = serializers.IntegerField(required=False, default=20)
+    situation = serializers.CharField(required=False, default="", allow_blank=True)
+    interpreting = serializers.ChoiceField(choices=Interpreting.choices, default="aucun")
+    interpreter_language = serializers.CharField(required=False, default="", allow_blank=True)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, default="en_cours")
+    followup_on = serializers.DateField(required=False, allow_null=True, default=None)
+    consent_on = serializers.DateField(required=False, allow_null=True, default=None)
+    consent_scope = serializers.CharField(required=False, default="", allow_blank=True)
+    notes = serializers.CharField(required=False, default="", allow_blank=True)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Entretiens d'accès aux droits (filtres : période, lieu, médiateur·rice, sujet)",
+        parameters=[*FILTERS, TOPIC_FILTER],
+        responses=SessionOutput,
+    ),
+    post=extend_schema(
+        summary="Enregistrer un entretien (personne connue, patient·e, ou anonyme)",
+        request=SessionInput,
+        responses=SessionOutput,
+    ),
+)
+class SessionListCreate(generics.ListAPIView[RightsSession]):
+    serializer_class = SessionOutput
+    permission_classes = [ReadWrite.of(read=perms.READ, write=perms.WRITE)]
+
+    def get_queryset(self) -> QuerySet[RightsSession]:
+        qs: QuerySet[RightsSession] = RightsSession.objects.select_related("person").order_by(
+            "-held_on", "-pk"
+        )
+        qs = _filter(qs, self.request, date_field="held_on")
+        topic = self.request.query_params.get("topic")
+        if topic:
+            if topic not in Topic.values:
+                raise ValidationError({"topic": f"Sujet inconnu : {topic}."})
+            qs = qs.filter(topics__contains=[topic])
+        return qs
+
+    def post(self, request: Request) -> Response:
+        data = SessionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        anonymous = services.AnonymousPerson(**v["anonymous"]) if v["anonymous"] else None
+        session_input = services.SessionInput(
+            held_on=v["held_on"],
+            channel=v["channel"],
+            permanence=v["permanence"],
+            topics=v["topics"],
+            actions=v["actions"],
+            started_at=v["started_at"],
+            duration_minutes=v["duration_minutes"],
+            situation=v["situation"],
+            interpreting=v["interpreting"],
+            interpreter_language=v["interpreter_language"],
+            outcome=v["outcome"],
+            followup_on=v["followup_on"],
+            consent_on=v["consent_on"],
+            consent_scope=v["consent_scope"],
+            notes=v["notes"],
+        )
+        try:
+            session = services.session_log(
+                by=request.user,  # type: ignore[arg-type]
+                data=session_input,
+                person=v["person"],
+                patient=v["patient"],
+                anonymous=anonymous,
+            )
+        except services.OutreachError as error:
+            _raise_400(error)
+        return Response(SessionOutput(session).data, status=status.HTTP_201_CREATED)
+
+
+# --- Referrals and collective actions -----------------------------------------------------
+
+
+class ReferralOutput(serializers.ModelSerializer[Referral]):
+    patient = serializers.IntegerField(source="person.patient_id", allow_null=True)
+
+    class Meta:
+        model = Referral
+        fields = (
+            "id",
+            "person",
+            "patient",
+            "target",
+            "partner_name",
+            "site",
+            "reason",
+            "urgency",
+            "consultation_type",
+            "status",
+            "outcome",
+            "appointment",
+            "created_at",
+            "created_by",
+            "decided_at",
+        )
+
+
+@extend_schema(
+    summary="Orientations (l'accueil ne voit que celles vers le centre)",
+    parameters=[
+        *FILTERS[:2],
+        OpenApiParameter("status", OpenApiTypes.STR, description="attente, programmee…"),
+    ],
+    responses=ReferralOutput,
+)
+class ReferralList(generics.ListAPIView[Referral]):
+    serializer_class = ReferralOutput
+    permission_classes = [ReadWrite.of(read=perms.QUEUE_READ)]
+
+    def get_queryset(self) -> QuerySet[Referral]:
+        qs: QuerySet[Referral] = Referral.objects.select_related("person").order_by("-created_at")
+        user = self.request.user
+        if not (user.is_superuser or user.has_role(*perms.READ)):  # type: ignore[union-attr]
+            qs = qs.filter(target=ReferralTarget.CENTRE)
+        qs = _filter(
+            qs,
+            self.request,
+            date_field="created_at__date",
+            place_field="session__place",
+            mediator_field="created_by",
+        )
+        wanted = self.request.query_params.get("status")
+        if wanted:
+            qs = qs.filter(status=wanted)
+        return qs
+
+
+class CollectiveActionOutput(serializers.ModelSerializer[CollectiveAction]):
+    class Meta:
+        model = CollectiveAction
+        fields = (
+            "id",
+            "kind",
+            "title",
+            "place",
+            "site",
+            "held_on",
+            "start_time",
+            "end_time",
+            "partners",
+            "participants_count",
+            "themes",
+            "cls_action",
+        )
+
+
+@extend_schema(
+    summary="Actions collectives (filtres : période, lieu, organisateur·rice)",
+    parameters=FILTERS,
+    responses=CollectiveActionOutput,
+)
+class CollectiveActionList(generics.ListAPIView[CollectiveAction]):
+    serializer_class = CollectiveActionOutput
+    permission_classes = [ReadWrite.of(read=perms.READ)]
+
+    def get_queryset(self) -> QuerySet[CollectiveAction]:
+        qs = CollectiveAction.objects.order_by("-held_on", "-pk")
+        return _filter(qs, self.request, date_field="held_on", mediator_field="organiser")

@@ -1,0 +1,847 @@
+"""Every write of outreach data: one function per operation, keyword-only arguments, the
+acting user explicit, one transaction, one audit entry in it.
+
+Bad input raises `OutreachError` with French messages per field ("" = the whole form); views
+show them on the form, the API answers 400 with them. Nothing is saved when one is raised.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from appointments.models import Appointment, ConsultationType
+from centre import audit
+from centre.models import Site, StaffProfile, User
+from outreach.models import (
+    ACTIONS_NEEDING_CONSENT,
+    HISTORICAL_TOPICS,
+    Action,
+    AgeBand,
+    Channel,
+    CollectiveAction,
+    CollectiveKind,
+    Interpreting,
+    Outcome,
+    Permanence,
+    Person,
+    Place,
+    PlaceKind,
+    Referral,
+    ReferralStatus,
+    ReferralTarget,
+    RightKind,
+    RightsFile,
+    RightsSession,
+    Sex,
+    Situation,
+    Theme,
+    Topic,
+    TransitionError,
+    TriState,
+    Urgency,
+)
+from patients.models import Patient
+
+PARIS_MAX_RECURRENCE_WEEKS = 53
+
+
+class OutreachError(Exception):
+    """Refused input: `errors` maps a field name ("" for the whole form) to French messages."""
+
+    def __init__(self, errors: Mapping[str, str | list[str]]) -> None:
+        self.errors: dict[str, list[str]] = {
+            k: [v] if isinstance(v, str) else list(v) for k, v in errors.items()
+        }
+        super().__init__("; ".join(m for msgs in self.errors.values() for m in msgs))
+
+
+def _fail_if(errors: dict[str, str]) -> None:
+    if errors:
+        raise OutreachError(errors)
+
+
+# --- Places and permanences -------------------------------------------------------------------
+
+PLACE_FIELDS = ("name", "kind", "address", "neighbourhood", "in_qpv", "site", "partner_contact")
+
+
+def place_create(
+    *,
+    by: User,
+    name: str,
+    kind: str,
+    site: Site,
+    address: str = "",
+    neighbourhood: str = "",
+    in_qpv: bool = False,
+    partner_contact: str = "",
+) -> Place:
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = "Indiquez le nom du lieu."
+    elif Place.objects.filter(name__iexact=name.strip()).exists():
+        errors["name"] = "Un lieu porte déjà ce nom."
+    if kind not in PlaceKind.values:
+        errors["kind"] = "Type de lieu inconnu."
+    _fail_if(errors)
+    with transaction.atomic():
+        place = Place.objects.create(
+            name=name.strip(),
+            kind=kind,
+            site=site,
+            address=address.strip(),
+            neighbourhood=neighbourhood.strip(),
+            in_qpv=in_qpv,
+            partner_contact=partner_contact.strip(),
+        )
+        audit.record(
+            actor=by,
+            action="outreach.place.create",
+            obj=place,
+            changes=audit.snapshot(place, PLACE_FIELDS),
+        )
+    return place
+
+
+def _aware(day: datetime.date, time: datetime.time) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, time))
+
+
+def permanence_schedule(
+    *,
+    by: User,
+    place: Place,
+    mediator: User,
+    first_day: datetime.date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    every_weeks: int = 0,
+    until: datetime.date | None = None,
+    public_note: str = "",
+) -> list[Permanence]:
+    """One permanence (`every_weeks=0`) or a series every 1 or 2 weeks until `until`
+    (inclusive). Times are Paris wall-clock times: 14:00 stays 14:00 across the DST change."""
+    errors: dict[str, str] = {}
+    if end_time <= start_time:
+        errors["end_time"] = "L'heure de fin doit être après l'heure de début."
+    if not place.is_active:
+        errors["place"] = "Ce lieu n'est plus actif."
+    if not mediator.has_role("mediation"):
+        errors["mediator"] = "Choisissez une personne de l'équipe de médiation."
+    if every_weeks not in (0, 1, 2):
+        errors["every_weeks"] = "Récurrence possible : aucune, chaque semaine ou tous les 15 jours."
+    elif every_weeks:
+        if until is None:
+            errors["until"] = "Indiquez jusqu'à quand la permanence se répète."
+        elif until < first_day:
+            errors["until"] = "La date de fin de série doit être après le premier jour."
+        elif (until - first_day).days > PARIS_MAX_RECURRENCE_WEEKS * 7:
+            errors["until"] = "Une série ne peut dépasser un an : créez-en une autre ensuite."
+    _fail_if(errors)
+    days = [first_day]
+    if every_weeks and until is not None:
+        step = datetime.timedelta(weeks=every_weeks)
+        day = first_day + step
+        while day <= until:
+            days.append(day)
+            day += step
+    series = uuid.uuid4() if len(days) > 1 else None
+    with transaction.atomic():
+        created = Permanence.objects.bulk_create(
+            Permanence(
+                place=place,
+                mediator=mediator,
+                start=_aware(day, start_time),
+                end=_aware(day, end_time),
+                series=series,
+                public_note=public_note.strip(),
+            )
+            for day in days
+        )
+        audit.record(
+            actor=by,
+            action="outreach.permanence.schedule",
+            obj=created[0],
+            extra={
+                "place": place.pk,
+                "mediator": mediator.pk,
+                "count": len(created),
+                "series": str(series) if series else "",
+                "days": [d.isoformat() for d in days],
+            },
+        )
+    return created
+
+
+def permanence_cancel(*, by: User, permanence: Permanence) -> Permanence:
+    if permanence.is_cancelled:
+        raise OutreachError({"": "Cette permanence est déjà annulée."})
+    if permanence.sessions.exists():
+        raise OutreachError({"": "Des entretiens sont saisis sur cette permanence."})
+    with transaction.atomic():
+        permanence.is_cancelled = True
+        permanence.save(update_fields=["is_cancelled"])
+        audit.record(actor=by, action="outreach.permanence.cancel", obj=permanence)
+    return permanence
+
+
+# --- People and sessions ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnonymousPerson:
+    """What is recorded of a person met without a patient record."""
+
+    sex: str = ""
+    age_band: str = ""
+    in_qpv: str = TriState.UNKNOWN
+    neighbourhood: str = ""
+    language: str = "fr"
+    alias: str = ""
+
+
+@dataclass(frozen=True)
+class ReferralRequest:
+    """A referral made during a session."""
+
+    target: str
+    reason: str
+    urgency: str = Urgency.NORMAL
+    consultation_type: ConsultationType | None = None
+    partner_name: str = ""
+    site: Site | None = None
+
+
+@dataclass(frozen=True)
+class SessionInput:
+    held_on: datetime.date
+    topics: Sequence[str]
+    actions: Sequence[str] = ()
+    channel: str = Channel.PERMANENCE
+    permanence: Permanence | None = None
+    place: Place | None = None
+    started_at: datetime.time | None = None
+    duration_minutes: int = 20
+    situation: str = ""
+    interpreting: str = Interpreting.NONE
+    interpreter_language: str = ""
+    outcome: str = Outcome.IN_PROGRESS
+    followup_on: datetime.date | None = None
+    consent_on: datetime.date | None = None
+    consent_scope: str = ""
+    notes: str = ""
+    file: RightsFile | None = None
+    open_file_kind: str = ""
+    first_contact: bool | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+SESSION_FIELDS = (
+    "person",
+    "mediator",
+    "channel",
+    "permanence",
+    "place",
+    "site",
+    "held_on",
+    "started_at",
+    "duration_minutes",
+    "first_contact",
+    "situation",
+    "topics",
+    "actions",
+    "interpreting",
+    "interpreter_language",
+    "outcome",
+    "followup_on",
+    "file",
+    "consent_on",
+    "consent_scope",
+)
+
+
+def _mediator_site(user: User) -> Site | None:
+    profile = StaffProfile.objects.filter(user=user).first()
+    return profile.sites.order_by("pk").first() if profile else None
+
+
+def _validate_session(
+    data: SessionInput, *, today: datetime.date, person: Person | None
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    topics = list(data.topics)
+    if not topics:
+        errors["topics"] = "Cochez au moins un sujet."
+    else:
+        unknown = [t for t in topics if t not in Topic.values or t in HISTORICAL_TOPICS]
+        if unknown:
+            errors["topics"] = f"Sujet inconnu : {', '.join(map(str, unknown))}."
+        elif len(set(topics)) != len(topics):
+            errors["topics"] = "Un sujet est coché deux fois."
+    unknown_actions = [a for a in data.actions if a not in Action.values]
+    if unknown_actions:
+        errors["actions"] = f"Action inconnue : {', '.join(map(str, unknown_actions))}."
+    if data.channel not in Channel.values:
+        errors["channel"] = "Lieu de l'entretien inconnu."
+    elif data.channel == Channel.PERMANENCE and data.permanence is None:
+        errors["permanence"] = "Choisissez la permanence."
+    if data.permanence is not None:
+        perm_day = timezone.localtime(data.permanence.start).date()
+        if data.permanence.is_cancelled:
+            errors["permanence"] = "Cette permanence est annulée."
+        elif perm_day != data.held_on:
+            errors["held_on"] = "La date ne correspond pas à celle de la permanence."
+    if data.held_on > today:
+        errors["held_on"] = "Un entretien ne peut pas être saisi à l'avance."
+    if not 1 <= data.duration_minutes <= 480:
+        errors["duration_minutes"] = "La durée doit être comprise entre 1 et 480 minutes."
+    if data.situation and data.situation not in Situation.values:
+        errors["situation"] = "Situation inconnue."
+    if data.interpreting not in Interpreting.values:
+        errors["interpreting"] = "Type d'interprétariat inconnu."
+    elif data.interpreting != Interpreting.NONE and not data.interpreter_language.strip():
+        errors["interpreter_language"] = "Indiquez la langue de l'interprétariat."
+    if data.outcome not in Outcome.values:
+        errors["outcome"] = "Issue inconnue."
+    if data.followup_on is not None and data.followup_on < today:
+        errors["followup_on"] = "La date de suivi ne peut pas être dans le passé."
+    if set(data.actions) & ACTIONS_NEEDING_CONSENT and data.consent_on is None:
+        errors["consent_on"] = (
+            "Agir auprès d'un organisme pour la personne demande son accord : "
+            "indiquez la date de l'accord."
+        )
+    if data.consent_on is not None and data.consent_on > today:
+        errors["consent_on"] = "La date de l'accord ne peut pas être dans le futur."
+    if data.open_file_kind and data.open_file_kind not in RightKind.values:
+        errors["open_file_kind"] = "Type de droit inconnu."
+    if data.file is not None:
+        if person is None or data.file.person_id != person.pk:
+            errors["file"] = "Ce dossier concerne une autre personne."
+        elif not data.file.is_open:
+            errors["file"] = "Ce dossier est clos."
+        if data.open_file_kind:
+            errors["open_file_kind"] = "Choisissez un dossier existant ou un nouveau, pas les deux."
+    return errors
+
+
+def _validate_anonymous(anon: AnonymousPerson) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if anon.sex not in Sex.values:
+        errors["sex"] = "Sexe inconnu."
+    if anon.age_band not in AgeBand.values:
+        errors["age_band"] = "Tranche d'âge inconnue."
+    if anon.in_qpv not in TriState.values:
+        errors["in_qpv"] = "Réponse QPV inconnue."
+    return errors
+
+
+def _validate_referral(ref: ReferralRequest) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if ref.target not in ReferralTarget.values:
+        errors["referral_target"] = "Destination d'orientation inconnue."
+    if not ref.reason.strip():
+        errors["referral_reason"] = "Indiquez le motif de l'orientation."
+    if ref.urgency not in Urgency.values:
+        errors["referral_urgency"] = "Urgence inconnue."
+    ctype = ref.consultation_type
+    if ref.target == ReferralTarget.CENTRE and ctype is not None and not ctype.is_active:
+        errors["referral_consultation_type"] = "Ce motif de consultation n'est plus proposé."
+    return errors
+
+
+def session_log(
+    *,
+    by: User,
+    data: SessionInput,
+    person: Person | None = None,
+    patient: Patient | None = None,
+    anonymous: AnonymousPerson | None = None,
+    referral: ReferralRequest | None = None,
+    today: datetime.date | None = None,
+) -> RightsSession:
+    """Record a session with an existing person met before, a patient of the centre, or a new
+    anonymous person; optionally open a file and make a referral — all or nothing."""
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    if sum(x is not None for x in (person, patient, anonymous)) != 1:
+        errors["person"] = "Choisissez une personne : déjà rencontrée, patient·e, ou anonyme."
+    if anonymous is not None:
+        errors.update(_validate_anonymous(anonymous))
+    if patient is not None and person is None:
+        person = Person.objects.filter(patient=patient).first()
+    errors.update(_validate_session(data, today=today, person=person))
+    if referral is not None:
+        errors.update(_validate_referral(referral))
+    place = data.permanence.place if data.permanence is not None else data.place
+    site = place.site if place is not None else _mediator_site(by)
+    if site is None:
+        errors[""] = "Aucun site n'est rattaché à votre compte : voyez la direction."
+    _fail_if(errors)
+    assert site is not None
+    with transaction.atomic():
+        is_new_person = person is None
+        if person is None:
+            if patient is not None:
+                person = Person.objects.create(
+                    patient=patient,
+                    sex=patient.sex,
+                    in_qpv=_tri(patient.in_qpv),
+                    language=patient.language or "fr",
+                    linked_at=timezone.now(),
+                    created_by=by,
+                )
+            else:
+                assert anonymous is not None
+                person = Person.objects.create(
+                    alias=anonymous.alias.strip(),
+                    sex=anonymous.sex,
+                    age_band=anonymous.age_band,
+                    in_qpv=anonymous.in_qpv,
+                    neighbourhood=anonymous.neighbourhood.strip(),
+                    language=anonymous.language.strip() or "fr",
+                    created_by=by,
+                )
+            audit.record(
+                actor=by,
+                action="outreach.person.create",
+                obj=person,
+                changes=audit.snapshot(
+                    person, ("patient", "sex", "age_band", "in_qpv", "neighbourhood", "language")
+                ),
+            )
+        file = data.file
+        if data.open_file_kind:
+            file = RightsFile.objects.create(
+                person=person, kind=data.open_file_kind, mediator=by, opened_on=data.held_on
+            )
+            audit.record(
+                actor=by,
+                action="outreach.file.open",
+                obj=file,
+                changes={"kind": data.open_file_kind, "opened_on": data.held_on},
+            )
+        first_contact = (
+            data.first_contact
+            if data.first_contact is not None
+            else is_new_person or not person.sessions.exists()
+        )
+        session = RightsSession.objects.create(
+            person=person,
+            mediator=by,
+            channel=data.channel,
+            permanence=data.permanence,
+            place=place,
+            site=site,
+            held_on=data.held_on,
+            started_at=data.started_at,
+            duration_minutes=data.duration_minutes,
+            first_contact=first_contact,
+            situation=data.situation,
+            topics=list(data.topics),
+            actions=list(data.actions),
+            interpreting=data.interpreting,
+            interpreter_language=data.interpreter_language.strip()
+            if data.interpreting != Interpreting.NONE
+            else "",
+            outcome=data.outcome,
+            followup_on=data.followup_on,
+            file=file,
+            consent_on=data.consent_on,
+            consent_scope=data.consent_scope.strip(),
+            notes=data.notes.strip(),
+        )
+        audit.record(
+            actor=by,
+            action="outreach.session.log",
+            obj=session,
+            changes=audit.snapshot(session, SESSION_FIELDS),
+        )
+        if referral is not None:
+            _referral_create(by=by, person=person, session=session, request=referral, site=site)
+    return session
+
+
+def _tri(value: bool | None) -> str:
+    if value is None:
+        return TriState.UNKNOWN
+    return TriState.YES if value else TriState.NO
+
+
+def session_followup_done(*, by: User, session: RightsSession) -> RightsSession:
+    with transaction.atomic():
+        session = RightsSession.objects.select_for_update().get(pk=session.pk)
+        try:
+            session.mark_followup_done(at=timezone.now())
+        except TransitionError as error:
+            raise OutreachError({"": str(error)}) from error
+        session.save(update_fields=["followup_done_at"])
+        audit.record(actor=by, action="outreach.session.followup_done", obj=session)
+    return session
+
+
+def person_link_patient(
+    *, by: User, person: Person, patient: Patient, consent_on: datetime.date
+) -> Person:
+    """Link a person met anonymously to a patient record, once the person agreed (date
+    recorded). If the patient already has outreach history, the two histories are merged."""
+    errors: dict[str, str] = {}
+    if person.patient_id is not None:
+        errors[""] = "Cette personne est déjà rattachée à un dossier patient."
+    if consent_on > timezone.localdate():
+        errors["consent_on"] = "La date de l'accord ne peut pas être dans le futur."
+    _fail_if(errors)
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        existing = Person.objects.select_for_update().filter(patient=patient).first()
+        if existing is not None:
+            # The patient was already met as a linked person: move this person's history
+            # there so that "distinct people" does not count them twice.
+            moved = {
+                "sessions": person.sessions.update(person=existing),
+                "files": person.files.update(person=existing),
+                "referrals": person.referrals.update(person=existing),
+            }
+            audit.record(
+                actor=by,
+                action="outreach.person.merge",
+                obj=existing,
+                extra={"from_person": person.pk, **moved, "consent_on": consent_on},
+            )
+            person.delete()
+            return existing
+        person.patient = patient
+        person.linked_at = timezone.now()
+        person.link_consent_on = consent_on
+        person.save(update_fields=["patient", "linked_at", "link_consent_on"])
+        audit.record(
+            actor=by,
+            action="outreach.person.link",
+            obj=person,
+            changes={"patient": [None, patient.pk], "link_consent_on": [None, consent_on]},
+        )
+    return person
+
+
+# --- Files --------------------------------------------------------------------------------
+
+FILE_FIELDS = (
+    "status",
+    "documents_on",
+    "filed_on",
+    "filed_how",
+    "decided_on",
+    "decision",
+    "effective_from",
+    "closed_on",
+)
+
+
+def file_advance(
+    *,
+    by: User,
+    file: RightsFile,
+    step: str,
+    on: datetime.date,
+    how: str = "",
+    decision: str = "",
+    effective_from: datetime.date | None = None,
+) -> RightsFile:
+    """Move a file one step: `documents`, `filed`, `decided` or `abandoned`."""
+    if on > timezone.localdate():
+        raise OutreachError({"on": "La date ne peut pas être dans le futur."})
+    with transaction.atomic():
+        file = RightsFile.objects.select_for_update().get(pk=file.pk)
+        before = audit.snapshot(file, FILE_FIELDS)
+        try:
+            if step == "documents":
+                file.gather_documents(on=on)
+            elif step == "filed":
+                file.file(on=on, how=how)
+            elif step == "decided":
+                file.decide(on=on, decision=decision, effective_from=effective_from)
+            elif step == "abandoned":
+                file.abandon(on=on)
+            else:
+                raise TransitionError("Étape inconnue.")
+        except TransitionError as error:
+            raise OutreachError({"": str(error)}) from error
+        file.save()
+        audit.record(
+            actor=by,
+            action=f"outreach.file.{step}",
+            obj=file,
+            changes=audit.diff(before, audit.snapshot(file, FILE_FIELDS)),
+        )
+    return file
+
+
+# --- Referrals ----------------------------------------------------------------------------
+
+REFERRAL_FIELDS = (
+    "person",
+    "session",
+    "target",
+    "partner_name",
+    "site",
+    "reason",
+    "urgency",
+    "consultation_type",
+    "interpreter_language",
+)
+
+
+def _referral_create(
+    *,
+    by: User,
+    person: Person,
+    session: RightsSession | None,
+    request: ReferralRequest,
+    site: Site,
+) -> Referral:
+    referral = Referral.objects.create(
+        person=person,
+        session=session,
+        target=request.target,
+        partner_name=request.partner_name.strip(),
+        site=request.site or site,
+        reason=request.reason.strip(),
+        urgency=request.urgency,
+        consultation_type=request.consultation_type
+        if request.target == ReferralTarget.CENTRE
+        else None,
+        interpreter_language=(session.interpreter_language if session is not None else ""),
+        created_by=by,
+    )
+    audit.record(
+        actor=by,
+        action="outreach.referral.create",
+        obj=referral,
+        changes=audit.snapshot(referral, REFERRAL_FIELDS),
+    )
+    return referral
+
+
+def referral_create(
+    *, by: User, person: Person, request: ReferralRequest, session: RightsSession | None = None
+) -> Referral:
+    _fail_if(_validate_referral(request))
+    site = request.site or (session.site if session else None) or _mediator_site(by)
+    if site is None:
+        raise OutreachError({"": "Aucun site n'est rattaché à votre compte : voyez la direction."})
+    with transaction.atomic():
+        return _referral_create(by=by, person=person, session=session, request=request, site=site)
+
+
+def referral_book(
+    *,
+    by: User,
+    referral: Referral,
+    practitioner: StaffProfile,
+    start: datetime.datetime,
+    consultation_type: ConsultationType | None = None,
+    patient: Patient | None = None,
+    link_consent_on: datetime.date | None = None,
+) -> Appointment:
+    """Reception books the consultation a referral asks for and links both, in one
+    transaction: if the slot is taken, neither the appointment nor the status change stays.
+
+    A person met anonymously must first be linked to a patient record (`patient`, with the
+    date the person agreed)."""
+    # Imported here: appointments must never depend on outreach, and outreach only needs
+    # the booking service for this one operation.
+    from appointments.services import BookingError, appointment_book
+
+    ctype = consultation_type or referral.consultation_type
+    errors: dict[str, str] = {}
+    if referral.target != ReferralTarget.CENTRE:
+        errors[""] = "Seules les orientations vers le centre se programment ici."
+    if ctype is None:
+        errors["consultation_type"] = "Choisissez le motif de consultation."
+    if referral.person.patient_id is None and patient is None:
+        errors["patient"] = (
+            "Cette personne a été rencontrée anonymement : rattachez-la d'abord à un dossier "
+            "patient (ou créez-le)."
+        )
+    if patient is not None and referral.person.patient_id is None and link_consent_on is None:
+        errors["link_consent_on"] = "Indiquez la date de l'accord de la personne."
+    _fail_if(errors)
+    assert ctype is not None
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().select_related("person").get(pk=referral.pk)
+        if referral.status != ReferralStatus.PENDING:
+            raise OutreachError(
+                {"": f"Cette orientation est déjà « {referral.get_status_display().lower()} »."}
+            )
+        person = referral.person
+        if person.patient_id is None:
+            assert patient is not None and link_consent_on is not None
+            person = person_link_patient(
+                by=by, person=person, patient=patient, consent_on=link_consent_on
+            )
+            referral.refresh_from_db()
+        booked_patient = person.patient
+        assert booked_patient is not None
+        try:
+            appointment = appointment_book(
+                patient=booked_patient,
+                practitioner=practitioner,
+                consultation_type=ctype,
+                site=referral.site,
+                start=start,
+                booked_by=by,
+                interpreter_language=referral.interpreter_language,
+            )
+        except BookingError as error:
+            raise OutreachError({error.field or "start": error.message}) from error
+        local = timezone.localtime(appointment.start)
+        referral.mark_booked(
+            by=by,
+            at=timezone.now(),
+            outcome=f"Rendez-vous le {local:%d/%m/%Y à %H:%M} avec {practitioner}",
+        )
+        referral.appointment = appointment
+        referral.consultation_type = ctype
+        referral.save()
+        audit.record(
+            actor=by,
+            action="outreach.referral.book",
+            obj=referral,
+            changes={"status": ["attente", referral.status], "appointment": [None, appointment.pk]},
+        )
+    return appointment
+
+
+def referral_decline(*, by: User, referral: Referral, reason: str) -> Referral:
+    return _referral_close(by=by, referral=referral, reason=reason, cancel=False)
+
+
+def referral_cancel(*, by: User, referral: Referral, reason: str = "") -> Referral:
+    return _referral_close(by=by, referral=referral, reason=reason, cancel=True)
+
+
+def _referral_close(*, by: User, referral: Referral, reason: str, cancel: bool) -> Referral:
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        before = referral.status
+        try:
+            if cancel:
+                referral.cancel(by=by, at=timezone.now(), reason=reason)
+            else:
+                referral.decline(by=by, at=timezone.now(), reason=reason)
+        except TransitionError as error:
+            raise OutreachError({"reason": str(error)}) from error
+        referral.save()
+        audit.record(
+            actor=by,
+            action="outreach.referral.cancel" if cancel else "outreach.referral.decline",
+            obj=referral,
+            changes={"status": [before, referral.status], "outcome": [None, referral.outcome]},
+        )
+    return referral
+
+
+def referral_record_outcome(*, by: User, referral: Referral, outcome: str) -> Referral:
+    """Outcome of a referral to a partner (e.g. « reçu·e par l'assistante sociale le 12/03 »)."""
+    if not outcome.strip():
+        raise OutreachError({"outcome": "Indiquez la suite donnée."})
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        before = referral.outcome
+        referral.outcome = outcome.strip()
+        referral.save(update_fields=["outcome"])
+        audit.record(
+            actor=by,
+            action="outreach.referral.outcome",
+            obj=referral,
+            changes={"outcome": [before, referral.outcome]},
+        )
+    return referral
+
+
+# --- Collective actions -------------------------------------------------------------------
+
+COLLECTIVE_FIELDS = (
+    "kind",
+    "title",
+    "place",
+    "site",
+    "held_on",
+    "start_time",
+    "end_time",
+    "partners",
+    "participants_count",
+    "themes",
+    "cls_action",
+)
+
+
+def collective_action_create(
+    *,
+    by: User,
+    kind: str,
+    title: str,
+    place: Place,
+    held_on: datetime.date,
+    participants_count: int,
+    start_time: datetime.time | None = None,
+    end_time: datetime.time | None = None,
+    partners: str = "",
+    themes: Iterable[str] = (),
+    cls_action: str = "",
+    notes: str = "",
+    attendees: Iterable[Patient] = (),
+) -> CollectiveAction:
+    themes = list(themes)
+    attendees = list(attendees)
+    errors: dict[str, str] = {}
+    if kind not in CollectiveKind.values:
+        errors["kind"] = "Type d'action inconnu."
+    if not title.strip():
+        errors["title"] = "Donnez un intitulé à l'action."
+    if start_time and end_time and end_time <= start_time:
+        errors["end_time"] = "L'heure de fin doit être après l'heure de début."
+    if participants_count < 0:
+        errors["participants_count"] = "Le nombre de participant·e·s ne peut être négatif."
+    elif len(attendees) > participants_count:
+        errors["attendees"] = (
+            "Plus de patient·e·s nommé·e·s que de participant·e·s : corrigez le nombre."
+        )
+    unknown = [t for t in themes if t not in Theme.values]
+    if unknown:
+        errors["themes"] = f"Thème inconnu : {', '.join(map(str, unknown))}."
+    _fail_if(errors)
+    with transaction.atomic():
+        action = CollectiveAction.objects.create(
+            kind=kind,
+            title=title.strip(),
+            place=place,
+            site=place.site,
+            held_on=held_on,
+            start_time=start_time,
+            end_time=end_time,
+            partners=partners.strip(),
+            participants_count=participants_count,
+            themes=themes,
+            cls_action=cls_action.strip(),
+            notes=notes.strip(),
+            organiser=by,
+        )
+        if attendees:
+            action.attendees.set(attendees)
+        audit.record(
+            actor=by,
+            action="outreach.collective_action.create",
+            obj=action,
+            changes={
+                **audit.snapshot(action, COLLECTIVE_FIELDS),
+                "attendees": [p.pk for p in attendees],
+            },
+        )
+    return action

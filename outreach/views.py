@@ -1,0 +1,653 @@
+"""Outreach pages. Thin: parse the form, call one service, redirect; reads go through
+selectors. Roles per outreach/perms.py."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from centre import audit
+from centre.models import StaffProfile, User
+from centre.perms import role_required
+from outreach import indicators, perms, selectors, services
+from outreach.forms import (
+    CollectiveActionForm,
+    FileStepForm,
+    OutcomeForm,
+    PatientLinkForm,
+    PeriodForm,
+    PermanenceForm,
+    PersonMode,
+    PlaceForm,
+    ReasonForm,
+    ReferralBookForm,
+    SessionForm,
+)
+from outreach.models import (
+    Channel,
+    CollectiveAction,
+    Permanence,
+    Person,
+    Place,
+    Referral,
+    ReferralTarget,
+    RightsFile,
+    RightsSession,
+)
+from patients.models import Patient
+from patients.selectors import rights_worklist, search_patients
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _add_errors(form: Form, error: services.OutreachError) -> None:
+    for name, msgs in error.errors.items():
+        for msg in msgs:
+            form.add_error(name if name in form.fields else None, msg)
+
+
+def _parse_day(value: str | None, default: datetime.date) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def _parse_month(value: str | None, default: datetime.date) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(f"{value}-01") if value else default.replace(day=1)
+    except ValueError:
+        return default.replace(day=1)
+
+
+# --- Permanences --------------------------------------------------------------------------
+
+
+@role_required(*perms.READ)
+def permanence_day(request: HttpRequest) -> HttpResponse:
+    """The day's permanences (today by default), then the next ones of the week."""
+    today = timezone.localdate()
+    day = _parse_day(request.GET.get("jour"), today)
+    permanences = list(selectors.permanences_between(day, day + datetime.timedelta(days=6)))
+    todays = [p for p in permanences if timezone.localtime(p.start).date() == day]
+    later = [p for p in permanences if timezone.localtime(p.start).date() != day]
+    return render(
+        request,
+        "outreach/permanence_day.html",
+        {
+            "day": day,
+            "todays": todays,
+            "later": later,
+            "previous": day - datetime.timedelta(days=1),
+            "next": day + datetime.timedelta(days=1),
+            "can_write": _user(request).has_role(*perms.WRITE),
+        },
+    )
+
+
+@role_required(*perms.READ)
+def permanence_calendar(request: HttpRequest) -> HttpResponse:
+    first = _parse_month(request.GET.get("mois"), timezone.localdate())
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    by_day: dict[datetime.date, list[Permanence]] = {}
+    for perm in selectors.permanences_between(first, last):
+        by_day.setdefault(timezone.localtime(perm.start).date(), []).append(perm)
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
+        weeks.append([(d, d.month == first.month, by_day.get(d, [])) for d in week])
+    previous = (first - datetime.timedelta(days=1)).replace(day=1)
+    following = last + datetime.timedelta(days=1)
+    return render(
+        request,
+        "outreach/calendar.html",
+        {
+            "month": first,
+            "weeks": weeks,
+            "previous": previous,
+            "following": following,
+            "places": Place.objects.filter(is_active=True),
+        },
+    )
+
+
+@role_required(*perms.READ)
+def permanence_programme_pdf(request: HttpRequest) -> HttpResponse:
+    """The month's programme of permanences, printable for partners (one or two pages)."""
+    from weasyprint import HTML  # heavy import, only for this page
+
+    first = _parse_month(request.GET.get("mois"), timezone.localdate())
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    qs = selectors.permanences_between(first, last).filter(is_cancelled=False)
+    place_id = request.GET.get("lieu")
+    place = None
+    if place_id and place_id.isdigit():
+        place = get_object_or_404(Place, pk=int(place_id))
+        qs = qs.filter(place=place)
+    html = render_to_string(
+        "outreach/programme_pdf.html",
+        {"month": first, "permanences": list(qs), "place": place},
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="permanences-{first:%Y-%m}.pdf"'
+    return response
+
+
+@role_required(*perms.WRITE)
+def permanence_new(request: HttpRequest) -> HttpResponse:
+    form = PermanenceForm(
+        request.POST or None, initial={"mediator": request.user, "first_day": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.permanence_schedule(by=_user(request), **data)
+        except services.OutreachError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"{len(created)} permanence(s) programmée(s).")
+            return redirect(f"{reverse('outreach_calendar')}?mois={created[0].start:%Y-%m}")
+    return render(request, "outreach/permanence_new.html", {"form": form})
+
+
+@role_required(*perms.READ)
+def permanence_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    permanence = get_object_or_404(Permanence.objects.select_related("place", "mediator"), pk=pk)
+    sessions = list(selectors.permanence_sessions(permanence))
+    context: dict[str, Any] = {"permanence": permanence, "sessions": sessions}
+    if _user(request).has_role(*perms.WRITE):
+        context.update(_session_form_context(request, SessionForm(initial=_initial(permanence))))
+        context["permanence_id"] = permanence.pk
+    return render(request, "outreach/permanence_detail.html", context)
+
+
+# --- Sessions -----------------------------------------------------------------------------
+
+
+def _initial(permanence: Permanence | None, person: Person | None = None) -> dict[str, Any]:
+    initial: dict[str, Any] = {"started_at": timezone.localtime().strftime("%H:%M")}
+    if permanence is not None:
+        initial["neighbourhood"] = permanence.place.neighbourhood
+    if person is not None:
+        initial.update(person_mode=PersonMode.KNOWN, person=person.pk, first_contact="0")
+    return initial
+
+
+def _session_form_context(
+    request: HttpRequest, form: SessionForm, person: Person | None = None
+) -> dict[str, Any]:
+    return {"form": form, "known_person": person}
+
+
+@role_required(*perms.WRITE)
+def session_new(request: HttpRequest) -> HttpResponse:
+    """The 30-second form. GET ?permanence=&personne=; POST logs the session. Under HTMX an
+    invalid form comes back as the partial, a valid one redirects (HX-Redirect)."""
+    source = request.POST if request.method == "POST" else request.GET
+    permanence = None
+    perm_id = source.get("permanence")
+    if perm_id and str(perm_id).isdigit():
+        permanence = get_object_or_404(Permanence.objects.select_related("place"), pk=perm_id)
+    person = None
+    person_id = source.get("personne") or source.get("person")
+    if person_id and str(person_id).isdigit():
+        person = get_object_or_404(Person.objects.select_related("patient"), pk=person_id)
+    file_choices = (
+        [(f.pk, f"{f.get_kind_display()} — {f.get_status_display()}") for f in person.files.open()]
+        if person
+        else []
+    )
+    form = SessionForm(
+        request.POST or None,
+        initial=_initial(permanence, person),
+        file_choices=file_choices,
+    )
+    if request.method == "POST" and form.is_valid():
+        session = _log_session(request, form, permanence)
+        if session is not None:
+            messages.success(request, f"Entretien enregistré : {session.person}.")
+            target = (
+                reverse("outreach_permanence", args=[permanence.pk])
+                if permanence
+                else reverse("outreach_person", args=[session.person_id])
+            )
+            if request.htmx:  # type: ignore[attr-defined]
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = target
+                return response
+            return redirect(target)
+    context = {
+        **_session_form_context(request, form, person),
+        "permanence": permanence,
+        "permanence_id": permanence.pk if permanence else "",
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "outreach/_session_form.html", context)
+    return render(request, "outreach/session_new.html", context)
+
+
+def _log_session(
+    request: HttpRequest, form: SessionForm, permanence: Permanence | None
+) -> RightsSession | None:
+    data = form.cleaned_data
+    mode = data["person_mode"]
+    person = patient = anonymous = None
+    if mode == PersonMode.KNOWN:
+        person = Person.objects.filter(pk=data["person"]).first()
+        if person is None:
+            form.add_error("person", "Personne introuvable.")
+            return None
+    elif mode == PersonMode.PATIENT:
+        patient = Patient.objects.filter(pk=data["patient"]).first()
+        if patient is None:
+            form.add_error("patient", "Patient·e introuvable.")
+            return None
+    else:
+        anonymous = services.AnonymousPerson(
+            sex=data["sex"],
+            age_band=data["age_band"],
+            in_qpv=data["in_qpv"],
+            neighbourhood=data["neighbourhood"],
+            language=data["language"],
+            alias=data["alias"],
+        )
+    file = None
+    if data.get("file"):
+        file = RightsFile.objects.filter(pk=data["file"]).first()
+    referral = None
+    if data.get("referral_target"):
+        referral = services.ReferralRequest(
+            target=data["referral_target"],
+            reason=data["referral_reason"],
+            urgency=data["referral_urgency"],
+            consultation_type=data.get("referral_consultation_type"),
+            partner_name=data.get("referral_partner_name", ""),
+        )
+    today = timezone.localdate()
+    session_input = services.SessionInput(
+        held_on=timezone.localtime(permanence.start).date() if permanence else today,
+        channel=Channel.PERMANENCE if permanence else Channel.CENTRE,
+        permanence=permanence,
+        topics=data["topics"],
+        actions=data["actions"],
+        started_at=data["started_at"],
+        duration_minutes=data["duration_minutes"],
+        situation=data["situation"],
+        interpreting=data["interpreting"],
+        interpreter_language=data["interpreter_language"],
+        outcome=data["outcome"],
+        followup_on=data["followup_on"],
+        consent_on=data["consent_on"],
+        consent_scope=data["consent_scope"],
+        notes=data["notes"],
+        file=file,
+        open_file_kind=data["open_file_kind"],
+        first_contact=data["first_contact"],
+    )
+    try:
+        return services.session_log(
+            by=_user(request),
+            data=session_input,
+            person=person,
+            patient=patient,
+            anonymous=anonymous,
+            referral=referral,
+        )
+    except services.OutreachError as error:
+        _add_errors(form, error)
+        return None
+
+
+@role_required(*perms.WRITE, *perms.QUEUE_WRITE)
+def patient_search(request: HttpRequest) -> HttpResponse:
+    """HTMX partial: patients matching `q`, each a radio button for the session form."""
+    query = request.GET.get("q", "").strip()
+    patients = search_patients(query, limit=8) if len(query) >= 2 else []
+    return render(request, "outreach/_patient_results.html", {"patients": patients, "query": query})
+
+
+@role_required(*perms.READ)
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(
+        RightsSession.objects.select_related(
+            "person__patient", "mediator", "place", "permanence", "file"
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "outreach/session_detail.html",
+        {
+            "session": session,
+            "referrals": list(session.referrals.select_related("consultation_type")),
+            "can_write": _user(request).has_role(*perms.WRITE),
+        },
+    )
+
+
+@require_POST
+@role_required(*perms.WRITE)
+def session_followup_done(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(RightsSession, pk=pk)
+    try:
+        services.session_followup_done(by=_user(request), session=session)
+    except services.OutreachError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Suivi marqué comme fait.")
+    return redirect(request.POST.get("next") or reverse("outreach_followups"))
+
+
+@role_required(*perms.READ)
+def followups(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    mine = request.GET.get("tous") != "1"
+    mediator = _user(request) if mine else None
+    return render(
+        request,
+        "outreach/followups.html",
+        {
+            "today": today,
+            "mine": mine,
+            "followups": list(selectors.followups_due(on=today, mediator=mediator)),
+            "files": list(selectors.open_files(mediator=mediator)),
+        },
+    )
+
+
+@role_required(*perms.WRITE)
+def home_panel(request: HttpRequest) -> HttpResponse:
+    """The mediator's home blocks, loaded by HTMX from templates/centre/home_mediation.html
+    (centre does not import outreach): today's permanences, follow-ups due, open files and
+    patients whose rights end within 60 days or who have none."""
+    today = timezone.localdate()
+    user = _user(request)
+    return render(
+        request,
+        "outreach/_home_panel.html",
+        {
+            "today": today,
+            "permanences": list(selectors.permanences_between(today, today)),
+            "followups": list(selectors.followups_due(on=today, mediator=user)[:20]),
+            "files": list(selectors.open_files(mediator=user)[:20]),
+            "worklist": list(rights_worklist(today=today)[:15]),
+        },
+    )
+
+
+# --- People and files ---------------------------------------------------------------------
+
+
+@role_required(*perms.READ)
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Person, pk=pk)
+    person = selectors.person_page(person.pk)
+    if person.patient is not None:
+        audit.record_read(actor=request.user, action="outreach.person.read", obj=person)
+    return render(
+        request,
+        "outreach/person_detail.html",
+        {
+            "person": person,
+            "link_form": PatientLinkForm(),
+            "can_write": _user(request).has_role(*perms.WRITE),
+            "step_form": FileStepForm(),
+        },
+    )
+
+
+@require_POST
+@role_required(*perms.WRITE)
+def person_link(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Person, pk=pk)
+    form = PatientLinkForm(request.POST)
+    if form.is_valid():
+        patient = Patient.objects.filter(pk=form.cleaned_data["patient"]).first()
+        if patient is None:
+            messages.error(request, "Patient·e introuvable.")
+            return redirect("outreach_person", pk=pk)
+        try:
+            person = services.person_link_patient(
+                by=_user(request),
+                person=person,
+                patient=patient,
+                consent_on=form.cleaned_data["consent_on"],
+            )
+        except services.OutreachError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Personne rattachée au dossier de {patient}.")
+            return redirect("outreach_person", pk=person.pk)
+    else:
+        messages.error(request, "Choisissez la ou le patient·e et la date de l'accord.")
+    return redirect("outreach_person", pk=pk)
+
+
+@require_POST
+@role_required(*perms.WRITE)
+def file_advance(request: HttpRequest, pk: int) -> HttpResponse:
+    file = get_object_or_404(RightsFile, pk=pk)
+    form = FileStepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Étape du dossier incomplète : " + form.errors.as_text())
+        return redirect("outreach_person", pk=file.person_id)
+    data = form.cleaned_data
+    try:
+        services.file_advance(
+            by=_user(request),
+            file=file,
+            step=data["step"],
+            on=data["on"],
+            how=data["how"],
+            decision=data["decision"],
+            effective_from=data["effective_from"],
+        )
+    except services.OutreachError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Dossier mis à jour.")
+    return redirect("outreach_person", pk=file.person_id)
+
+
+# --- Places and collective actions --------------------------------------------------------
+
+
+@role_required(*perms.READ)
+def place_list(request: HttpRequest) -> HttpResponse:
+    places = Place.objects.select_related("site").annotate(permanence_count=Count("permanences"))
+    return render(
+        request,
+        "outreach/place_list.html",
+        {"places": list(places), "can_write": _user(request).has_role(*perms.WRITE)},
+    )
+
+
+@role_required(*perms.WRITE)
+def place_new(request: HttpRequest) -> HttpResponse:
+    form = PlaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            place = services.place_create(by=_user(request), **form.cleaned_data)
+        except services.OutreachError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Lieu « {place} » ajouté.")
+            return redirect("outreach_places")
+    return render(request, "outreach/place_new.html", {"form": form})
+
+
+@role_required(*perms.READ)
+def collective_action_list(request: HttpRequest) -> HttpResponse:
+    qs = (
+        CollectiveAction.objects.select_related("place")
+        .annotate(named=Count("attendees"))
+        .order_by("-held_on", "-pk")
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "outreach/collective_action_list.html",
+        {"page": page, "can_write": _user(request).has_role(*perms.WRITE)},
+    )
+
+
+@role_required(*perms.WRITE)
+def collective_action_new(request: HttpRequest) -> HttpResponse:
+    form = CollectiveActionForm(request.POST or None, initial={"held_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            action = services.collective_action_create(by=_user(request), **form.cleaned_data)
+        except services.OutreachError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Action « {action.title} » enregistrée.")
+            return redirect("outreach_collective_actions")
+    return render(request, "outreach/collective_action_new.html", {"form": form})
+
+
+# --- Referrals ----------------------------------------------------------------------------
+
+
+@role_required(*perms.QUEUE_READ)
+def referral_queue(request: HttpRequest) -> HttpResponse:
+    """Referrals to the centre waiting for a consultation: reception's queue."""
+    return render(
+        request,
+        "outreach/referral_queue.html",
+        {
+            "referrals": list(selectors.referral_queue()),
+            "can_book": _user(request).has_role(*perms.QUEUE_WRITE),
+            "decline_form": ReasonForm(),
+        },
+    )
+
+
+@role_required(*perms.QUEUE_WRITE)
+def referral_book(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = get_object_or_404(
+        Referral.objects.select_related("person__patient", "consultation_type", "site"),
+        pk=pk,
+        target=ReferralTarget.CENTRE,
+    )
+    form = ReferralBookForm(
+        request.POST or None,
+        initial={
+            "consultation_type": referral.consultation_type_id,
+            "link_consent_on": timezone.localdate(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        patient = None
+        if data.get("patient"):
+            patient = Patient.objects.filter(pk=data["patient"]).first()
+        practitioner: StaffProfile = data["practitioner"]
+        start = data["start"]
+        if timezone.is_naive(start):
+            start = timezone.make_aware(start)
+        try:
+            appointment = services.referral_book(
+                by=_user(request),
+                referral=referral,
+                practitioner=practitioner,
+                start=start,
+                consultation_type=data["consultation_type"],
+                patient=patient,
+                link_consent_on=data.get("link_consent_on"),
+            )
+        except services.OutreachError as error:
+            _add_errors(form, error)
+        else:
+            local = timezone.localtime(appointment.start)
+            messages.success(
+                request, f"Rendez-vous programmé le {local:%d/%m/%Y à %H:%M} ({practitioner})."
+            )
+            return redirect("outreach_referral_queue")
+    return render(request, "outreach/referral_book.html", {"referral": referral, "form": form})
+
+
+@require_POST
+@role_required(*perms.QUEUE_WRITE)
+def referral_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = get_object_or_404(Referral, pk=pk, target=ReferralTarget.CENTRE)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.referral_decline(by=_user(request), referral=referral, reason=reason)
+    except services.OutreachError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Orientation refusée ; la médiation le verra.")
+    return redirect("outreach_referral_queue")
+
+
+@require_POST
+@role_required(*perms.WRITE)
+def referral_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = get_object_or_404(Referral, pk=pk)
+    try:
+        services.referral_cancel(
+            by=_user(request), referral=referral, reason=request.POST.get("reason", "")
+        )
+    except services.OutreachError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Orientation annulée.")
+    return redirect("outreach_person", pk=referral.person_id)
+
+
+@require_POST
+@role_required(*perms.WRITE)
+def referral_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = get_object_or_404(Referral, pk=pk)
+    form = OutcomeForm(request.POST)
+    try:
+        services.referral_record_outcome(
+            by=_user(request),
+            referral=referral,
+            outcome=form.cleaned_data["outcome"] if form.is_valid() else "",
+        )
+    except services.OutreachError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Suite de l'orientation enregistrée.")
+    return redirect("outreach_person", pk=referral.person_id)
+
+
+# --- Indicators ---------------------------------------------------------------------------
+
+
+@role_required(*perms.READ)
+def indicator_page(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    default = {"start": today.replace(month=1, day=1), "end": today}
+    form = PeriodForm(request.GET or None, initial=default)
+    results: list[indicators.Indicator] = []
+    period = indicators.Period(default["start"], default["end"])
+    site = None
+    if request.GET and form.is_valid():
+        period = indicators.Period(form.cleaned_data["start"], form.cleaned_data["end"])
+        site = form.cleaned_data.get("site")
+    results = indicators.compute_all(period, [site] if site else None)
+    return render(
+        request,
+        "outreach/indicators.html",
+        {"form": form, "results": results, "period": period, "site": site},
+    )

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from patients.models import QpvStreet
+
+
+@admin.register(QpvStreet)
+class QpvStreetAdmin(admin.ModelAdmin[QpvStreet]):
+    """Reference data: streets of priority neighbourhoods (loaded by `load_qpv_streets`).
+    Patients themselves are edited through the application, where every change is audited."""
+
+    list_display = ("street", "city", "postal_code", "qpv_name", "qpv_code")
+    list_filter = ("city", "qpv_name")
+    search_fields = ("street", "qpv_name")
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        from patients.services import street_key
+
+        obj.street_key = street_key(obj.street)
+        super().save_model(request, obj, form, change)

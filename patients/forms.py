@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from centre.models import Site
+from patients import services
+from patients.models import AldCode, Coverage, CoverageKind, Patient, Sex
+from patients.selectors import SearchFilters
+
+LANGUAGES = [
+    ("fr", "français"),
+    ("ar", "arabe"),
+    ("kab", "kabyle"),
+    ("en", "anglais"),
+    ("es", "espagnol"),
+    ("pt", "portugais"),
+    ("tr", "turc"),
+    ("ru", "russe"),
+    ("uk", "ukrainien"),
+    ("ps", "pachto"),
+    ("fa", "dari / persan"),
+    ("wo", "wolof"),
+    ("ro", "roumain"),
+    ("sq", "albanais"),
+    ("ti", "tigrigna"),
+    ("so", "somali"),
+]
+LANGUAGE_LABELS = dict(LANGUAGES)
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PatientForm(forms.ModelForm[Patient]):
+    """Intake and edit. `fields_allowed` narrows it to what the user's role may change."""
+
+    not_a_duplicate = forms.BooleanField(
+        label="J'ai vérifié : ce n'est aucune des personnes ci-dessus", required=False
+    )
+
+    class Meta:
+        model = Patient
+        fields = (
+            "last_name",
+            "birth_name",
+            "first_name",
+            "sex",
+            "birth_date",
+            "birth_rank",
+            "nir",
+            "phone",
+            "phone_alt",
+            "email",
+            "address",
+            "postal_code",
+            "city",
+            "in_qpv",
+            "usual_site",
+            "language",
+            "interpreter_needed",
+            "consent_sms",
+            "consent_email",
+            "gdpr_informed_on",
+            "admin_notes",
+        )
+        widgets = {
+            "birth_date": DATE_INPUT,
+            "gdpr_informed_on": DATE_INPUT,
+            "sex": forms.RadioSelect,
+            "admin_notes": forms.Textarea(attrs={"rows": 3}),
+            "in_qpv": forms.NullBooleanSelect,
+        }
+        help_texts = {
+            "nir": "15 caractères, clé comprise (2A/2B pour la Corse). Facultatif.",
+            "phone": "Ex. 06 12 34 56 78",
+            "admin_notes": "Administratif seulement : aucune information médicale ici.",
+        }
+
+    def __init__(
+        self,
+        *args: Any,
+        fields_allowed: set[str] | None = None,
+        check_duplicates: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sex"].choices = Sex.choices  # type: ignore[attr-defined]
+        self.fields["language"] = forms.ChoiceField(
+            label="Langue préférée", choices=LANGUAGES, initial="fr"
+        )
+        site_field = self.fields["usual_site"]
+        assert isinstance(site_field, forms.ModelChoiceField)
+        site_field.queryset = Site.objects.filter(is_active=True)
+        if fields_allowed is not None:
+            for name in list(self.fields):
+                if name not in fields_allowed and name != "not_a_duplicate":
+                    del self.fields[name]
+        if not check_duplicates:
+            del self.fields["not_a_duplicate"]
+        self.check_duplicates = check_duplicates
+        self.duplicates: list[Patient] = []
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        values = {k: v for k, v in data.items() if k != "not_a_duplicate"}
+        if self.instance.pk:
+            # Check the NIR against the sex and birth date even when only the NIR is edited.
+            for name in ("sex", "birth_date"):
+                values.setdefault(name, getattr(self.instance, name))
+        try:
+            cleaned = services.clean_identity(values)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                if field in self.fields:
+                    self.add_error(field, messages)
+                else:
+                    self.add_error(None, messages)
+            return data
+        for name in self.fields:
+            if name in cleaned:
+                data[name] = cleaned[name]
+        if self.check_duplicates and not self.errors:
+            from patients.selectors import duplicate_candidates
+
+            self.duplicates = duplicate_candidates(
+                last_name=data.get("last_name", ""),
+                first_name=data.get("first_name", ""),
+                birth_name=data.get("birth_name", ""),
+                birth_date=data.get("birth_date"),
+                nir=data.get("nir", ""),
+            )
+            if self.duplicates and not data.get("not_a_duplicate"):
+                raise ValidationError(
+                    "Cette personne est peut-être déjà enregistrée : vérifiez les dossiers "
+                    "proposés, ouvrez le bon ou cochez la case de confirmation."
+                )
+        return data
+
+    def values(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "not_a_duplicate"}
+
+    def _post_clean(self) -> None:
+        # The services save; the ModelForm must not validate the instance against the
+        # half-filled model (NIR, phones are normalised by services.clean_identity).
+        pass
+
+
+class CoverageForm(forms.ModelForm[Coverage]):
+    class Meta:
+        model = Coverage
+        fields = services.COVERAGE_FIELDS
+        widgets = {"start": DATE_INPUT, "end": DATE_INPUT}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ald_code"].choices = [("", "—"), *AldCode.choices]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            return services.clean_coverage(data)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return data
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class CoverageEndForm(forms.Form):
+    end = forms.DateField(label="Fin du droit", widget=DATE_INPUT)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="Rechercher un·e patient·e",
+        required=False,
+        max_length=100,
+        help_text="Nom, « nom prénom année », date de naissance (jj/mm/aaaa), téléphone ou NIR.",
+    )
+    site = forms.ModelChoiceField(
+        label="Site", queryset=Site.objects.filter(is_active=True), required=False
+    )
+    coverage = forms.ChoiceField(
+        label="Droits",
+        required=False,
+        choices=[
+            ("", "Tous"),
+            ("none", "Sans droits"),
+            ("ending", "Droits finissant dans les 60 jours"),
+            *CoverageKind.choices,
+        ],
+    )
+    qpv = forms.ChoiceField(
+        label="QPV", required=False, choices=[("", "Tous"), ("1", "En QPV"), ("0", "Hors QPV")]
+    )
+    language = forms.ChoiceField(
+        label="Langue", required=False, choices=[("", "Toutes"), *LANGUAGES]
+    )
+
+    def filters(self) -> SearchFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        qpv = data.get("qpv", "")
+        site = data.get("site")
+        return SearchFilters(
+            site_id=site.pk if site else None,
+            coverage_kind=data.get("coverage", ""),
+            in_qpv=None if qpv == "" else qpv == "1",
+            language=data.get("language", ""),
+        )
+
+    def query(self) -> str:
+        return (self.cleaned_data.get("q") or "").strip() if self.is_valid() else ""

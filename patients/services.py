@@ -1,0 +1,422 @@
+"""Every write to patient data: one transaction, one audit entry in it."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from centre import audit
+from centre.models import User
+from patients.identifiers import check_nir, normalize_phone
+from patients.models import MULTIPLE_KINDS, Coverage, CoverageKind, Patient, QpvStreet
+
+IDENTITY_FIELDS = (
+    "last_name",
+    "birth_name",
+    "first_name",
+    "sex",
+    "birth_date",
+    "birth_rank",
+    "nir",
+    "phone",
+    "phone_alt",
+    "email",
+    "address",
+    "postal_code",
+    "city",
+    "in_qpv",
+    "usual_site",
+    "language",
+    "interpreter_needed",
+    "consent_sms",
+    "consent_email",
+    "gdpr_informed_on",
+    "admin_notes",
+)
+AUDITED_FIELDS = (*IDENTITY_FIELDS, "nir_needs_review")
+COVERAGE_FIELDS = (
+    "kind",
+    "start",
+    "end",
+    "scheme_code",
+    "caisse_code",
+    "insured_nir",
+    "organism_name",
+    "organism_number",
+    "contract",
+    "tiers_payant",
+    "with_contribution",
+    "ald_code",
+    "label",
+    "doctor_in_centre",
+    "doctor_name",
+)
+
+
+class PatientError(Exception):
+    """A refused operation; the message is French and meant for the user."""
+
+
+def clean_identity(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Normalised identity values (E.164 phones, compact NIR, names trimmed), or
+    ValidationError({field: message}) listing every problem. Forms and the API call it; the
+    services call it again so that nothing unchecked reaches the table."""
+    cleaned = dict(values)
+    errors: dict[str, str] = {}
+    for name in ("last_name", "birth_name", "first_name", "city"):
+        if isinstance(cleaned.get(name), str):
+            cleaned[name] = " ".join(cleaned[name].split())
+    for name in ("phone", "phone_alt"):
+        if name in cleaned:
+            try:
+                cleaned[name] = normalize_phone(cleaned[name] or "")
+            except ValidationError as error:
+                errors[name] = error.messages[0]
+    if cleaned.get("nir"):
+        try:
+            checked = check_nir(
+                cleaned["nir"], sex=cleaned.get("sex"), birth_date=cleaned.get("birth_date")
+            )
+        except ValidationError as error:
+            errors["nir"] = error.messages[0]
+        else:
+            cleaned["nir"] = checked.value
+            cleaned["nir_needs_review"] = checked.provisional
+    elif "nir" in cleaned:
+        cleaned["nir"] = ""
+        cleaned["nir_needs_review"] = False
+    birth_date = cleaned.get("birth_date")
+    if isinstance(birth_date, datetime.date) and birth_date > timezone.localdate():
+        errors["birth_date"] = "La date de naissance ne peut pas être dans le futur."
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def street_in_qpv(address: str, city: str) -> QpvStreet | None:
+    """The QPV street list entry matching the address, if any (reference data)."""
+    if not address or not city:
+        return None
+    key = street_key(address)
+    candidates = QpvStreet.objects.filter(city__iexact=city.strip())
+    for street in candidates:
+        if street.street_key and street.street_key in key:
+            return street
+    return None
+
+
+def street_key(text: str) -> str:
+    """`12 bis, Rue de l'Écluse` → `rue de l ecluse` (no number, no accent, no punctuation)."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(c if c.isalpha() or c == " " else " " for c in plain if c.isascii())
+    words = [w for w in plain.split() if w not in {"bis", "ter"}]
+    return " ".join(words)
+
+
+def patient_create(*, values: Mapping[str, Any], by: User) -> Patient:
+    cleaned = clean_identity(values)
+    fields = {k: v for k, v in cleaned.items() if k in AUDITED_FIELDS}
+    with transaction.atomic():
+        patient = Patient(**fields, created_by=by)
+        if patient.in_qpv is None and street_in_qpv(patient.address, patient.city):
+            patient.in_qpv = True
+        patient.save()
+        audit.record(
+            actor=by,
+            action="patient.create",
+            obj=patient,
+            changes=audit.diff({}, audit.snapshot(patient, AUDITED_FIELDS)),
+        )
+    return patient
+
+
+def patient_update(*, patient: Patient, values: Mapping[str, Any], by: User) -> Patient:
+    if not patient.is_active:
+        raise PatientError("Ce dossier a été fusionné ou anonymisé : il ne peut plus changer.")
+    merged = {name: getattr(patient, name) for name in IDENTITY_FIELDS}
+    merged.update(values)
+    cleaned = clean_identity(merged)
+    with transaction.atomic():
+        locked = Patient.objects.select_for_update().get(pk=patient.pk)
+        before = audit.snapshot(locked, AUDITED_FIELDS)
+        for name, value in cleaned.items():
+            if name in AUDITED_FIELDS:
+                setattr(locked, name, value)
+        locked.save()
+        changes = audit.diff(before, audit.snapshot(locked, AUDITED_FIELDS))
+        if changes:
+            audit.record(actor=by, action="patient.update", obj=locked, changes=changes)
+    return locked
+
+
+def clean_coverage(values: Mapping[str, Any]) -> dict[str, Any]:
+    cleaned = dict(values)
+    errors: dict[str, str] = {}
+    kind = cleaned.get("kind")
+    if kind not in CoverageKind.values:
+        errors["kind"] = "Type de droit inconnu."
+    start, end = cleaned.get("start"), cleaned.get("end")
+    if start is None:
+        errors["start"] = "Indiquez la date de début du droit."
+    elif end is not None and end < start:
+        errors["end"] = "La fin du droit ne peut précéder son début."
+    if cleaned.get("insured_nir"):
+        try:
+            cleaned["insured_nir"] = check_nir(cleaned["insured_nir"]).value
+        except ValidationError as error:
+            errors["insured_nir"] = error.messages[0]
+    if kind == CoverageKind.AMC and not cleaned.get("organism_name"):
+        errors["organism_name"] = "Indiquez l'organisme complémentaire."
+    if kind == CoverageKind.ALD and not (cleaned.get("label") or cleaned.get("ald_code")):
+        errors["label"] = "Indiquez l'affection ou le code d'exonération (41, 43, 45)."
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def coverage_add(*, patient: Patient, values: Mapping[str, Any], by: User) -> Coverage:
+    """Add a right. For the kinds held one at a time, the current record of that kind is
+    closed the day before the new one starts (history is kept, never overwritten)."""
+    cleaned = clean_coverage(values)
+    fields = {k: v for k, v in cleaned.items() if k in COVERAGE_FIELDS}
+    with transaction.atomic():
+        # Lock the patient row: two clerks adding an AMO at once would both close the same
+        # current record and leave two open ones.
+        Patient.objects.select_for_update().filter(pk=patient.pk).first()
+        coverage = Coverage(patient=patient, created_by=by, **fields)
+        if coverage.kind not in MULTIPLE_KINDS:
+            current = Coverage.objects.filter(patient=patient, kind=coverage.kind).filter(
+                models.Q(end__isnull=True) | models.Q(end__gte=coverage.start)
+            )
+            for previous in current:
+                if previous.start >= coverage.start:
+                    raise ValidationError(
+                        {
+                            "start": f"Un droit « {previous.get_kind_display()} » commence déjà "
+                            f"le {previous.start:%d/%m/%Y} : corrigez-le ou choisissez une date "
+                            "de début postérieure."
+                        }
+                    )
+                old_end = previous.end
+                previous.end = coverage.start - datetime.timedelta(days=1)
+                previous.save(update_fields=["end"])
+                audit.record(
+                    actor=by,
+                    action="coverage.close",
+                    obj=previous,
+                    changes={"end": [old_end, previous.end]},
+                    extra={"patient_id": patient.pk},
+                )
+        coverage.save()
+        audit.record(
+            actor=by,
+            action="coverage.add",
+            obj=coverage,
+            changes=audit.diff({}, audit.snapshot(coverage, COVERAGE_FIELDS)),
+            extra={"patient_id": patient.pk},
+        )
+    return coverage
+
+
+def coverage_end(*, coverage: Coverage, end: datetime.date, by: User) -> Coverage:
+    if end < coverage.start:
+        raise ValidationError({"end": "La fin du droit ne peut précéder son début."})
+    with transaction.atomic():
+        before = coverage.end
+        coverage.end = end
+        coverage.save(update_fields=["end"])
+        audit.record(
+            actor=by,
+            action="coverage.close",
+            obj=coverage,
+            changes={"end": [before, end]},
+            extra={"patient_id": coverage.patient_id},
+        )
+    return coverage
+
+
+# ---------------------------------------------------------------------------------------
+# Merge
+
+
+def patients_merge(*, keep: Patient, merged: Patient, by: User) -> Patient:
+    """Merge two records of one person. The older record (smaller id) is kept whatever the
+    order given; every row of any app pointing to the other one is moved to it (found through
+    `Patient._meta.related_objects`, so patients imports no other app); the other record is
+    marked `merged_into` and its pages redirect. The audit entry holds the ids moved and both
+    records' values, enough to undo by hand. All or nothing: a database constraint refusing a
+    move (two appointments at the same time…) cancels the whole merge with a French message."""
+    if keep.pk == merged.pk:
+        raise PatientError("Choisissez deux dossiers différents.")
+    if keep.pk > merged.pk:
+        keep, merged = merged, keep
+    try:
+        with transaction.atomic():
+            # Both rows locked in id order (no deadlock with a concurrent merge of the pair).
+            locked = {
+                p.pk: p
+                for p in Patient.objects.select_for_update()
+                .filter(pk__in=(keep.pk, merged.pk))
+                .order_by("pk")
+            }
+            keep, merged = locked[keep.pk], locked[merged.pk]
+            if not keep.is_active or not merged.is_active:
+                raise PatientError("Un des deux dossiers a déjà été fusionné ou anonymisé.")
+            kept_before = audit.snapshot(keep, AUDITED_FIELDS)
+            merged_before = audit.snapshot(merged, AUDITED_FIELDS)
+            filled = _fill_blanks(keep, merged)
+            moved = _move_related_rows(source=merged, target=keep)
+            keep.save()
+            merged.merged_into = keep
+            merged.save(update_fields=["merged_into", "updated_at"])
+            audit.record(
+                actor=by,
+                action="patient.merge",
+                obj=keep,
+                changes={name: [kept_before[name], getattr(keep, name)] for name in filled},
+                extra={
+                    "merged_id": merged.pk,
+                    "kept_before": kept_before,
+                    "merged_values": merged_before,
+                    "moved": moved,
+                },
+            )
+            audit.record(
+                actor=by,
+                action="patient.merged_into",
+                obj=merged,
+                changes={"merged_into": [None, keep.pk]},
+            )
+    except _MoveRefused as refused:
+        raise PatientError(str(refused)) from None
+    return keep
+
+
+class _MoveRefused(Exception):
+    pass
+
+
+def _fill_blanks(keep: Patient, merged: Patient) -> list[str]:
+    """Identity fields empty on the kept record take the other record's value."""
+    filled = []
+    for name in IDENTITY_FIELDS:
+        field = Patient._meta.get_field(name)
+        attname = getattr(field, "attname", name)
+        mine, theirs = getattr(keep, attname), getattr(merged, attname)
+        if mine in ("", None) and theirs not in ("", None):
+            setattr(keep, attname, theirs)
+            filled.append(name)
+    return filled
+
+
+def _move_related_rows(*, source: Patient, target: Patient) -> dict[str, list[Any]]:
+    moved: dict[str, list[Any]] = {}
+    for relation in Patient._meta.related_objects:
+        if relation.many_to_many:
+            through = relation.through  # type: ignore[attr-defined]
+            fk_name = relation.field.m2m_reverse_field_name()  # type: ignore[attr-defined]
+            model = through
+        else:
+            model = relation.related_model
+            fk_name = relation.field.name
+        label = f"{model._meta.label_lower}.{fk_name}"
+        manager = model._base_manager
+        ids = list(manager.filter(**{fk_name: source.pk}).values_list("pk", flat=True))
+        if not ids:
+            continue
+        try:
+            with transaction.atomic():
+                manager.filter(pk__in=ids).update(**{fk_name: target.pk})
+        except IntegrityError:
+            raise _MoveRefused(
+                f"Fusion impossible : des « {model._meta.verbose_name_plural} » des deux "
+                "dossiers entrent en conflit (par exemple deux rendez-vous au même moment). "
+                "Réglez le conflit (annulez ou déplacez l'un d'eux), puis recommencez. "
+                "Rien n'a été modifié."
+            ) from None
+        moved[label] = ids
+    return moved
+
+
+# ---------------------------------------------------------------------------------------
+# Rights of the person (GDPR)
+
+ERASED_FIELDS = (
+    "birth_name",
+    "nir",
+    "phone",
+    "phone_alt",
+    "email",
+    "address",
+    "city",
+    "admin_notes",
+)
+
+
+def patient_anonymise(*, patient: Patient, by: User) -> Patient:
+    """Erase the identity of a person who asked for it (RGPD art. 17) where the law allows:
+    appointments, invoices and sessions stay (billing evidence is kept its legal time, and
+    aggregates still count them) but point to a record without identity. Sex, birth year,
+    postal code and QPV flag are kept for the funders' aggregates. The audit entry lists the
+    fields erased, never their values."""
+    with transaction.atomic():
+        locked = Patient.objects.select_for_update().get(pk=patient.pk)
+        if locked.anonymised_at is not None:
+            raise PatientError("Ce dossier est déjà anonymisé.")
+        if locked.merged_into_id is not None:
+            raise PatientError("Ce dossier a été fusionné : anonymisez le dossier conservé.")
+        locked.last_name = "ANONYME"
+        locked.first_name = f"n° {locked.pk}"
+        locked.birth_date = datetime.date(locked.birth_date.year, 1, 1)
+        locked.birth_rank = None
+        for name in ERASED_FIELDS:
+            setattr(locked, name, "")
+        locked.gdpr_informed_on = None
+        locked.consent_sms = locked.consent_email = False
+        locked.nir_needs_review = False
+        locked.anonymised_at = timezone.now()
+        locked.save()
+        locked.coverages.update(
+            insured_nir="", contract="", organism_number="", doctor_name="", label=""
+        )
+        audit.record(
+            actor=by,
+            action="patient.anonymise",
+            obj=locked,
+            extra={"erased": [*ERASED_FIELDS, "last_name", "first_name", "birth_date"]},
+        )
+    return locked
+
+
+def patient_export_data(patient: Patient) -> dict[str, Any]:
+    """Everything Passerelle holds about the person, for a subject access request."""
+    from patients import hooks
+    from patients.models import Coverage
+
+    identity = audit.snapshot(patient, AUDITED_FIELDS)
+    identity["id"] = patient.pk
+    identity["created_at"] = patient.created_at.isoformat()
+    coverages = [
+        {"id": c.pk, **audit.snapshot(c, COVERAGE_FIELDS)}
+        for c in Coverage.objects.filter(patient=patient).order_by("kind", "start")
+    ]
+    events = [
+        {"at": e.at.isoformat(), "kind": e.kind, "label": e.label, "status": e.status}
+        for e in hooks.timeline_for(patient, roles=_ALL_ROLES)
+    ]
+    return {
+        "generated_at": timezone.now().isoformat(),
+        "identity": identity,
+        "coverages": coverages,
+        "timeline": events,
+    }
+
+
+_ALL_ROLES = ("accueil", "soignant", "mediation", "facturation", "direction")

@@ -1,0 +1,340 @@
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from centre import audit
+from centre.models import User
+from centre.perms import role_required
+from patients import hooks, perms, selectors, services
+from patients.forms import (
+    LANGUAGE_LABELS,
+    CoverageEndForm,
+    CoverageForm,
+    PatientForm,
+    SearchForm,
+)
+from patients.models import Coverage, CoverageKind, Patient
+
+PAGE_SIZE = 20
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _results_context(request: HttpRequest) -> dict[str, object]:
+    form = SearchForm(request.GET)
+    query = form.query()
+    filters = form.filters()
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    has_filters = bool(
+        filters.site_id or filters.coverage_kind or filters.language or filters.in_qpv is not None
+    )
+    patients: list[Patient] = []
+    if query:
+        patients = selectors.search_patients(
+            query, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, filters=filters
+        )
+    elif has_filters:
+        qs = selectors.with_current_coverage(
+            selectors.apply_filters(
+                Patient.objects.active().order_by("last_name", "first_name", "id"),
+                filters,
+                today=timezone.localdate(),
+            )
+        )
+        patients = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    has_next = len(patients) > PAGE_SIZE
+    patients = patients[:PAGE_SIZE]
+    next_dates = hooks.next_appointments(p.pk for p in patients)
+    rows = [
+        {
+            "patient": p,
+            "badges": selectors.coverage_badges(p),
+            "next_appointment": next_dates.get(p.pk),
+        }
+        for p in patients
+    ]
+    params = request.GET.copy()
+    params.pop("page", None)
+    return {
+        "form": form,
+        "query": query,
+        "searched": bool(query) or has_filters,
+        "rows": rows,
+        "page": page,
+        "has_next": has_next,
+        "has_previous": page > 1,
+        "params": params.urlencode(),
+        "pick": request.GET.get("mode") == "pick",
+        "can_see_nir": perms.can_see_nir(request.user),
+        "can_create": perms.can_create(request.user),
+    }
+
+
+@role_required(*perms.VIEW)
+def search(request: HttpRequest) -> HttpResponse:
+    """The reception's search page; the box updates the results as you type (HTMX)."""
+    context = _results_context(request)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "patients/_search_results.html", context)
+    return render(request, "patients/search.html", context)
+
+
+@role_required(*perms.VIEW)
+def search_results(request: HttpRequest) -> HttpResponse:
+    """Reusable HTML fragment for other apps: `hx-get` it with `q` (and `mode=pick` to get
+    radio buttons named `patient` instead of links, inside the caller's form)."""
+    return render(request, "patients/_search_results.html", _results_context(request))
+
+
+@role_required(*perms.CREATE)
+def create(request: HttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None, check_duplicates=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_create(values=form.values(), by=_user(request))
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Dossier de {patient.display_name} créé.")
+            return redirect("patients:detail", patient_id=patient.pk)
+    return render(
+        request,
+        "patients/form.html",
+        {"form": form, "duplicates": form.duplicates, "creating": True},
+    )
+
+
+@role_required(*perms.VIEW)
+def duplicate_check(request: HttpRequest) -> HttpResponse:
+    """HTMX: while the intake form is filled in, the likely existing records."""
+    form = PatientForm(request.GET)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    duplicates = selectors.duplicate_candidates(
+        last_name=data.get("last_name") or "",
+        first_name=data.get("first_name") or "",
+        birth_name=data.get("birth_name") or "",
+        birth_date=data.get("birth_date"),
+        nir=data.get("nir") or "",
+    )
+    return render(request, "patients/_duplicates.html", {"duplicates": duplicates})
+
+
+@role_required(*perms.VIEW)
+def detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_object_or_404(
+        Patient.objects.select_related("usual_site", "merged_into"), pk=patient_id
+    )
+    if patient.merged_into_id is not None:
+        kept = selectors.resolve_merged(patient)
+        messages.info(request, "Ce dossier a été fusionné : voici le dossier conservé.")
+        return redirect("patients:detail", patient_id=kept.pk)
+    user = _user(request)
+    audit.record_read(actor=user, action="patient.view", obj=patient)
+    today = timezone.localdate()
+    coverages = selectors.coverage_history(patient)
+    patient.valid_coverages = [c for c in coverages if c.is_valid_on(today)]  # type: ignore[attr-defined]
+    context = {
+        "patient": patient,
+        "coverages": coverages,
+        "current_ids": {c.pk for c in patient.valid_coverages},  # type: ignore[attr-defined]
+        "badges": selectors.coverage_badges(patient, today),
+        "timeline": hooks.timeline_for(patient, roles=user.roles),
+        "language_label": LANGUAGE_LABELS.get(patient.language, patient.language),
+        "can_see_nir": perms.can_see_nir(user),
+        "can_edit": perms.can_edit_identity(user) or perms.can_edit_nir(user),
+        "can_edit_coverage": perms.can_edit_coverage(user),
+        "is_direction": perms.is_direction(user),
+        "access_log": selectors.access_log(patient) if perms.is_direction(user) else [],
+        "coverage_kinds": CoverageKind.choices,
+        "qpv_street": (
+            services.street_in_qpv(patient.address, patient.city)
+            if patient.in_qpv is None
+            else None
+        ),
+    }
+    return render(request, "patients/detail.html", context)
+
+
+@role_required(*perms.EDIT_IDENTITY, *perms.EDIT_COVERAGE)
+def edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_object_or_404(Patient.objects.active(), pk=patient_id)
+    user = _user(request)
+    allowed = None if perms.can_edit_identity(user) else {"nir"}
+    form = PatientForm(request.POST or None, instance=patient, fields_allowed=allowed)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_update(patient=patient, values=form.values(), by=user)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except services.PatientError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Dossier mis à jour.")
+            return redirect("patients:detail", patient_id=patient.pk)
+    return render(
+        request, "patients/form.html", {"form": form, "patient": patient, "creating": False}
+    )
+
+
+@role_required(*perms.EDIT_COVERAGE)
+def coverage_add(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_object_or_404(Patient.objects.active(), pk=patient_id)
+    kind = request.GET.get("kind", "")
+    initial = {"kind": kind if kind in CoverageKind.values else "", "start": timezone.localdate()}
+    form = CoverageForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.coverage_add(patient=patient, values=form.cleaned_data, by=_user(request))
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Droit enregistré.")
+            return redirect("patients:detail", patient_id=patient.pk)
+    return render(request, "patients/coverage_form.html", {"form": form, "patient": patient})
+
+
+@require_POST
+@role_required(*perms.EDIT_COVERAGE)
+def coverage_end(request: HttpRequest, patient_id: int, coverage_id: int) -> HttpResponse:
+    coverage = get_object_or_404(
+        Coverage.objects.filter(patient__merged_into__isnull=True),
+        pk=coverage_id,
+        patient_id=patient_id,
+    )
+    form = CoverageEndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.coverage_end(
+                coverage=coverage, end=form.cleaned_data["end"], by=_user(request)
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Droit clôturé.")
+    else:
+        messages.error(request, "Indiquez une date de fin valide.")
+    return redirect("patients:detail", patient_id=patient_id)
+
+
+@role_required(*perms.RIGHTS_WORKLIST)
+def rights_worklist(request: HttpRequest) -> HttpResponse:
+    """No rights, or rights ending within 60 days: the mediators' worklist."""
+    form = SearchForm(request.GET)
+    today = timezone.localdate()
+    patients = list(selectors.rights_worklist(today=today, filters=form.filters())[:200])
+    rows = [{"patient": p, "badges": selectors.coverage_badges(p, today)} for p in patients]
+    return render(request, "patients/rights_worklist.html", {"rows": rows, "form": form})
+
+
+@role_required(*perms.DIRECTION_ONLY)
+def duplicates(request: HttpRequest) -> HttpResponse:
+    pairs = selectors.possible_duplicates(limit=100)
+    return render(request, "patients/duplicates.html", {"pairs": pairs})
+
+
+@role_required(*perms.DIRECTION_ONLY)
+def merge(request: HttpRequest, keep_id: int, merged_id: int) -> HttpResponse:
+    keep = get_object_or_404(Patient.objects.active(), pk=keep_id)
+    other = get_object_or_404(Patient.objects.active(), pk=merged_id)
+    if keep.pk == other.pk:
+        raise Http404("Deux dossiers différents sont nécessaires.")
+    if keep.pk > other.pk:
+        keep, other = other, keep
+    if request.method == "POST":
+        try:
+            kept = services.patients_merge(keep=keep, merged=other, by=_user(request))
+        except services.PatientError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, f"Dossiers fusionnés : le dossier n° {other.pk} renvoie au n° {kept.pk}."
+            )
+            return redirect("patients:detail", patient_id=kept.pk)
+    related = _related_counts(keep), _related_counts(other)
+    return render(
+        request,
+        "patients/merge.html",
+        {"keep": keep, "other": other, "related": related},
+    )
+
+
+def _related_counts(patient: Patient) -> list[tuple[str, int]]:
+    counts = []
+    for relation in Patient._meta.related_objects:
+        if relation.many_to_many:
+            continue
+        model = relation.related_model
+        n = model._base_manager.filter(**{relation.field.name: patient.pk}).count()
+        if n:
+            counts.append((str(model._meta.verbose_name_plural), n))
+    return counts
+
+
+@role_required(*perms.DIRECTION_ONLY)
+def export_json(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=patient_id)
+    audit.record_read(actor=_user(request), action="patient.export_json", obj=patient)
+    data = services.patient_export_data(patient)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="patient-{patient.pk}.json"'
+    return response
+
+
+@role_required(*perms.DIRECTION_ONLY)
+def export_pdf(request: HttpRequest, patient_id: int) -> HttpResponse:
+    from weasyprint import HTML
+
+    patient = get_object_or_404(Patient, pk=patient_id)
+    audit.record_read(actor=_user(request), action="patient.export_pdf", obj=patient)
+    data = services.patient_export_data(patient)
+    html = render_to_string(
+        "patients/export_pdf.html",
+        {
+            "patient": patient,
+            "data": data,
+            "coverages": Coverage.objects.filter(patient=patient).order_by("kind", "start"),
+            "timeline": hooks.timeline_for(patient, roles=services._ALL_ROLES),
+            "generated": timezone.localtime(),
+        },
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="patient-{patient.pk}.pdf"'
+    return response
+
+
+@role_required(*perms.DIRECTION_ONLY)
+def anonymise(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_object_or_404(Patient.objects.active(), pk=patient_id)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "ANONYMISER":
+            messages.error(request, "Tapez ANONYMISER pour confirmer.")
+        else:
+            try:
+                services.patient_anonymise(patient=patient, by=_user(request))
+            except services.PatientError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, "Le dossier est anonymisé.")
+                return redirect("patients:detail", patient_id=patient.pk)
+    return render(request, "patients/anonymise.html", {"patient": patient})

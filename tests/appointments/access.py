@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from appointments.models import Appointment, CalendarFeed, WaitingListEntry
+from tests.access import ALL_STAFF, PUBLIC, Access, World, roles
+from tests.appointments.factories import ConsultationTypeFactory, PatientFactory
+
+AGENDA = roles("accueil", "soignant", "direction")
+READ = roles("accueil", "soignant", "direction", "facturation")
+
+
+def _appointment(w: World) -> dict[str, Any]:
+    """A booked appointment tomorrow with the `soignant` account as practitioner."""
+    if "appointment" not in w.cache:
+        start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=1)
+        w.cache["appointment"] = Appointment.objects.create(
+            patient=PatientFactory(),
+            practitioner=w.staff["soignant"].profile,
+            consultation_type=ConsultationTypeFactory(),
+            site=w.site,
+            start=start,
+            end=start + datetime.timedelta(minutes=20),
+            booked_by=w.staff["accueil"],
+        )
+    return {"pk": w.cache["appointment"].pk}
+
+
+def _waiting(w: World) -> dict[str, Any]:
+    entry = WaitingListEntry.objects.create(
+        patient=PatientFactory(),
+        consultation_type=ConsultationTypeFactory(),
+        created_by=w.staff["accueil"],
+    )
+    return {"pk": entry.pk}
+
+
+def _feed(w: World) -> dict[str, Any]:
+    feed = CalendarFeed.objects.create(practitioner=w.staff["soignant"].profile)
+    return {"token": feed.token}
+
+
+ACCESS = {
+    "appointments:day": Access(AGENDA),
+    "appointments:week": Access(
+        AGENDA, kwargs=lambda w: {"practitioner_id": w.staff["soignant"].profile.pk}
+    ),
+    "appointments:my_agenda": Access(roles("soignant")),
+    "appointments:my_today": Access(roles("soignant")),
+    "appointments:calendar_feed": Access(roles("soignant")),
+    "appointments:next_slot": Access(roles("accueil")),
+    "appointments:book": Access(roles("accueil")),
+    "appointments:walk_in": Access(roles("accueil")),
+    "appointments:patient_picker": Access(roles("accueil")),
+    "appointments:to_fill_in": Access(AGENDA),
+    "appointments:waiting_list": Access(roles("accueil")),
+    "appointments:waiting_close": Access(roles("accueil"), method="post", kwargs=_waiting),
+    "appointments:waiting_notify": Access(roles("accueil"), method="post", kwargs=_waiting),
+    "appointments:day_sheet": Access(roles("accueil", "direction")),
+    "appointments:detail": Access(READ, kwargs=_appointment),
+    "appointments:move": Access(roles("accueil"), kwargs=_appointment),
+    "appointments:arrive": Access(roles("accueil", "soignant"), method="post", kwargs=_appointment),
+    "appointments:undo_arrival": Access(roles("accueil"), method="post", kwargs=_appointment),
+    "appointments:seen": Access(roles("accueil", "soignant"), method="post", kwargs=_appointment),
+    "appointments:no_show": Access(roles("accueil"), method="post", kwargs=_appointment),
+    "appointments:cancel": Access(roles("accueil"), method="post", kwargs=_appointment),
+    # Public URL guarded by its secret token (calendar apps cannot log in); a bad token is a
+    # 404, tested in test_views.py.
+    "appointments:ics": Access(PUBLIC, kwargs=_feed),
+    # API
+    "api:consultation-types": Access(ALL_STAFF, api=True),
+    "api:slots": Access(ALL_STAFF, api=True),
+    "api:appointments": Access(READ, api=True),
+    "api:appointment-detail": Access(READ, api=True, kwargs=_appointment),
+    "api:appointment-arrive": Access(
+        roles("accueil", "soignant"), api=True, method="post", kwargs=_appointment
+    ),
+    "api:appointment-seen": Access(
+        roles("accueil", "soignant"), api=True, method="post", kwargs=_appointment
+    ),
+    "api:appointment-no-show": Access(
+        roles("accueil"), api=True, method="post", kwargs=_appointment
+    ),
+    "api:appointment-cancel": Access(
+        roles("accueil"), api=True, method="post", kwargs=_appointment
+    ),
+}

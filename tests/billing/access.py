@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from tests.access import Access, World, roles
+
+BILLING_READ = roles("facturation", "direction")
+BILLING_WRITE = roles("facturation")
+CASHIER = roles("accueil", "facturation")
+
+
+def _invoice(w: World) -> Any:
+    if "invoice" not in w.cache:
+        from tests.billing.factories import make_invoice
+
+        w.cache["invoice"] = make_invoice(
+            by=w.staff["soignant"], practitioner=w.staff["soignant"], site=w.site
+        )
+    return w.cache["invoice"]
+
+
+def _payment(w: World) -> dict[str, Any]:
+    from billing import services
+
+    invoice = _invoice(w)
+    payment = services.payment_record(
+        invoice=invoice, amount=invoice.patient_balance, method="cash", by=w.staff["accueil"]
+    )
+    return {"payment_id": payment.pk}
+
+
+def _batch(w: World) -> dict[str, Any]:
+    from billing import services
+
+    _invoice(w)
+    ids = services.batches_build(by=w.staff["facturation"])
+    return {"batch_id": ids[0]}
+
+
+def _claim(w: World) -> dict[str, Any]:
+    return {"claim_id": _invoice(w).claims.first().pk, "action": "write_off"}
+
+
+def _appointment(w: World) -> dict[str, Any]:
+    from appointments.models import Appointment, ConsultationType
+    from tests.billing.factories import make_patient
+
+    ctype, _ = ConsultationType.objects.get_or_create(
+        label="Consultation de médecine générale", defaults={"profession": "medecin_generaliste"}
+    )
+    start = timezone.now() - datetime.timedelta(hours=2)
+    appointment = Appointment.objects.create(
+        patient=make_patient(),
+        practitioner=w.staff["soignant"].profile,
+        consultation_type=ctype,
+        site=w.site,
+        start=start,
+        end=start + datetime.timedelta(minutes=20),
+        booked_by=w.staff["accueil"],
+    )
+    return {"appointment_id": appointment.pk}
+
+
+ACCESS = {
+    "billing:dashboard": Access(BILLING_READ),
+    "billing:invoice_detail": Access(
+        roles("facturation", "direction", "accueil", "soignant"),
+        kwargs=lambda w: {"invoice_id": _invoice(w).pk},
+    ),
+    "billing:payment_record": Access(
+        CASHIER, method="post", kwargs=lambda w: {"invoice_id": _invoice(w).pk}
+    ),
+    "billing:invoice_recheck": Access(
+        BILLING_WRITE, method="post", kwargs=lambda w: {"invoice_id": _invoice(w).pk}
+    ),
+    "billing:receipt_pdf": Access(CASHIER, kwargs=_payment),
+    "billing:cashier": Access(CASHIER),
+    "billing:batch_list": Access(BILLING_READ),
+    "billing:batch_build": Access(BILLING_WRITE, method="post"),
+    "billing:batch_progress": Access(BILLING_WRITE, kwargs=lambda w: {"run": "abc"}),
+    "billing:batch_download": Access(BILLING_WRITE, kwargs=_batch),
+    "billing:return_import": Access(BILLING_WRITE),
+    "billing:claims_to_work": Access(BILLING_READ),
+    "billing:claim_action": Access(BILLING_WRITE, method="post", kwargs=_claim),
+    "billing:fee_schedule": Access(roles("facturation", "direction", "soignant")),
+    "billing:tariff_add": Access(roles("direction")),
+    "billing:close_consultation": Access(roles("soignant"), kwargs=_appointment),
+}
+
+ACCESS.update(
+    {
+        "api:fee-schedule": Access(roles("facturation", "direction", "soignant"), api=True),
+        "api:invoices": Access(roles("facturation", "direction", "accueil", "soignant"), api=True),
+        "api:invoice-detail": Access(
+            roles("facturation", "direction", "accueil", "soignant"),
+            api=True,
+            kwargs=lambda w: {"invoice_id": _invoice(w).pk},
+        ),
+        "api:invoice-preview": Access(
+            roles("facturation", "direction", "soignant"), api=True, method="post"
+        ),
+        "api:claims": Access(BILLING_READ, api=True),
+        "api:batches": Access(BILLING_READ, api=True),
+        "api:batch-download": Access(BILLING_WRITE, api=True, kwargs=_batch),
+        "api:returns": Access(BILLING_WRITE, api=True),
+    }
+)

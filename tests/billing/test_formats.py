@@ -1,0 +1,151 @@
+"""The return-file parser refuses every malformed file with a line and a reason."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from billing import services
+from billing.formats import (
+    AckRecord,
+    BatchHeader,
+    BatchRecord,
+    PaymentRecord,
+    RejectRecord,
+    ReturnFileError,
+    batch_lines,
+    return_lines,
+    validate_return,
+)
+from billing.models import Claim, Payment, ReturnFile
+
+ON = datetime.date(2025, 3, 10)
+GOOD = "".join(
+    return_lines(
+        payer_type="AMO",
+        payer_code="861",
+        created_on=ON,
+        records=[
+            AckRecord(0, 1, True, ON, "", ""),
+            PaymentRecord(0, "F20250000001-AMO1", Decimal("21.00"), ON, "VIR-1", "", ""),
+            PaymentRecord(0, "F20250000002-AMO1", Decimal("15.00"), ON, "VIR-1", "R07", "Écart"),
+            RejectRecord(0, "F20250000003-AMO1", "R01", "Droits fermés"),
+        ],
+    )
+)
+
+
+def test_good_file_summary() -> None:
+    summary = validate_return(GOOD.splitlines(keepends=True))
+    assert (summary.acks, summary.payments, summary.rejects, summary.paid_total) == (
+        1,
+        2,
+        1,
+        Decimal("36.00"),
+    )
+    assert GOOD.splitlines()[-1] == "T|4|36.00"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ("", 0, "vide"),
+        ("X|1\n", 1, "en-tête H"),
+        ("H|PASSERELLE-RETOUR|9|AMO|861|20250310\n", 1, "version"),
+        ("H|PASSERELLE-RETOUR|1|AMO|861|20250310\nP|X-1|21.00|20250310|V||\n", 2, "fin T manquant"),
+        (
+            "H|PASSERELLE-RETOUR|1|AMO|861|20250310\nP|X-1|21,00|20250310|V||\nT|1|21.00\n",
+            2,
+            "montant",
+        ),
+        ("H|PASSERELLE-RETOUR|1|AMO|861|20250231\n", 1, "pas une date valide"),
+        ("H|PASSERELLE-RETOUR|1|AMO|861|20250310\nR|X-1|R01|x\nT|2|0.00\n", 3, "annonce 2"),
+        (
+            "H|PASSERELLE-RETOUR|1|AMO|861|20250310\nR|X-1|R01|x\nR|X-1|R02|y\nT|2|0.00\n",
+            3,
+            "deux fois",
+        ),
+        ("H|PASSERELLE-RETOUR|1|AMO|861|20250310\nQ|1\nT|0|0.00\n", 2, "inconnu"),
+    ],
+)
+def test_malformed_files_are_refused_with_line_and_reason(
+    text: str, line: int, reason: str
+) -> None:
+    with pytest.raises(ReturnFileError) as error:
+        validate_return(text.splitlines(keepends=True))
+    assert error.value.line == line
+    assert reason in error.value.reason
+
+
+def test_batch_file_layout() -> None:
+    header = BatchHeader("860001239", "860012345", "AMO", "861", 7, ON)
+    record = BatchRecord(
+        "F1-AMO1",
+        "F1",
+        "185067511212345",
+        "",
+        ON,
+        None,
+        ON,
+        "10100000017",
+        Decimal("24.50"),
+        (("G", Decimal(1), Decimal("30.00")), ("MEG", Decimal(1), Decimal("5.00"))),
+    )
+    lines = list(batch_lines(header, [record]))
+    assert lines == [
+        "H|PASSERELLE-LOT|1|860001239|860012345|AMO|861|7|20250310\n",
+        "F|F1-AMO1|F1|185067511212345||20250310|1|20250310|10100000017|24.50|G*1.00*30.00;MEG*1.00*5.00\n",
+        "T|1|24.50\n",
+    ]
+
+
+def _mutations() -> st.SearchStrategy[str]:
+    lines = GOOD.splitlines(keepends=True)
+    drop = st.integers(0, len(lines) - 1).map(lambda i: "".join(lines[:i] + lines[i + 1 :]))
+    swap = st.tuples(st.integers(0, len(lines) - 1), st.text(max_size=40)).map(
+        lambda t: "".join([*lines[: t[0]], t[1] + "\n", *lines[t[0] + 1 :]])
+    )
+    flip = st.tuples(st.integers(0, len(GOOD) - 1), st.characters()).map(
+        lambda t: GOOD[: t[0]] + t[1] + GOOD[t[0] + 1 :]
+    )
+    return st.one_of(
+        drop,
+        swap,
+        flip,
+        st.text(max_size=200),
+        st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
+    )
+
+
+@given(text=_mutations())
+def test_fuzzed_files_are_accepted_whole_or_refused_with_a_message(text: str) -> None:
+    try:
+        summary = validate_return(text.encode("utf-8", "surrogatepass").splitlines(keepends=True))
+    except ReturnFileError as error:
+        assert error.reason
+        assert 0 <= error.line <= text.count("\n") + 1
+    else:
+        assert summary.lines >= 1
+
+
+@pytest.mark.django_db
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=_mutations())
+def test_fuzzed_imports_import_nothing_when_refused(text: str) -> None:
+    """No claim matches these references: every file is refused, and nothing is written."""
+    data = text.encode("utf-8", "surrogatepass")
+    try:
+        services.return_import(
+            open_lines=lambda: data.splitlines(keepends=True), filename="f.txt", by=None
+        )
+    except ReturnFileError as error:
+        assert str(error)
+    else:  # pragma: no cover - only possible for a file with no record at all
+        assert not Payment.objects.exists()
+        ReturnFile.objects.all().delete()
+    assert not Payment.objects.exists()
+    assert not Claim.objects.exists()
