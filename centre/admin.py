@@ -6,11 +6,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
+from centre.admin_audit import AuditedModelAdmin
 from centre.models import AuditEntry, Centre, Site, StaffProfile, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedModelAdmin[User], BaseUserAdmin):
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "is_active", "is_staff")
     search_fields = ("email", "first_name", "last_name")
@@ -25,18 +26,18 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Centre)
-class CentreAdmin(admin.ModelAdmin[Centre]):
+class CentreAdmin(AuditedModelAdmin[Centre]):
     list_display = ("name", "finess", "am_number")
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin[Site]):
+class SiteAdmin(AuditedModelAdmin[Site]):
     list_display = ("name", "centre", "in_qpv", "is_active")
     list_filter = ("is_active", "in_qpv")
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin[StaffProfile]):
+class StaffProfileAdmin(AuditedModelAdmin[StaffProfile]):
     list_display = ("user", "profession", "rpps", "job_title")
     list_filter = ("profession",)
     filter_horizontal = ("sites",)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from centre.admin_audit import AuditedModelAdmin
 from patients.models import QpvStreet
 
 
 @admin.register(QpvStreet)
-class QpvStreetAdmin(admin.ModelAdmin[QpvStreet]):
+class QpvStreetAdmin(AuditedModelAdmin[QpvStreet]):
     """Reference data: streets of priority neighbourhoods (loaded by `load_qpv_streets`).
     Patients themselves are edited through the application, where every change is audited."""
 
