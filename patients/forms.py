@@ -41,29 +41,7 @@ class PatientForm(forms.ModelForm[Patient]):
 
     class Meta:
         model = Patient
-        fields = (
-            "last_name",
-            "birth_name",
-            "first_name",
-            "sex",
-            "birth_date",
-            "birth_rank",
-            "nir",
-            "phone",
-            "phone_alt",
-            "email",
-            "address",
-            "postal_code",
-            "city",
-            "in_qpv",
-            "usual_site",
-            "language",
-            "interpreter_needed",
-            "consent_sms",
-            "consent_email",
-            "gdpr_informed_on",
-            "admin_notes",
-        )
+        fields = services.IDENTITY_FIELDS
         widgets = {
             "birth_date": DATE_INPUT,
             "gdpr_informed_on": DATE_INPUT,
