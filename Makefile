@@ -8,14 +8,19 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Tests use a separate Redis database and never share the dev cache.
 TEST_ENV := PASSERELLE_ENV=test REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} DJANGO_ALLOW_ASYNC_UNSAFE=true
+# Benchmarks and the load test use their own database (kept between runs: the generated centre
+# takes about five minutes to build) so `make test --create-db` never drops it.
+BENCH_ENV := $(TEST_ENV) DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/passerelle_bench}
 
-.PHONY: help install run worker beat test test-fast quality bench system-deps browser-deps compose-deps clean
+.PHONY: help install run worker beat test test-fast quality bench faults load system-deps browser-deps compose-deps clean
 
 help:
 	@echo "make run      installe, prépare la base, charge la démo et sert http://$(HOST):$(PORT)"
 	@echo "make test     installe et lance toute la suite de tests"
 	@echo "make quality  format, lint, types, migrations, gabarits, docker-compose.yml"
-	@echo "make bench    mesures de performance (tests/bench)"
+	@echo "make bench    mesures de performance (tests/bench), voir docs/performance.md"
+	@echo "make load     test de charge (gunicorn, 40 personnes simulées, ~2 min)"
+	@echo "make faults   tests de panne (PostgreSQL redémarré, Redis coupé, disque plein)"
 	@echo "make worker   un worker Celery (avec REDIS_URL)"
 
 $(STAMP): pyproject.toml
@@ -78,8 +83,19 @@ quality: install compose-deps
 	docker-compose -f docker-compose.yml config -q
 
 bench: install
+	@echo "(base de bench : $${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/passerelle_bench}, données gardées entre deux runs ; BENCH_FRESH=1 pour régénérer)"
+	$(BENCH_ENV) $(PY) manage.py ensure_database
+	$(BENCH_ENV) $(PY) -m pytest tests/bench -p no:randomly -s -q $${BENCH_FRESH:+--create-db} --reuse-db -o addopts="" --ds=centre.settings $(PYTEST_ARGS)
+
+# Fault tests, the PostgreSQL restart included (own cluster and gunicorn; not in `make test`).
+faults: install
 	$(TEST_ENV) $(PY) manage.py ensure_database
-	$(TEST_ENV) $(PY) -m pytest tests/bench -p no:randomly -s -q --create-db -o addopts="" --ds=centre.settings
+	PASSERELLE_FAULTS=all $(TEST_ENV) $(PY) -m pytest tests/faults -p no:randomly -v $(PYTEST_ARGS)
+
+# Load test: gunicorn on loopback against the generated centre (see docs/performance.md).
+load: install
+	$(BENCH_ENV) $(PY) manage.py ensure_database
+	$(BENCH_ENV) $(PY) -m tests.load.run $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache

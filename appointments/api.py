@@ -17,6 +17,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -178,6 +179,9 @@ class AppointmentInput(serializers.Serializer[Any]):
 class AppointmentListCreate(APIView):
     """List appointments (filters: day, site, practitioner, patient, status) and book."""
 
+    # Declared so that the OpenAPI schema documents the paginated envelope of the list.
+    pagination_class = PageNumberPagination
+
     def get_permissions(self) -> list[Any]:
         roles = perms.BOOK if self.request.method == "POST" else perms.READ_APPOINTMENTS
         return [HasRole.of(*roles)()]
@@ -222,9 +226,7 @@ class AppointmentListCreate(APIView):
         return paginator.get_paginated_response(AppointmentOutput(page, many=True).data)
 
     def _paginator(self) -> Any:
-        from rest_framework.pagination import PageNumberPagination
-
-        return PageNumberPagination()
+        return self.pagination_class()
 
     @extend_schema(
         summary="Prendre un rendez-vous",
@@ -290,7 +292,11 @@ def _transition_view(action: str, summary: str, *, with_cancel: bool = False) ->
             request=CancelInput if with_cancel else None,
             responses={
                 200: AppointmentOutput,
-                400: OpenApiResponse(ErrorOutput, description="Changement refusé"),
+                # The cancellation also answers DRF's per-field messages for a bad body.
+                400: OpenApiResponse(
+                    OpenApiTypes.OBJECT if with_cancel else ErrorOutput,
+                    description="Changement refusé (detail) ou données invalides (par champ)",
+                ),
                 404: OpenApiResponse(description="Rendez-vous inconnu"),
             },
         )

@@ -6,7 +6,14 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from appointments.models import ConsultationType, WaitingListEntry
+from appointments.models import (
+    Absence,
+    AbsenceReason,
+    ConsultationType,
+    ExtraSchedule,
+    WaitingListEntry,
+    WeeklySchedule,
+)
 from appointments.selectors import practitioners_qs
 from appointments.slots import PARIS, local_datetime
 from centre.models import Site, StaffProfile
@@ -153,3 +160,110 @@ class WaitingListForm(forms.ModelForm[WaitingListEntry]):
         if before is not None and before < timezone.localdate():
             raise forms.ValidationError("Cette date est déjà passée.")
         return before
+
+
+# --- opening schedules and absences (staff screens) ------------------------------------------
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+_TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class WeeklyScheduleForm(forms.ModelForm[WeeklySchedule]):
+    practitioner = PractitionerChoiceField(queryset=practitioners_qs(), label="Soignant·e")
+    site = forms.ModelChoiceField(queryset=_sites(), label="Site")
+
+    class Meta:
+        model = WeeklySchedule
+        fields = (
+            "practitioner",
+            "site",
+            "weekday",
+            "start_time",
+            "end_time",
+            "valid_from",
+            "valid_until",
+            "open_on_public_holidays",
+        )
+        widgets = {
+            "start_time": _TIME,
+            "end_time": _TIME,
+            "valid_from": _DATE,
+            "valid_until": _DATE,
+        }
+        help_texts = {
+            "valid_until": "Laisser vide si la plage n'a pas de fin prévue.",
+            "open_on_public_holidays": "Sinon, la plage est fermée les jours fériés.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # the practitioner of a plage does not change: end it instead
+            self.fields["practitioner"].disabled = True
+
+    def _post_clean(self) -> None:
+        # Checks and saving belong to the service (with the audit), not to the model form.
+        pass
+
+
+class EndScheduleForm(forms.Form):
+    last_day = forms.DateField(label="Dernier jour de la plage", widget=_DATE)
+
+
+class ExtraScheduleForm(forms.ModelForm[ExtraSchedule]):
+    practitioner = PractitionerChoiceField(queryset=practitioners_qs(), label="Soignant·e")
+    site = forms.ModelChoiceField(queryset=_sites(), label="Site")
+
+    class Meta:
+        model = ExtraSchedule
+        fields = ("practitioner", "site", "date", "start_time", "end_time")
+        widgets = {"date": _DATE, "start_time": _TIME, "end_time": _TIME}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["practitioner"].disabled = True
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class AbsenceForm(forms.Form):
+    practitioner = PractitionerChoiceField(queryset=practitioners_qs(), label="Soignant·e")
+    start_date = forms.DateField(label="Du", widget=_DATE)
+    start_time = forms.TimeField(label="à partir de", widget=_TIME, initial=datetime.time(0, 0))
+    end_date = forms.DateField(label="Au (inclus)", widget=_DATE)
+    end_time = forms.TimeField(
+        label="jusqu'à",
+        widget=_TIME,
+        initial=datetime.time(23, 59),
+        help_text="Pour des journées entières, laisser 00:00 et 23:59.",
+    )
+    reason = forms.ChoiceField(label="Motif", choices=AbsenceReason.choices)
+    note = forms.CharField(label="Précision", max_length=200, required=False)
+
+    def __init__(self, *args: Any, instance: Absence | None = None, **kwargs: Any) -> None:
+        if instance is not None:
+            start = timezone.localtime(instance.start, PARIS)
+            end = timezone.localtime(instance.end, PARIS)
+            kwargs.setdefault(
+                "initial",
+                {
+                    "practitioner": instance.practitioner_id,
+                    "start_date": start.date(),
+                    "start_time": start.time(),
+                    "end_date": end.date(),
+                    "end_time": end.time(),
+                    "reason": instance.reason,
+                    "note": instance.note,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if instance is not None:
+            self.fields["practitioner"].disabled = True
+
+    def period(self) -> tuple[datetime.datetime, datetime.datetime]:
+        data = self.cleaned_data
+        return (
+            local_datetime(data["start_date"], data["start_time"], PARIS),
+            local_datetime(data["end_date"], data["end_time"], PARIS),
+        )

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.db import models
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import F, Func, Q, Value
 from django.utils import timezone
 
@@ -211,6 +212,23 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
 
     def between(self, start: datetime.datetime, end: datetime.datetime) -> AppointmentQuerySet:
         return self.filter(start__lt=end, end__gt=start)
+
+    def active_between(
+        self, start: datetime.datetime, end: datetime.datetime
+    ) -> AppointmentQuerySet:
+        """`active().between(start, end)`, written so PostgreSQL uses the GiST index of the
+        patient exclusion constraint (same range expression, same status condition). The
+        B-tree on (practitioner, start) cannot bound `end > start`: with three years of
+        history the plain form read every past appointment (37 ms instead of 0.5 ms for a
+        day on the generated centre, see docs/performance.md)."""
+        if start >= end:
+            return self.none()
+        return (
+            self.active()
+            .alias(span=_tstzrange())
+            .filter(span__overlap=DateTimeTZRange(start, end, "[)"))
+            .between(start, end)
+        )
 
     def on_day(self, day: datetime.date) -> AppointmentQuerySet:
         tz = timezone.get_current_timezone()
@@ -499,3 +517,50 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Flux ICS de {self.practitioner}"
+
+
+class WaitingListOffer(models.Model):
+    """A freed slot offered to one person of the waiting list, on one channel. The unique
+    constraint makes « never twice » hold even when two workers handle the same cancellation:
+    the row is committed before the message goes out (as for reminders)."""
+
+    entry = models.ForeignKey(
+        WaitingListEntry, on_delete=models.CASCADE, related_name="offers", verbose_name="attente"
+    )
+    freed = models.ForeignKey(
+        Appointment,
+        on_delete=models.CASCADE,
+        related_name="waiting_offers",
+        verbose_name="rendez-vous libéré",
+    )
+    slot_start = models.DateTimeField("créneau proposé")
+    channel = models.CharField("canal", max_length=10, choices=ReminderChannel.choices)
+    to = models.CharField("destinataire", max_length=254)
+    status = models.CharField(
+        "état", max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    provider_id = models.CharField("identifiant chez le prestataire", max_length=120, blank=True)
+    error = models.CharField("erreur", max_length=300, blank=True)
+    created_at = models.DateTimeField("proposé le", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="proposé par",
+    )
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "créneau proposé (liste d'attente)"
+        verbose_name_plural = "créneaux proposés (liste d'attente)"
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("entry", "freed", "channel"), name="waiting_offer_once_per_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Créneau proposé {self.get_channel_display()} → {self.to}"

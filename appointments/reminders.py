@@ -15,14 +15,20 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from appointments.models import (
+    ACTIVE_STATUSES,
     Appointment,
     DeliveryStatus,
     Reminder,
     ReminderChannel,
     ReminderKind,
     Status,
+    WaitingListEntry,
+    WaitingListOffer,
+    WaitingStatus,
 )
 from centre import audit, sms
+from centre.models import User
+from patients.models import Patient
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,11 @@ class Outcome:
 
 
 def _recipient(appointment: Appointment, channel: str) -> str:
-    patient = appointment.patient
+    return patient_recipient(appointment.patient, channel)
+
+
+def patient_recipient(patient: Patient, channel: str) -> str:
+    """The patient's number (E.164) or address on `channel`, or "" without consent."""
     if channel == ReminderChannel.SMS:
         if not (patient.consent_sms and patient.phone):
             return ""
@@ -92,15 +102,7 @@ def deliver(
         except IntegrityError:
             return Outcome(False, "already")
         text = message_text(appointment, kind)
-    if channel == ReminderChannel.SMS:
-        result = sms.get_backend().send(to=to, text=text)
-        ok, provider_id, error = result.ok, result.provider_id, result.error
-    else:
-        try:
-            send_mail("Votre rendez-vous", text, settings.DEFAULT_FROM_EMAIL, [to])
-            ok, provider_id, error = True, "", ""
-        except OSError as exc:
-            ok, provider_id, error = False, "", str(exc)
+    ok, provider_id, error = _send(channel, to, text, subject="Votre rendez-vous")
     with transaction.atomic():
         reminder.status = DeliveryStatus.SENT if ok else DeliveryStatus.FAILED
         reminder.provider_id = provider_id[:120]
@@ -114,6 +116,118 @@ def deliver(
             extra={"channel": channel, "reminder": reminder.pk},
         )
     return Outcome(ok, "sent" if ok else "failed")
+
+
+def _send(channel: str, to: str, text: str, *, subject: str) -> tuple[bool, str, str]:
+    """(ok, provider id, error) of one message through the SMS backend or e-mail."""
+    if channel == ReminderChannel.SMS:
+        result = sms.get_backend().send(to=to, text=text)
+        return result.ok, result.provider_id, result.error
+    try:
+        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    except OSError as exc:
+        return False, "", str(exc)
+    return True, "", ""
+
+
+# --- waiting list: offering a freed slot ----------------------------------------------------
+
+FREED_STATUSES = (Status.EXCUSED, Status.CANCELLED)
+
+
+def offer_text(freed: Appointment) -> str:
+    """No patient name, no diagnosis: only the slot and how to take it."""
+    local = timezone.localtime(freed.start)
+    when = f"{date_format(local.date(), 'l j F Y')} à {local:%H:%M}".replace(":", "h")
+    site = freed.site
+    text = f"Un rendez-vous s'est libéré le {when} ({freed.consultation_type.label}), {site.name}."
+    phone = site.centre.phone
+    text += f" Pour le prendre, appelez le {phone}." if phone else " Contactez l'accueil."
+    return text
+
+
+def offer_slot(
+    *,
+    freed_id: int,
+    entry_id: int,
+    by: User | None = None,
+    now: datetime.datetime | None = None,
+) -> list[Outcome]:
+    """Offer the slot freed by a cancelled appointment to one waiting-list entry, on each
+    channel the patient consented to, at most once per channel (WaitingListOffer unique
+    constraint; the row is committed before the message goes out, like reminders). Nothing is
+    sent once the slot has started, or if it has been booked again meanwhile."""
+    now = now or timezone.now()
+    created: list[WaitingListOffer] = []
+    with transaction.atomic():
+        freed = (
+            Appointment.objects.select_related("site__centre", "consultation_type")
+            .select_for_update(of=("self",))
+            .get(pk=freed_id)
+        )
+        entry = (
+            WaitingListEntry.objects.select_for_update(of=("self",))
+            .select_related("patient")
+            .get(pk=entry_id)
+        )
+        if freed.status not in FREED_STATUSES:
+            return [Outcome(False, "not_freed")]
+        if freed.start <= now:
+            return [Outcome(False, "started")]
+        if entry.status != WaitingStatus.WAITING:
+            return [Outcome(False, "not_waiting")]
+        retaken = Appointment.objects.filter(
+            practitioner_id=freed.practitioner_id, status__in=ACTIVE_STATUSES
+        ).between(freed.start, freed.end)
+        if retaken.exists():
+            return [Outcome(False, "taken")]
+        outcomes: list[Outcome] = []
+        for channel in ReminderChannel.values:
+            to = patient_recipient(entry.patient, channel)
+            if not to:
+                continue
+            try:
+                with transaction.atomic():
+                    created.append(
+                        WaitingListOffer.objects.create(
+                            entry=entry,
+                            freed=freed,
+                            slot_start=freed.start,
+                            channel=channel,
+                            to=to,
+                            created_by=by,
+                        )
+                    )
+            except IntegrityError:
+                outcomes.append(Outcome(False, "already"))
+        if not created:
+            return outcomes or [Outcome(False, "no_consent")]
+        entry.notified_at = now
+        entry.save(update_fields=["notified_at"])
+        text = offer_text(freed)
+    for offer in created:
+        ok, provider_id, error = _send(
+            offer.channel, offer.to, text, subject="Un rendez-vous s'est libéré"
+        )
+        with transaction.atomic():
+            offer.status = DeliveryStatus.SENT if ok else DeliveryStatus.FAILED
+            offer.provider_id = provider_id[:120]
+            offer.error = error[:300]
+            offer.sent_at = timezone.now() if ok else None
+            offer.save(update_fields=["status", "provider_id", "error", "sent_at"])
+            audit.record(
+                actor=by,
+                action=f"waiting_list.offer_{'sent' if ok else 'failed'}",
+                obj=entry,
+                extra={
+                    "channel": offer.channel,
+                    "freed_appointment": freed.pk,
+                    "slot_start": freed.start,
+                    "offer": offer.pk,
+                },
+            )
+        outcomes.append(Outcome(ok, "sent" if ok else "failed"))
+    return outcomes
 
 
 def due_for_reminder(now: datetime.datetime | None = None) -> list[tuple[int, str]]:

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import (
-    ACTIVE_STATUSES,
     Absence,
     Appointment,
     ConsultationType,
@@ -135,12 +134,11 @@ def find_slots(query: SlotQuery) -> list[Slot]:
         closed_days=public_holidays_between(query.first_day, query.last_day),
     )
     busy: dict[int, list[Interval]] = {}
-    for pid, start, end in Appointment.objects.filter(
-        practitioner_id__in=practitioner_ids,
-        status__in=ACTIVE_STATUSES,
-        start__lt=last_dt,
-        end__gt=first_dt,
-    ).values_list("practitioner_id", "start", "end"):
+    for pid, start, end in (
+        Appointment.objects.active_between(first_dt, last_dt)
+        .filter(practitioner_id__in=practitioner_ids)
+        .values_list("practitioner_id", "start", "end")
+    ):
         busy.setdefault(pid, []).append(Interval(start, end))
     for pid, start, end in Absence.objects.filter(
         practitioner_id__in=practitioner_ids, start__lt=last_dt, end__gt=first_dt

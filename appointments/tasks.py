@@ -44,3 +44,24 @@ def queue_reminders() -> int:
     for appointment_id, channel in due:
         send_reminder.delay(appointment_id, channel)
     return len(due)
+
+
+@shared_task(
+    name="appointments.tasks.offer_freed_slot", acks_late=True, time_limit=120, soft_time_limit=100
+)
+def offer_freed_slot(appointment_id: int) -> list[str]:
+    """Enqueued when an appointment is cancelled: the slot is offered to the first
+    APPOINTMENT_WAITING_LIST_OFFERS people waiting for that type (oldest first). Idempotent:
+    an offer is never made twice on a channel (WaitingListOffer unique constraint)."""
+    from django.conf import settings
+
+    from appointments import selectors
+
+    appointment = Appointment.objects.get(pk=appointment_id)
+    limit = settings.APPOINTMENT_WAITING_LIST_OFFERS
+    reasons: list[str] = []
+    for entry in selectors.waiting_candidates(appointment)[:limit] if limit else []:
+        reasons.extend(
+            o.reason for o in reminders.offer_slot(freed_id=appointment_id, entry_id=entry.pk)
+        )
+    return reasons

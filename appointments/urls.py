@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import views
+from appointments import schedule_views, views
 
 app_name = "appointments"
 
@@ -18,6 +18,11 @@ urlpatterns = [
     path("liste-attente/", views.waiting_list, name="waiting_list"),
     path("liste-attente/<int:pk>/retirer/", views.waiting_close, name="waiting_close"),
     path("liste-attente/<int:pk>/prevenu/", views.waiting_notify, name="waiting_notify"),
+    path(
+        "liste-attente/<int:pk>/proposer/<int:appointment_id>/",
+        views.waiting_offer,
+        name="waiting_offer",
+    ),
     path("feuille-du-jour.pdf", views.day_sheet, name="day_sheet"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/deplacer/", views.move, name="move"),
@@ -27,4 +32,23 @@ urlpatterns = [
     path("<int:pk>/absent/", views.no_show, name="no_show"),
     path("<int:pk>/annuler/", views.cancel, name="cancel"),
     path("agenda/<str:token>.ics", views.ics_feed, name="ics"),
+    # Opening schedules and absences (reception, direction)
+    path("plannings/", schedule_views.schedules, name="schedules"),
+    path("plannings/hebdo/nouvelle/", schedule_views.weekly_create, name="weekly_create"),
+    path("plannings/hebdo/<int:pk>/", schedule_views.weekly_edit, name="weekly_edit"),
+    path("plannings/hebdo/<int:pk>/terminer/", schedule_views.weekly_end, name="weekly_end"),
+    path("plannings/ponctuelle/nouvelle/", schedule_views.extra_create, name="extra_create"),
+    path("plannings/ponctuelle/<int:pk>/", schedule_views.extra_edit, name="extra_edit"),
+    path(
+        "plannings/ponctuelle/<int:pk>/supprimer/",
+        schedule_views.extra_delete,
+        name="extra_delete",
+    ),
+    path("plannings/absences/nouvelle/", schedule_views.absence_create, name="absence_create"),
+    path("plannings/absences/<int:pk>/", schedule_views.absence_edit, name="absence_edit"),
+    path(
+        "plannings/absences/<int:pk>/supprimer/",
+        schedule_views.absence_delete,
+        name="absence_delete",
+    ),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +27,13 @@ from appointments.forms import (
     WaitingListForm,
     WalkInForm,
 )
-from appointments.models import Appointment, CalendarFeed, ConsultationType, WaitingListEntry
+from appointments.models import (
+    Appointment,
+    CalendarFeed,
+    ConsultationType,
+    WaitingListEntry,
+    WaitingListOffer,
+)
 from appointments.slots import PARIS
 from centre.models import Site, StaffProfile, User
 from centre.perms import role_required
@@ -292,7 +299,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     appointment = get_object_or_404(selectors.with_related(perms.appointments_for(user)), pk=pk)
     candidates = (
-        list(selectors.waiting_candidates(appointment)[:10])
+        list(
+            selectors.waiting_candidates(appointment).prefetch_related(
+                Prefetch(
+                    "offers",
+                    queryset=WaitingListOffer.objects.filter(freed=appointment),
+                    to_attr="offers_for_slot",
+                )
+            )[:10]
+        )
         if not appointment.is_active and user.has_role(Role.ACCUEIL)
         else []
     )
@@ -305,6 +320,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cancel_form": CancelForm(),
             "can_manage": user.is_superuser or user.has_role(Role.ACCUEIL),
             "can_mark_own": perms.can_mark(user, appointment, action="arrive"),
+            # The practitioner closes their own consultation with its acts (billing).
+            "can_close": user.has_role(Role.SOIGNANT)
+            and appointment.practitioner.user_id == user.pk
+            and appointment.status in ("booked", "arrived", "seen"),
             "candidates": candidates,
         },
     )
@@ -523,6 +542,32 @@ def waiting_notify(request: HttpRequest, pk: int) -> HttpResponse:
     services.waiting_list_mark_notified(entry=entry, by=_user(request))
     messages.success(request, f"{entry.patient} noté·e comme prévenu·e.")
     return redirect(_next_url(request, reverse("appointments:waiting_list")))
+
+
+@require_POST
+@role_required(Role.ACCUEIL)
+def waiting_offer(request: HttpRequest, pk: int, appointment_id: int) -> HttpResponse:
+    """Offer a freed slot to one person of the waiting list by SMS / e-mail (if consented)."""
+    entry = get_object_or_404(WaitingListEntry.objects.select_related("patient"), pk=pk)
+    freed = get_object_or_404(Appointment, pk=appointment_id)
+    reasons = services.waiting_list_offer(entry=entry, freed=freed, by=_user(request))
+    sent = reasons.count("sent")
+    if sent:
+        messages.success(request, f"Créneau proposé à {entry.patient} ({sent} message(s)).")
+    else:
+        messages.warning(request, OFFER_REFUSALS.get(reasons[0] if reasons else "", "Rien envoyé."))
+    return redirect("appointments:detail", pk=freed.pk)
+
+
+OFFER_REFUSALS = {
+    "already": "Ce créneau a déjà été proposé à cette personne : rien n'a été renvoyé.",
+    "no_consent": "Cette personne n'a consenti ni aux SMS ni aux e-mails : appelez-la.",
+    "started": "Le créneau est passé.",
+    "taken": "Le créneau a été repris entre-temps.",
+    "not_waiting": "Cette personne n'est plus en liste d'attente.",
+    "not_freed": "Ce rendez-vous n'a pas été annulé : il n'y a pas de créneau à proposer.",
+    "failed": "L'envoi a échoué (voir l'état du message).",
+}
 
 
 # --- day sheet (PDF) ------------------------------------------------------------------------

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
@@ -104,6 +102,10 @@ class InvoiceOutput(serializers.ModelSerializer[Invoice]):
             "franchise",
             "issues",
             "lines",
+            "version",
+            "replaces",
+            "superseded_at",
+            "version_reason",
         )
 
 
@@ -171,6 +173,77 @@ class InvoiceDetail(RetrieveAPIView[Invoice]):
 
     def get_queryset(self) -> QuerySet[Invoice]:
         return selectors.visible_invoices(_user(self.request)).prefetch_related("lines")
+
+
+class CorrectInput(serializers.Serializer[Any]):
+    acts = ActInput(many=True, allow_empty=False)
+    reason = serializers.CharField(max_length=200)
+
+
+class ConvertInput(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+def _billing_error(error: services.BillingError) -> Response:
+    return Response({error.field or "non_field_errors": [error.message]}, status=400)
+
+
+class InvoiceCorrect(APIView):
+    """Correct the acts of an invoice: a new version replaces it (its open claims are
+    cancelled, new ones are ready for the next batch). 201 with the new version; 400 with a
+    French message if it cannot be replaced (claim paid or being examined…)."""
+
+    permission_classes = [HasRole.of(*perms.BILLING_WRITE)]
+
+    @extend_schema(request=CorrectInput, responses={201: InvoiceOutput})
+    def post(self, request: Request, invoice_id: int) -> Response:
+        invoice = get_object_or_404(Invoice.objects.current(), pk=invoice_id)
+        data = CorrectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            new = services.invoice_correct(
+                invoice=invoice,
+                acts=[
+                    services.ActChoice(a["code"], a.get("coefficient"))
+                    for a in data.validated_data["acts"]
+                ],
+                reason=data.validated_data["reason"],
+                by=_user(request),
+            )
+        except services.BillingError as error:
+            return _billing_error(error)
+        return Response(InvoiceOutput(new).data, status=201)
+
+
+class PendingConversions(ListAPIView[Invoice]):
+    """PASS de ville: invoices billed to the "rights pending" payer whose patient now has
+    rights (AMO or AME) on the date of care."""
+
+    serializer_class = InvoiceOutput
+    permission_classes = [HasRole.of(*perms.BILLING_READ)]
+
+    def get_queryset(self) -> QuerySet[Invoice]:
+        return selectors.pending_convertible().prefetch_related("lines")
+
+
+class InvoiceConvertPending(APIView):
+    """Convert one such invoice into claims to the caisse (201 with the new version; 400 if
+    there are still no rights on the date of care)."""
+
+    permission_classes = [HasRole.of(*perms.BILLING_WRITE)]
+
+    @extend_schema(request=ConvertInput, responses={201: InvoiceOutput})
+    def post(self, request: Request, invoice_id: int) -> Response:
+        invoice = get_object_or_404(Invoice.objects.current(), pk=invoice_id)
+        data = ConvertInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            new = services.pending_convert(
+                invoice=invoice, reason=data.validated_data.get("reason", ""), by=_user(request)
+            )
+        except services.BillingError as error:
+            return _billing_error(error)
+        return Response(InvoiceOutput(new).data, status=201)
 
 
 class PreviewInput(serializers.Serializer[Any]):
@@ -340,6 +413,8 @@ class ReturnOutput(serializers.ModelSerializer[ReturnFile]):
             "rejected_count",
             "paid_total",
             "imported_at",
+            "status",
+            "error",
         )
 
 
@@ -347,31 +422,28 @@ class ReturnInput(serializers.Serializer[Any]):
     file = serializers.FileField()
 
 
-def _lines(upload: UploadedFile) -> Iterator[bytes]:
-    upload.seek(0)
-    yield from upload
-
-
 class ReturnList(ListAPIView[ReturnFile]):
-    """Imported return files; POST (multipart `file`) imports one, all or nothing: a bad file
-    answers 400 with the line and the reason."""
+    """Imported return files; POST (multipart `file`) validates the file as a whole (400 with
+    the line and the reason if refused: nothing imported) and answers 202 with the file
+    « pending »; a Celery task then reconciles it (`status` becomes `imported`, or `failed`
+    with `error`). The same content again answers 200 with the existing file."""
 
     serializer_class = ReturnOutput
     permission_classes = [HasRole.of(*perms.BILLING_WRITE)]
     parser_classes = [MultiPartParser]
     queryset = ReturnFile.objects.order_by("-imported_at", "-id")
 
-    @extend_schema(request=ReturnInput, responses={201: ReturnOutput, 200: ReturnOutput})
+    @extend_schema(request=ReturnInput, responses={202: ReturnOutput, 200: ReturnOutput})
     def post(self, request: Request) -> Response:
         data = ReturnInput(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         try:
-            rf, created = services.return_import(
-                open_lines=lambda: _lines(upload), filename=upload.name, by=_user(request)
+            rf, created = services.return_upload(
+                upload=upload, filename=upload.name, by=_user(request)
             )
         except ReturnFileError as error:
             return Response(
                 {"file": [str(error)], "line": error.line, "reason": error.reason}, status=400
             )
-        return Response(ReturnOutput(rf).data, status=201 if created else 200)
+        return Response(ReturnOutput(rf).data, status=202 if created else 200)

@@ -1,4 +1,4 @@
-"""Passerelle's own transmission formats (documented in docs/batch-format.md).
+"""Passerelle's own transmission formats (documented in docs/billing-formats.md).
 
 Real SESAM-Vitale / B2 / NOEMIE layouts are reserved to certified vendors (BILLING.md,
 "Transmission and returns"); these formats carry the same concepts in a versioned, pipe-

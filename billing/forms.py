@@ -94,3 +94,19 @@ class CloseConsultationForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["acts"].widget.attrs.update({"list": "act-codes", "autocomplete": "off"})
+
+
+class CorrectInvoiceForm(CloseConsultationForm):
+    """New version of an invoice with corrected acts (after a reject)."""
+
+    reason = forms.CharField(
+        label="Motif de la correction",
+        max_length=200,
+        help_text="Par exemple « rejet R07 : coefficient erroné ».",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # ALD and pathway flags are kept from the invoice being corrected.
+        del self.fields["related_to_ald"]
+        del self.fields["pathway_exempt"]

@@ -34,7 +34,9 @@ def _money_sum(expression: object, **kw: object) -> Coalesce:
 
 
 def _invoices(period: Period, sites: list[Site] | None) -> QuerySet[Invoice]:
-    qs = Invoice.objects.filter(date_of_care__gte=period.start, date_of_care__lte=period.end)
+    qs = Invoice.objects.current().filter(
+        date_of_care__gte=period.start, date_of_care__lte=period.end
+    )
     ids = site_ids(sites)
     return qs if ids is None else qs.filter(site__in=ids)
 

@@ -135,8 +135,12 @@ class Parameter(models.Model):
 
 
 class InvoiceQuerySet(models.QuerySet["Invoice"]):
+    def current(self) -> InvoiceQuerySet:
+        """Not replaced by a newer version (correction, PASS conversion)."""
+        return self.filter(superseded_at__isnull=True)
+
     def with_patient_balance(self) -> InvoiceQuerySet:
-        return self.filter(patient_due__gt=models.F("patient_paid"))
+        return self.current().filter(patient_due__gt=models.F("patient_paid"))
 
     def to_check(self) -> InvoiceQuerySet:
         return self.exclude(issues=[])
@@ -183,6 +187,23 @@ class Invoice(models.Model):
     created_at = models.DateTimeField("créée le", default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # Versions: a correction of the acts, or the conversion of care given while rights were
+    # pending, makes a new invoice that `replaces` this one; this one is then superseded (it
+    # keeps its figures, its claims are cancelled) and the appointment moves to the new one.
+    # Database defaults too, so that bulk SQL inserts (benchmarks, imports) need not know them.
+    version = models.PositiveSmallIntegerField("version", default=1, db_default=1)
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name="remplace",
+    )
+    superseded_at = models.DateTimeField("remplacée le", null=True, blank=True)
+    version_reason = models.CharField(
+        "motif de la nouvelle version", max_length=200, blank=True, default="", db_default=""
     )
 
     objects = InvoiceQuerySet.as_manager()
@@ -242,9 +263,19 @@ class ClaimStatus(models.TextChoices):
     CORRECTED = "corrected", "Corrigée (renvoyée)"
     BILLED_TO_PATIENT = "billed_patient", "Facturée au·à la patient·e"
     WRITTEN_OFF = "written_off", "Passée en perte"
+    CANCELLED = "cancelled", "Annulée (facture remplacée)"
 
 
 OPEN_AFTER_SENDING = (ClaimStatus.SENT, ClaimStatus.ACKNOWLEDGED)
+
+
+# What may be cancelled when its invoice gets a new version: nothing the payer is still
+# examining or has paid. Claims to the "rights pending" payer (PASS agreement / solidarity
+# fund, a local agreement) may also be cancelled once sent: the conversion tells it so.
+CANCELLABLE = (ClaimStatus.DRAFT, ClaimStatus.READY, ClaimStatus.REJECTED)
+CANCELLABLE_PENDING = (*CANCELLABLE, ClaimStatus.SENT, ClaimStatus.ACKNOWLEDGED)
+# Closed claims need nothing when their invoice gets a new version.
+SETTLED_WITHOUT_MONEY = (ClaimStatus.CORRECTED, ClaimStatus.WRITTEN_OFF, ClaimStatus.CANCELLED)
 
 
 class ClaimQuerySet(models.QuerySet["Claim"]):
@@ -330,6 +361,12 @@ class Claim(models.Model):
         self.status = ClaimStatus.REJECTED
         self.reject_code = code
         self.reject_label = label
+
+    def cancel(self) -> None:
+        """The invoice gets a new version: this claim will not be sent (or answered) any more."""
+        allowed = CANCELLABLE_PENDING if self.payer_type == PayerType.PENDING else CANCELLABLE
+        self._expect(*allowed, action="l'annuler")
+        self.status = ClaimStatus.CANCELLED
 
     def mark_corrected(self) -> None:
         self._expect(ClaimStatus.REJECTED, ClaimStatus.PARTLY_PAID, action="la corriger")
@@ -424,11 +461,34 @@ class Batch(models.Model):
 # --- returns and payments ---------------------------------------------------------------------
 
 
+class ReturnStatus(models.TextChoices):
+    PENDING = "pending", "En attente de rapprochement"
+    IMPORTED = "imported", "Importé"
+    FAILED = "failed", "Refusé au rapprochement"
+
+
 class ReturnFile(models.Model):
     """An imported acknowledgement / payment-reject file (imported once: same content = same
-    sha256)."""
+    sha256).
+
+    Uploaded through the pages, it is validated as a whole at once, stored (`file`) as
+    « en attente », then reconciled by the Celery task `billing.tasks.reconcile_return`."""
 
     filename = models.CharField("fichier", max_length=200)
+    status = models.CharField(
+        "état",
+        max_length=12,
+        choices=ReturnStatus.choices,
+        default=ReturnStatus.IMPORTED,
+        db_default=ReturnStatus.IMPORTED.value,
+    )
+    file = models.FileField(
+        "fichier reçu", upload_to="billing/returns/", blank=True, default="", db_default=""
+    )
+    error = models.CharField(
+        "motif du refus", max_length=300, blank=True, default="", db_default=""
+    )
+    reconciled_at = models.DateTimeField("rapproché le", null=True, blank=True)
     sha256 = models.CharField(max_length=64, unique=True)
     payer_type = models.CharField(max_length=3, choices=PayerType.CHOICES)
     payer_code = models.CharField(max_length=20)

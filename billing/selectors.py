@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 import holidays
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from billing.models import (
@@ -68,11 +68,15 @@ def deductibles_on(day: datetime.date) -> Deductibles:
 
 
 def already_charged(patient_id: int, day: datetime.date) -> AlreadyCharged:
-    year = Invoice.objects.filter(patient_id=patient_id, date_of_care__year=day.year).aggregate(
-        pf_year=Sum("pf"),
-        franchise_year=Sum("franchise"),
-        pf_day=Sum("pf", filter=Q(date_of_care=day)),
-        franchise_day=Sum("franchise", filter=Q(date_of_care=day)),
+    year = (
+        Invoice.objects.current()
+        .filter(patient_id=patient_id, date_of_care__year=day.year)
+        .aggregate(
+            pf_year=Sum("pf"),
+            franchise_year=Sum("franchise"),
+            pf_day=Sum("pf", filter=Q(date_of_care=day)),
+            franchise_day=Sum("franchise", filter=Q(date_of_care=day)),
+        )
     )
     return AlreadyCharged(**{k: v or ZERO for k, v in year.items()})
 
@@ -169,4 +173,30 @@ def clerk_worklist(today: datetime.date | None = None) -> Worklist:
         rejects=Claim.objects.to_work().count(),
         overdue=overdue_claims(today).count(),
         ageing=unpaid_ageing(today),
+    )
+
+
+def pending_convertible() -> QuerySet[Invoice]:
+    """PASS de ville: current invoices with an open claim to the "rights pending" payer whose
+    patient now has rights (AMO or AME) valid on the date of care — rights often open
+    retroactively, so the coverage row was entered after the care. One query."""
+    from billing.models import CANCELLABLE_PENDING, Claim
+    from billing.pricing import PayerType
+    from patients.models import Coverage, CoverageKind
+
+    rights = Coverage.objects.filter(
+        patient_id=OuterRef("patient_id"),
+        kind__in=(CoverageKind.AMO, CoverageKind.AME),
+        start__lte=OuterRef("date_of_care"),
+    ).filter(Q(end__isnull=True) | Q(end__gte=OuterRef("date_of_care")))
+    pending = Claim.objects.filter(
+        invoice_id=OuterRef("pk"),
+        payer_type=PayerType.PENDING,
+        status__in=CANCELLABLE_PENDING,
+    )
+    return (
+        Invoice.objects.current()
+        .filter(Exists(pending), Exists(rights))
+        .select_related("patient")
+        .order_by("date_of_care", "id")
     )

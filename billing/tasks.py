@@ -38,3 +38,16 @@ def build_batches(
     if run:
         cache.set(PROGRESS_KEY.format(run=run), {"done": 0, "total": -1}, 3600)
     return services.batches_build(by=actor, claim_ids=claim_ids, progress=progress)
+
+
+@shared_task(
+    name="billing.tasks.reconcile_return",
+    acks_late=True,
+    time_limit=1800,
+    soft_time_limit=1700,
+)
+def reconcile_return(return_file_id: int, actor_id: int | None = None) -> str:
+    """Idempotent: the file row is locked and only a file « en attente » is reconciled, in one
+    transaction (a retry after a crash starts again from nothing imported)."""
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    return services.return_reconcile(return_file_id=return_file_id, by=actor).status

@@ -9,6 +9,9 @@ urlpatterns = [
     path("factures/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
     path("factures/<int:invoice_id>/paiement/", views.payment_record, name="payment_record"),
     path("factures/<int:invoice_id>/verifier/", views.invoice_recheck, name="invoice_recheck"),
+    path("factures/<int:invoice_id>/corriger/", views.invoice_correct, name="invoice_correct"),
+    path("droits-ouverts/", views.pending_conversions, name="pending_conversions"),
+    path("droits-ouverts/convertir/", views.pending_convert, name="pending_convert"),
     path("paiements/<int:payment_id>/recu.pdf", views.receipt_pdf, name="receipt_pdf"),
     path("encaissements/", views.cashier, name="cashier"),
     path("lots/", views.batch_list, name="batch_list"),
@@ -16,6 +19,9 @@ urlpatterns = [
     path("lots/progression/<str:run>/", views.batch_progress, name="batch_progress"),
     path("lots/<int:batch_id>/fichier/", views.batch_download, name="batch_download"),
     path("retours/", views.return_import, name="return_import"),
+    path(
+        "retours/<int:return_file_id>/progression/", views.return_progress, name="return_progress"
+    ),
     path("rejets/", views.claims_to_work, name="claims_to_work"),
     path("demandes/<int:claim_id>/<str:action>/", views.claim_action, name="claim_action"),
     path("nomenclature/", views.fee_schedule, name="fee_schedule"),

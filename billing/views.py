@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 from django.contrib import messages
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,10 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from billing import perms, selectors, services, tasks
+from billing import money, perms, selectors, services, tasks
 from billing.formats import ReturnFileError
 from billing.forms import (
     CloseConsultationForm,
+    CorrectInvoiceForm,
     PaymentForm,
     ReturnUploadForm,
     TariffForm,
@@ -78,11 +77,19 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
         pk=invoice_id,
     )
     audit.record_read(actor=user, action="billing.invoice.read", obj=invoice)
+    replaced_by = (
+        Invoice.objects.filter(replaces=invoice)
+        .only("pk", "number", "version", "version_reason")
+        .first()
+        if invoice.superseded_at
+        else None
+    )
     return render(
         request,
         "billing/invoice_detail.html",
         {
             "invoice": invoice,
+            "replaced_by": replaced_by,
             "form": PaymentForm(initial={"amount": invoice.patient_balance}),
             "can_pay": user.has_role(*perms.CASHIER) and invoice.patient_balance > 0,
             "show_claims": user.has_role(*perms.BILLING_READ),
@@ -160,6 +167,80 @@ def invoice_recheck(request: HttpRequest, invoice_id: int) -> HttpResponse:
     return redirect("billing:invoice_detail", invoice_id=invoice.pk)
 
 
+@role_required(*perms.BILLING_WRITE)
+def invoice_correct(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """Correct the acts of an invoice: a new version replaces it (old claims cancelled)."""
+    invoice = get_object_or_404(
+        Invoice.objects.current().select_related("patient", "practitioner__user"),
+        pk=invoice_id,
+    )
+    lines = list(invoice.lines.order_by("id"))
+    initial = ", ".join(
+        ln.code if ln.coefficient == 1 else f"{ln.code} {ln.coefficient.normalize()}"
+        for ln in lines
+    )
+    form = CorrectInvoiceForm(request.POST or None, initial={"acts": initial})
+    if request.method == "POST" and form.is_valid():
+        choices = [services.ActChoice(c, k) for c, k in form.cleaned_data["acts"]]
+        try:
+            new = services.invoice_correct(
+                invoice=invoice, acts=choices, reason=form.cleaned_data["reason"], by=_user(request)
+            )
+        except services.BillingError as error:
+            form.add_error(error.field if error.field in form.fields else "acts", error.message)
+        else:
+            messages.success(
+                request,
+                f"Facture corrigée : la version {new.version} ({new.number}) remplace "
+                f"{invoice.number} ; ses demandes sont prêtes pour le prochain lot.",
+            )
+            return redirect("billing:invoice_detail", invoice_id=new.pk)
+    profession = invoice.practitioner.profession
+    acts = [
+        a
+        for a in Act.objects.filter(is_active=True).order_by("code")
+        if not a.professions or profession in a.professions
+    ]
+    return render(
+        request,
+        "billing/invoice_correct.html",
+        {"invoice": invoice, "lines": lines, "form": form, "acts": acts},
+    )
+
+
+@role_required(*perms.BILLING_READ)
+def pending_conversions(request: HttpRequest) -> HttpResponse:
+    """PASS de ville: consultations billed to the "rights pending" payer whose patient now has
+    rights on the date of care, to convert into claims to the caisse."""
+    invoices = list(selectors.pending_convertible()[:200])
+    return render(
+        request,
+        "billing/pending_conversions.html",
+        {"invoices": invoices, "can_write": _user(request).has_role(*perms.BILLING_WRITE)},
+    )
+
+
+@require_POST
+@role_required(*perms.BILLING_WRITE)
+def pending_convert(request: HttpRequest) -> HttpResponse:
+    ids = [int(i) for i in request.POST.getlist("invoice") if i.isdigit()]
+    invoices = list(selectors.pending_convertible().filter(pk__in=ids))
+    if not invoices:
+        messages.info(request, "Aucune consultation sélectionnée à convertir.")
+        return redirect("billing:pending_conversions")
+    try:
+        converted = services.pending_convert_many(invoices=invoices, by=_user(request))
+    except services.BillingError as error:
+        messages.error(request, f"Rien n'a été converti — {error.message}")
+    else:
+        messages.success(
+            request,
+            f"{len(converted)} consultation(s) converties en demandes à la caisse, "
+            "prêtes pour le prochain lot.",
+        )
+    return redirect("billing:pending_conversions")
+
+
 # --- batches ----------------------------------------------------------------------------------
 
 
@@ -220,36 +301,42 @@ def batch_download(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @role_required(*perms.BILLING_WRITE)
 def return_import(request: HttpRequest) -> HttpResponse:
+    """Upload: the file is validated as a whole here (refused with line and reason, nothing
+    imported), then reconciled by a Celery task whose progress the page follows (HTMX)."""
     form = ReturnUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-
         try:
-            rf, created = services.return_import(
-                open_lines=lambda: _lines(upload), filename=upload.name, by=_user(request)
+            rf, created = services.return_upload(
+                upload=upload, filename=upload.name, by=_user(request)
             )
         except ReturnFileError as error:
             form.add_error("file", f"Fichier refusé, rien n'a été importé — {error}")
         else:
             if created:
                 messages.success(
-                    request,
-                    f"Retour importé : {rf.acks_count} accusé(s), {rf.paid_count} payée(s), "
-                    f"{rf.partial_count} payée(s) en partie, {rf.rejected_count} rejet(s).",
+                    request, f"Fichier vérifié ({rf.lines_count} lignes) : rapprochement lancé."
                 )
             else:
                 messages.info(
                     request, f"Ce fichier a déjà été importé le {rf.imported_at:%d/%m/%Y}."
                 )
-            return redirect("billing:claims_to_work")
-    files = ReturnFile.objects.order_by("-imported_at")[:30]
-    return render(request, "billing/return_import.html", {"form": form, "files": files})
+            return redirect(reverse("billing:return_import") + f"?fichier={rf.pk}")
+    watched = None
+    if (wanted := request.GET.get("fichier", "")).isdigit():
+        watched = ReturnFile.objects.filter(pk=int(wanted)).first()
+    files = ReturnFile.objects.order_by("-imported_at", "-id")[:30]
+    return render(
+        request,
+        "billing/return_import.html",
+        {"form": form, "files": files, "watched": watched},
+    )
 
 
-def _lines(upload: UploadedFile) -> Iterator[bytes]:
-    """The uploaded file, line by line, from the start (it is read twice: validate, import)."""
-    upload.seek(0)
-    yield from upload
+@role_required(*perms.BILLING_WRITE)
+def return_progress(request: HttpRequest, return_file_id: int) -> HttpResponse:
+    rf = get_object_or_404(ReturnFile, pk=return_file_id)
+    return render(request, "billing/_return_progress.html", {"rf": rf})
 
 
 @role_required(*perms.BILLING_READ)
@@ -391,7 +478,8 @@ def close_consultation(request: HttpRequest, appointment_id: int) -> HttpRespons
                 )
                 messages.success(
                     request,
-                    f"Consultation clôturée : {invoice.patient_due} € à régler à l'accueil.",
+                    f"Consultation clôturée : {money.fmt(invoice.patient_due)} "
+                    "à régler à l'accueil.",
                 )
                 return redirect("billing:invoice_detail", invoice_id=invoice.pk)
         except services.BillingError as error:

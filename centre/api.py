@@ -12,7 +12,7 @@ from rest_framework.reverse import reverse
 
 from centre.models import Site, User
 from centre.perms import HasRole
-from centre.roles import Role
+from centre.roles import STAFF_ROLES
 
 
 class SiteOutput(serializers.ModelSerializer[Site]):
@@ -51,8 +51,14 @@ def api_root(request: Request, format: Any = None) -> Response:
             "outreach-collective-actions": reverse(
                 "api:outreach-collective-actions", request=request, format=format
             ),
+            "participation-surveys": reverse(
+                "api:participation-surveys", request=request, format=format
+            ),
             "fee-schedule": reverse("api:fee-schedule", request=request, format=format),
             "invoices": reverse("api:invoices", request=request, format=format),
+            "invoice-pending-conversions": reverse(
+                "api:invoice-pending-conversions", request=request, format=format
+            ),
             "claims": reverse("api:claims", request=request, format=format),
             "batches": reverse("api:batches", request=request, format=format),
             "returns": reverse("api:returns", request=request, format=format),
@@ -80,5 +86,5 @@ class SiteList(ListAPIView[Site]):
     """Sites of the centre (any member of staff)."""
 
     serializer_class = SiteOutput
-    permission_classes = [HasRole.of(*Role)]
+    permission_classes = [HasRole.of(*STAFF_ROLES)]
     queryset = Site.objects.filter(is_active=True).order_by("name")

@@ -5,6 +5,7 @@ from billing import api as billing_api
 from centre import api
 from centre.reports import api as reports_api
 from outreach import api as outreach_api
+from outreach.participation import api as participation_api
 from patients import api as patients_api
 
 app_name = "api"
@@ -29,10 +30,40 @@ urlpatterns = [
         outreach_api.CollectiveActionList.as_view(),
         name="outreach-collective-actions",
     ),
+    path(
+        "participation/surveys/",
+        participation_api.SurveyList.as_view(),
+        name="participation-surveys",
+    ),
+    path(
+        "participation/surveys/<int:pk>/results/",
+        participation_api.SurveyResults.as_view(),
+        name="participation-survey-results",
+    ),
+    path(
+        "participation/surveys/<int:pk>/sheets/",
+        participation_api.SheetCreate.as_view(),
+        name="participation-sheets",
+    ),
     path("fee-schedule/", billing_api.FeeScheduleList.as_view(), name="fee-schedule"),
     path("invoices/", billing_api.InvoiceList.as_view(), name="invoices"),
     path("invoices/preview/", billing_api.InvoicePreview.as_view(), name="invoice-preview"),
     path("invoices/<int:invoice_id>/", billing_api.InvoiceDetail.as_view(), name="invoice-detail"),
+    path(
+        "invoices/pending-conversions/",
+        billing_api.PendingConversions.as_view(),
+        name="invoice-pending-conversions",
+    ),
+    path(
+        "invoices/<int:invoice_id>/correct/",
+        billing_api.InvoiceCorrect.as_view(),
+        name="invoice-correct",
+    ),
+    path(
+        "invoices/<int:invoice_id>/convert-pending/",
+        billing_api.InvoiceConvertPending.as_view(),
+        name="invoice-convert-pending",
+    ),
     path("claims/", billing_api.ClaimList.as_view(), name="claims"),
     path("batches/", billing_api.BatchList.as_view(), name="batches"),
     path(

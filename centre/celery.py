@@ -26,6 +26,11 @@ app.conf.beat_schedule = {
         "task": "appointments.tasks.queue_reminders",
         "schedule": crontab(minute="*/15"),
     },
+    # Report runs requested while the broker was down are queued again once it is back.
+    "reports-requeue-delayed": {
+        "task": "centre.reports.requeue_delayed_runs",
+        "schedule": crontab(minute="*/5"),
+    },
     # Ready claims are grouped into batches (lots) every night; the task is idempotent.
     "billing-build-batches": {
         "task": "billing.tasks.build_batches",

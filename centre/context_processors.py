@@ -15,6 +15,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Agenda", "appointments:day"),
         ("À compléter", "appointments:to_fill_in"),
         ("Liste d'attente", "appointments:waiting_list"),
+        ("Plannings", "appointments:schedules"),
         ("Orientations à programmer", "outreach_referral_queue"),
         ("Encaissements", "billing:cashier"),
     ],
@@ -31,6 +32,8 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Actions collectives", "outreach_collective_actions"),
         ("Lieux", "outreach_places"),
         ("Orientations", "outreach_referral_queue"),
+        ("Enquêtes", "participation:survey_list"),
+        ("Comité d'usagers", "participation:committee"),
     ],
     Role.FACTURATION: [
         ("Patients", "patients:search"),
@@ -38,6 +41,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Lots", "billing:batch_list"),
         ("Retours", "billing:return_import"),
         ("Rejets et impayés", "billing:claims_to_work"),
+        ("Droits ouverts", "billing:pending_conversions"),
         ("Encaissements", "billing:cashier"),
         ("Nomenclature", "billing:fee_schedule"),
     ],
@@ -49,10 +53,15 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Patients", "patients:search"),
         ("Doublons", "patients:duplicates"),
         ("Agenda", "appointments:day"),
+        ("Plannings", "appointments:schedules"),
         ("Médiation", "outreach_indicators"),
+        ("Enquêtes", "participation:survey_list"),
+        ("Comité d'usagers", "participation:committee"),
         ("Facturation", "billing:dashboard"),
         ("Nomenclature", "billing:fee_schedule"),
     ],
+    # Volunteers see their home page (the entry form list) and nothing else.
+    Role.COLLECTE: [],
 }
 
 

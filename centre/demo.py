@@ -128,6 +128,14 @@ PEOPLE = (
         "F",
         job_title="Coordinatrice du centre",
     ),
+    DemoPerson(
+        f"collecte@{DEMO_DOMAIN}",
+        "Fatou",
+        "Sarr",
+        (Role.COLLECTE,),
+        "F",
+        job_title="Habitante bénévole (enquêtes)",
+    ),
 )
 
 

@@ -14,7 +14,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from centre.roles import Role
+from centre.roles import STAFF_ROLES, Role
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
@@ -41,8 +41,8 @@ def role_required(*roles: Role | str) -> Callable[[View], View]:
 
 
 def staff_required(view: View) -> View:
-    """Any logged-in member of staff, whatever the role."""
-    return role_required(*Role)(view)
+    """Any logged-in member of staff, whatever the role (not the `collecte` volunteers)."""
+    return role_required(*STAFF_ROLES)(view)
 
 
 class HasRole(BasePermission):

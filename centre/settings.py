@@ -149,7 +149,8 @@ if PRODUCTION and REDIS_URL is None:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Degrades to "no cache" while Redis is down instead of failing (centre/cache.py).
+            "BACKEND": "centre.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "passerelle"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -303,6 +304,9 @@ SMS_BREVO_URL = env.string("SMS_BREVO_URL", "https://api.brevo.com/v3/transactio
 SMS_HTTP_TIMEOUT = env.integer("SMS_HTTP_TIMEOUT", 10, minimum=1)
 # Appointment reminders go out this many hours before the appointment (Celery beat).
 APPOINTMENT_REMINDER_HOURS = env.integer("APPOINTMENT_REMINDER_HOURS", 24, minimum=1)
+# How many people of the waiting list a freed slot is offered to (SMS / e-mail if consented,
+# oldest first); 0 turns automatic offers off (reception can still offer from the page).
+APPOINTMENT_WAITING_LIST_OFFERS = env.integer("APPOINTMENT_WAITING_LIST_OFFERS", 3, minimum=0)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -342,6 +346,10 @@ REPORT_SUPPRESSION_THRESHOLD: int = env.integer("REPORT_SUPPRESSION_THRESHOLD", 
 REPORT_LINK_MAX_AGE: int = env.integer("REPORT_LINK_MAX_AGE", 900, minimum=30)
 # Hard time limit of a report run (Celery), in seconds.
 REPORT_TIME_LIMIT: int = env.integer("REPORT_TIME_LIMIT", 300, minimum=30)
+# Answer sheets one IP address may send per hour through a survey's public link (no captcha).
+PARTICIPATION_PUBLIC_MAX_PER_HOUR: int = env.integer(
+    "PARTICIPATION_PUBLIC_MAX_PER_HOUR", 10, minimum=1
+)
 
 LOGGING = {
     "version": 1,

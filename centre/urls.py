@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from centre import views
 
+handler400 = "centre.views.error_400"
 handler403 = "centre.views.error_403"
 handler404 = "centre.views.error_404"
 handler500 = "centre.views.error_500"
@@ -33,6 +34,7 @@ urlpatterns = [
     path("rendez-vous/", include("appointments.urls")),
     path("facturation/suivi/", include("billing.urls")),
     path("mediation/activite/", include("outreach.urls")),
+    path("participation/", include("outreach.participation.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("centre.api_urls")),

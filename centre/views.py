@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+import sys
+
 import redis
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django.views.defaults import bad_request
 
 from centre import selectors, services
 from centre.forms import StaffInviteForm
@@ -187,5 +191,34 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "404.html", status=404)
 
 
+def _database_down(error: BaseException | None) -> bool:
+    """Whether `error`, or an error it was raised from, is the database being unreachable."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, (OperationalError, InterfaceError)):
+            return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False
+
+
+def _unavailable() -> HttpResponse:
+    response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Saving the session (every request) fails when the database goes away mid-request:
+    # Django reports it as a "session interrupted" 400; it is an outage, said as such.
+    if _database_down(exception):
+        return _unavailable()
+    return bad_request(request, exception or Exception())
+
+
 def error_500(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)
+    # Rendered without the request context: its processors read the user and the session, so
+    # they would fail again when the database is what failed.
+    if _database_down(sys.exc_info()[1]):
+        return _unavailable()
+    return HttpResponse(loader.render_to_string("500.html"), status=500)

@@ -43,6 +43,7 @@ from outreach.models import (
     TriState,
     Urgency,
 )
+from outreach.participation import demo as participation_demo
 from patients.models import Patient
 
 MONTHS = 18
@@ -180,6 +181,12 @@ def _aware(day: datetime.date, time: datetime.time) -> datetime.datetime:
 
 
 def seed(org: OrganisationSeed, rng: random.Random) -> str:
+    summary = _seed_outreach(org, rng)
+    participation = participation_demo.seed(org, rng)
+    return "; ".join(part for part in (summary, participation) if part)
+
+
+def _seed_outreach(org: OrganisationSeed, rng: random.Random) -> str:
     mediator = org.users.get(f"mediation@{DEMO_DOMAIN}")
     if mediator is None:
         return ""

@@ -45,6 +45,7 @@ from outreach.models import (
     Topic,
     TriState,
 )
+from outreach.participation.indicators import INDICATORS as PARTICIPATION_INDICATORS
 
 # Appointment statuses meaning the consultation took place (appointments.models.Status):
 # named here as values so that the indicator reads without importing the booking code.
@@ -384,6 +385,10 @@ ALL: tuple[Callable[[Period, Iterable[Site] | None], Indicator], ...] = (
     collective_actions,
     collective_participants,
 )
+
+
+# The participation indicators (surveys, users' committee) use the registry's own form.
+INDICATORS = PARTICIPATION_INDICATORS
 
 
 def compute_all(period: Period, sites: Iterable[Site] | None = None) -> list[Indicator]:

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -203,11 +203,14 @@ def session_new(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     permanence = None
     perm_id = source.get("permanence")
-    if perm_id and str(perm_id).isdigit():
+    person_id = source.get("personne") or source.get("person")
+    # A tampered id is not silently dropped (the session would be saved elsewhere).
+    if not all(str(v).isdigit() for v in (perm_id, person_id) if v):
+        raise Http404("Permanence ou personne inconnue.")
+    if perm_id:
         permanence = get_object_or_404(Permanence.objects.select_related("place"), pk=perm_id)
     person = None
-    person_id = source.get("personne") or source.get("person")
-    if person_id and str(person_id).isdigit():
+    if person_id:
         person = get_object_or_404(Person.objects.select_related("patient"), pk=person_id)
     file_choices = (
         [(f.pk, f"{f.get_kind_display()} — {f.get_status_display()}") for f in person.files.open()]

@@ -96,7 +96,9 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
             k: v for k, v in attrs.items() if k not in ("coverages", "has_medecin_traitant")
         }
         if self.instance is not None:
-            for name in ("sex", "birth_date"):
+            # Checked as the service will check it: the whole identity after the change (a
+            # new sex or birth date must still agree with the NIR already on record).
+            for name in services.IDENTITY_FIELDS:
                 identity.setdefault(name, getattr(self.instance, name))
         try:
             cleaned = services.clean_identity(identity)
@@ -159,6 +161,7 @@ def _save_nested(
                 description="Nom, « nom prénom année », jj/mm/aaaa, téléphone ou partie du NIR.",
             )
         ],
+        responses={200: PatientSerializer(many=True)},  # paginated (documented as such)
     ),
     post=extend_schema(summary="Enregistrer un·e patient·e (droits compris)"),
 )
@@ -239,7 +242,11 @@ class PatientDetail(GenericAPIView[Patient]):
         has_mt = data.pop("has_medecin_traitant", None)
         user = request.user
         assert isinstance(user, User)
-        with transaction.atomic():
-            services.patient_update(patient=patient, values=data, by=user)
-            _save_nested(patient, coverages, has_mt, user)
+        try:
+            with transaction.atomic():
+                services.patient_update(patient=patient, values=data, by=user)
+                _save_nested(patient, coverages, has_mt, user)
+        except DjangoValidationError as error:  # whatever the service refuses is a 400
+            detail = error.message_dict if hasattr(error, "error_dict") else error.messages
+            raise serializers.ValidationError(detail) from None
         return Response(self.get_serializer(self._load(pk)).data)

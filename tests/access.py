@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from centre.models import Centre, Site, User
-from centre.roles import Role
+from centre.roles import STAFF_ROLES, Role
 
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)
-ALL_STAFF: frozenset[str] = frozenset(ROLES)
+# Every staff role; `collecte` (volunteer inhabitants) is not staff and is left out.
+ALL_STAFF: frozenset[str] = frozenset(r.value for r in STAFF_ROLES)
 PUBLIC = "public"  # also reachable anonymously
 AUTHENTICATED = "authenticated"  # any logged-in account
 

@@ -12,7 +12,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 
 from centre.models import Profession, Site, StaffProfile
 from centre.reports.indicators import Breakdown, Indicator, Period, site_ids
-from centre.roles import Role
+from centre.roles import STAFF_ROLES, Role
 
 
 def _staff(sites: list[Site] | None) -> Q:
@@ -39,8 +39,10 @@ def practitioners_by_profession(period: Period, sites: list[Site] | None) -> Bre
 
 
 def staff_by_role(period: Period, sites: list[Site] | None) -> Breakdown:
+    # Volunteer inhabitants (`collecte` accounts) are not the centre's team.
+    team = _staff(sites) & Q(user__groups__name__in=[r.value for r in STAFF_ROLES])
     rows = (
-        StaffProfile.objects.filter(_staff(sites))
+        StaffProfile.objects.filter(team)
         .values("user__groups__name")
         .annotate(n=Count("pk", distinct=True))
         .order_by("user__groups__name")
@@ -49,7 +51,7 @@ def staff_by_role(period: Period, sites: list[Site] | None) -> Breakdown:
     parts: dict[str, int | Decimal] = {
         labels[r["user__groups__name"]]: r["n"] for r in rows if r["user__groups__name"] in labels
     }
-    total = StaffProfile.objects.filter(_staff(sites)).distinct().count()
+    total = StaffProfile.objects.filter(team).distinct().count()
     return Breakdown(total, parts)
 
 

@@ -4,6 +4,7 @@ check download links, and build what the dashboard and the PDF show."""
 from __future__ import annotations
 
 import datetime
+import errno
 import logging
 import shutil
 import time
@@ -16,6 +17,8 @@ from django.conf import settings
 from django.core import signing
 from django.db import OperationalError, transaction
 from django.utils import timezone
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
 
 from centre import audit
 from centre.models import Centre, Site, User
@@ -82,8 +85,39 @@ def report_request(
                 "site": site.pk if site else None,
             },
         )
-        transaction.on_commit(lambda: tasks.generate_report.delay(run.pk))
+        transaction.on_commit(lambda: _enqueue(run.pk))
     return run
+
+
+# Shown on the run's page while the broker is unreachable; the run stays « en attente ».
+QUEUE_DOWN = (
+    "La file d'attente des tâches ne répond pas : le rapport est retardé. Il sera produit "
+    "automatiquement dès son retour, sans nouvelle demande de votre part."
+)
+
+
+def _enqueue(run_id: int) -> bool:
+    """Queue the generation of a run. When the broker (Redis) is down, the request is not
+    lost: the run stays « en attente » with the QUEUE_DOWN note, and `report_requeue_delayed`
+    (beat, every five minutes) queues it again once the broker answers."""
+    try:
+        tasks.generate_report.delay(run_id)
+    except (KombuError, RedisError, OSError) as error:
+        logger.warning("Rapport %s : file d'attente indisponible (%s)", run_id, error)
+        ReportRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(error=QUEUE_DOWN)
+        return False
+    return True
+
+
+def report_requeue_delayed() -> int:
+    """Queue again the runs whose first queuing failed; returns how many were queued."""
+    queued = 0
+    for run_id in ReportRun.objects.filter(status=RunStatus.QUEUED, error=QUEUE_DOWN).values_list(
+        "pk", flat=True
+    ):
+        ReportRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(error="")
+        queued += _enqueue(run_id)
+    return queued
 
 
 # --- generating its files -----------------------------------------------------------------
@@ -164,6 +198,16 @@ def _french_error(error: Exception) -> str:
 
     if isinstance(error, PdfError):
         return str(error)
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return (
+            "Le disque du serveur est plein : les fichiers du rapport n'ont pas pu être "
+            "enregistrés. Prévenez l'équipe technique, puis relancez le rapport."
+        )
+    if isinstance(error, OSError):
+        return (
+            "Les fichiers du rapport n'ont pas pu être enregistrés sur le serveur "
+            f"({error.strerror or type(error).__name__}). Prévenez l'équipe technique."
+        )
     if isinstance(error, SoftTimeLimitExceeded):
         return (
             "Le rapport a dépassé le temps de calcul permis : choisissez une période plus courte "

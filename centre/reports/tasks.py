@@ -33,3 +33,11 @@ def generate_report(self: Any, run_id: int) -> str:
             return "failed"
         raise self.retry(exc=error, countdown=10 * 2**self.request.retries) from error
     return str(run.status)
+
+
+@shared_task(name="centre.reports.requeue_delayed_runs")
+def requeue_delayed_runs() -> int:
+    """Runs requested while the broker was down are queued again (beat, every five minutes)."""
+    from centre.reports import services
+
+    return services.report_requeue_delayed()

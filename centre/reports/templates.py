@@ -79,6 +79,15 @@ COLLECTIVE = Section(
     ("outreach.collective_actions", "outreach.collective_participants"),
     chart="outreach.collective_actions",
 )
+PARTICIPATION = Section(
+    "Participation des usager·e·s",
+    (
+        "outreach.participation_surveys",
+        "outreach.participation_answer_sheets",
+        "outreach.participation_committee_meetings",
+        "outreach.participation_user_requests",
+    ),
+)
 BILLING = Section(
     "Facturation",
     ("billing.billed", "billing.paid", "billing.rejected", "billing.unpaid"),
@@ -131,6 +140,7 @@ TEMPLATES: dict[str, ReportTemplate] = {
                     ),
                 ),
                 COLLECTIVE,
+                PARTICIPATION,
             ),
         ),
         ReportTemplate(
@@ -188,7 +198,11 @@ TEMPLATES: dict[str, ReportTemplate] = {
                 ),
                 Section(
                     "Participation des habitant·e·s",
-                    ("outreach.collective_actions", "outreach.collective_participants"),
+                    (
+                        "outreach.collective_actions",
+                        "outreach.collective_participants",
+                        *PARTICIPATION.indicators,
+                    ),
                 ),
                 Section(
                     "Personnes éloignées du soin",

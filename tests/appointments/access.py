@@ -5,7 +5,14 @@ from typing import Any
 
 from django.utils import timezone
 
-from appointments.models import Appointment, CalendarFeed, WaitingListEntry
+from appointments.models import (
+    Absence,
+    Appointment,
+    CalendarFeed,
+    ExtraSchedule,
+    WaitingListEntry,
+    WeeklySchedule,
+)
 from tests.access import ALL_STAFF, PUBLIC, Access, World, roles
 from tests.appointments.factories import ConsultationTypeFactory, PatientFactory
 
@@ -43,7 +50,55 @@ def _feed(w: World) -> dict[str, Any]:
     return {"token": feed.token}
 
 
+def _weekly(w: World) -> dict[str, Any]:
+    schedule = WeeklySchedule.objects.create(
+        practitioner=w.staff["soignant"].profile,
+        site=w.site,
+        weekday=0,
+        start_time=datetime.time(9),
+        end_time=datetime.time(12),
+        valid_from=datetime.date(2026, 1, 5),
+    )
+    return {"pk": schedule.pk}
+
+
+def _extra(w: World) -> dict[str, Any]:
+    extra = ExtraSchedule.objects.create(
+        practitioner=w.staff["soignant"].profile,
+        site=w.site,
+        date=timezone.localdate() + datetime.timedelta(days=3),
+        start_time=datetime.time(14),
+        end_time=datetime.time(17),
+    )
+    return {"pk": extra.pk}
+
+
+def _absence(w: World) -> dict[str, Any]:
+    start = timezone.now() + datetime.timedelta(days=10)
+    absence = Absence.objects.create(
+        practitioner=w.staff["soignant"].profile,
+        start=start,
+        end=start + datetime.timedelta(days=2),
+        reason="formation",
+    )
+    return {"pk": absence.pk}
+
+
+# Opening schedules and absences: reception and direction (DESIGN.md: the director runs the
+# centre's organisation, reception keeps the agenda).
+SCHEDULES = roles("accueil", "direction")
+
 ACCESS = {
+    "appointments:schedules": Access(SCHEDULES),
+    "appointments:weekly_create": Access(SCHEDULES),
+    "appointments:weekly_edit": Access(SCHEDULES, kwargs=_weekly),
+    "appointments:weekly_end": Access(SCHEDULES, method="post", kwargs=_weekly),
+    "appointments:extra_create": Access(SCHEDULES),
+    "appointments:extra_edit": Access(SCHEDULES, kwargs=_extra),
+    "appointments:extra_delete": Access(SCHEDULES, method="post", kwargs=_extra),
+    "appointments:absence_create": Access(SCHEDULES),
+    "appointments:absence_edit": Access(SCHEDULES, kwargs=_absence),
+    "appointments:absence_delete": Access(SCHEDULES, method="post", kwargs=_absence),
     "appointments:day": Access(AGENDA),
     "appointments:week": Access(
         AGENDA, kwargs=lambda w: {"practitioner_id": w.staff["soignant"].profile.pk}
@@ -59,6 +114,11 @@ ACCESS = {
     "appointments:waiting_list": Access(roles("accueil")),
     "appointments:waiting_close": Access(roles("accueil"), method="post", kwargs=_waiting),
     "appointments:waiting_notify": Access(roles("accueil"), method="post", kwargs=_waiting),
+    "appointments:waiting_offer": Access(
+        roles("accueil"),
+        method="post",
+        kwargs=lambda w: {"pk": _waiting(w)["pk"], "appointment_id": _appointment(w)["pk"]},
+    ),
     "appointments:day_sheet": Access(roles("accueil", "direction")),
     "appointments:detail": Access(READ, kwargs=_appointment),
     "appointments:move": Access(roles("accueil"), kwargs=_appointment),

@@ -9,12 +9,13 @@ from django.test import Client
 
 from centre import audit
 from centre.models import Site, User
-from tests.bench.report import measure, print_table, summarise
+from tests.bench.generator import Generated
+from tests.bench.report import measure, record, summarise
 
 pytestmark = pytest.mark.django_db
 
 
-def test_bench_audit_and_home(site: Site, staff: dict[str, User]) -> None:
+def test_bench_audit_and_home(generated: Generated, site: Site, staff: dict[str, User]) -> None:
     def plain_write() -> None:
         with transaction.atomic():
             Site.objects.filter(pk=site.pk).update(in_qpv=not site.in_qpv)
@@ -35,5 +36,4 @@ def test_bench_audit_and_home(site: Site, staff: dict[str, User]) -> None:
         measure(lambda: client.get("/accueil/"), repeat=50),
         target_ms=300,
     )
-    print_table([plain, audited, home])
-    assert home.passed
+    record(plain, audited, home)

@@ -1,245 +1,35 @@
-"""Benchmark of reports (`make bench`): the annual report over a year of a busy centre
-(≈ 8,000 consultations, 1,500 outreach sessions, 10,000 invoices).
+"""Benchmark of reports (`make bench`): the annual report over the last full calendar year of
+the generated centre (≈ 85,000 consultations, 70,000 invoices, 2,000 outreach sessions).
 
-Prints the time to compute the indicators (ORM, through the registry) next to the same
-aggregates written by hand in SQL, the time to render the PDF, and the dashboard's query
-count and time. Targets (issue 7): whole report < 10 s; indicators within 3× the hand SQL.
+Records the time to compute the indicators (ORM, through the registry) next to the same
+aggregates written by hand in SQL (the in-run baseline), the time of the whole report task
+(compute + CSV, XLSX, PDF), and the dashboard's query count and time. Targets (issue 7): whole
+report < 10 s; indicators within 3× the hand SQL.
 """
 
 from __future__ import annotations
 
 import datetime
-import random
-import statistics
 import time
-from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from appointments.models import Appointment, ConsultationType, Status, WeeklySchedule
-from billing.models import Claim, ClaimStatus, Invoice, Payment, PaymentSource
-from centre.models import Profession, Site, StaffProfile
+from appointments.models import Appointment
+from billing.models import Invoice
 from centre.reports import services
 from centre.reports.indicators import Period, compute
 from centre.reports.models import ReportRun
 from centre.reports.templates import TEMPLATES
-from outreach.models import (
-    CollectiveAction,
-    CollectiveKind,
-    Person,
-    Place,
-    PlaceKind,
-    RightsSession,
-    Topic,
-    TriState,
-)
-from patients.models import Coverage, CoverageKind, Patient
-from tests.factories import CentreFactory, SiteFactory, make_staff
+from outreach.models import RightsSession
+from tests.bench.generator import Generated
+from tests.bench.report import measure, record, summarise, value
 
 pytestmark = pytest.mark.django_db
-
-YEAR = Period(datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
-PARIS = datetime.timezone(datetime.timedelta(hours=1))
-PATIENTS = 3000
-CONSULTATIONS = 8000
-SESSIONS = 1500
-INVOICES = 10000
-
-
-def _build_year(site: Site, rng: random.Random) -> dict[str, Any]:
-    centre = site.centre
-    professions = [Profession.GENERALISTE] * 4 + [Profession.INFIRMIER, Profession.ORTHOPHONISTE]
-    practitioners: list[StaffProfile] = [
-        make_staff("soignant", centre=centre, sites=[site], profession=p).profile
-        for p in professions
-    ]
-    booker = make_staff("accueil", centre=centre, sites=[site])
-    mediator = make_staff("mediation", centre=centre, sites=[site])
-    types = {
-        p: ConsultationType.objects.get_or_create(label=f"Bench {p}", profession=p)[0]
-        for p in set(professions)
-    }
-    for index, profile in enumerate(practitioners):
-        for weekday in range(5):
-            WeeklySchedule.objects.create(
-                practitioner=profile,
-                site=site,
-                weekday=weekday,
-                start_time=datetime.time(8 + index % 2),
-                end_time=datetime.time(12 + index % 3),
-                valid_from=datetime.date(2024, 1, 1),
-            )
-    now = datetime.datetime(2024, 6, 1, tzinfo=PARIS)
-    patients = Patient.objects.bulk_create(
-        Patient(
-            last_name=f"Bench{i}",
-            first_name="Test",
-            sex="F" if i % 2 else "M",
-            birth_date=datetime.date(1950 + i % 60, 1 + i % 12, 1 + i % 28),
-            in_qpv=(None, True, True, False)[i % 4],
-            interpreter_needed=i % 9 == 0,
-            created_at=now,
-            usual_site=site,
-        )
-        for i in range(PATIENTS)
-    )
-    coverages: list[Coverage] = []
-    for i, p in enumerate(patients):
-        start = datetime.date(2023, 1, 1)
-        if i % 10 != 0:
-            coverages.append(Coverage(patient=p, kind=CoverageKind.AMO, start=start))
-        else:
-            coverages.append(Coverage(patient=p, kind=CoverageKind.AME, start=start))
-        if i % 4 == 0:
-            coverages.append(Coverage(patient=p, kind=CoverageKind.C2S, start=start))
-        if i % 3 == 0:
-            coverages.append(
-                Coverage(
-                    patient=p,
-                    kind=CoverageKind.MEDECIN_TRAITANT,
-                    start=start,
-                    doctor_in_centre=i % 2 == 0,
-                )
-            )
-    Coverage.objects.bulk_create(coverages)
-
-    # Working days of 2025, six 30-minute slots per practitioner a day: the six practitioners
-    # see six different patients at any one time (exclusion constraints).
-    days = [
-        YEAR.start + datetime.timedelta(days=n)
-        for n in range(YEAR.days)
-        if (YEAR.start + datetime.timedelta(days=n)).weekday() < 5
-    ]
-    statuses = [Status.SEEN] * 85 + [Status.NO_SHOW] * 8 + [Status.EXCUSED] * 7
-    appointments: list[Appointment] = []
-    slot = 0
-    while len(appointments) < CONSULTATIONS:
-        day = days[(slot // 6) % len(days)]
-        k = slot % 6
-        start = datetime.datetime.combine(day, datetime.time(8, 0), tzinfo=PARIS)
-        start += datetime.timedelta(minutes=30 * k + 180 * ((slot // 6) // len(days)))
-        for p_index, profile in enumerate(practitioners):
-            if len(appointments) >= CONSULTATIONS:
-                break
-            appointments.append(
-                Appointment(
-                    patient=patients[(p_index + 6 * slot) % PATIENTS],
-                    practitioner=profile,
-                    consultation_type=types[profile.profession],
-                    site=site,
-                    start=start,
-                    end=start + datetime.timedelta(minutes=20),
-                    status=rng.choice(statuses),
-                    interpreter_language=rng.choice(["", "", "", "", "ar", "ps", "ti"]),
-                    booked_by=booker,
-                )
-            )
-        slot += 1
-    Appointment.objects.bulk_create(appointments, batch_size=2000)
-
-    invoices = Invoice.objects.bulk_create(
-        (
-            Invoice(
-                number=f"B{i:06d}",
-                patient=patients[i % PATIENTS],
-                practitioner=practitioners[i % 6],
-                site=site,
-                date_of_care=days[i % len(days)],
-                total=Decimal("30.00"),
-                amo=Decimal("21.00"),
-                amc=Decimal("9.00") if i % 3 else Decimal("0.00"),
-                patient_share=Decimal("0.00") if i % 3 else Decimal("9.00"),
-                patient_due=Decimal("0.00") if i % 3 else Decimal("9.00"),
-                patient_paid=Decimal("0.00") if i % 6 == 0 else Decimal("9.00") * (i % 3 == 0),
-                created_by=booker,
-            )
-            for i in range(INVOICES)
-        ),
-        batch_size=2000,
-    )
-    claim_states = [ClaimStatus.PAID] * 7 + [
-        ClaimStatus.SENT,
-        ClaimStatus.REJECTED,
-        ClaimStatus.READY,
-    ]
-    claims = Claim.objects.bulk_create(
-        (
-            Claim(
-                reference=f"BC{i:06d}",
-                invoice=inv,
-                payer_type="AMO",
-                payer_code="861",
-                amount=Decimal("21.00"),
-                status=claim_states[i % 10],
-                paid_amount=Decimal("21.00") if i % 10 < 7 else Decimal("0.00"),
-            )
-            for i, inv in enumerate(invoices)
-            if i % 8
-        ),
-        batch_size=2000,
-    )
-    Payment.objects.bulk_create(
-        (
-            Payment(
-                invoice=c.invoice,
-                claim=c,
-                source=PaymentSource.AMO,
-                method="transfer",
-                amount=Decimal("21.00"),
-                received_on=min(c.invoice.date_of_care + datetime.timedelta(days=12), YEAR.end),
-            )
-            for c in claims
-            if c.status == ClaimStatus.PAID
-        ),
-        batch_size=2000,
-    )
-
-    places = [
-        Place.objects.create(
-            name=f"Lieu bench {n}", kind=PlaceKind.SOCIAL_CENTRE, site=site, in_qpv=n < 3
-        )
-        for n in range(6)
-    ]
-    people = Person.objects.bulk_create(
-        Person(in_qpv=(TriState.YES, TriState.NO, TriState.UNKNOWN)[n % 3], language="fr")
-        for n in range(900)
-    )
-    topics = [Topic.C2S, Topic.AME, Topic.AMO, Topic.GP, Topic.VITALE]
-    RightsSession.objects.bulk_create(
-        (
-            RightsSession(
-                person=people[n % len(people)],
-                mediator=mediator,
-                place=places[n % len(places)],
-                site=site,
-                held_on=days[n % len(days)],
-                topics=[topics[n % len(topics)], topics[(n + 2) % len(topics)]],
-                first_contact=n < len(people),
-            )
-            for n in range(SESSIONS)
-        ),
-        batch_size=1500,
-    )
-    CollectiveAction.objects.bulk_create(
-        CollectiveAction(
-            kind=CollectiveKind.CAFE,
-            title=f"Café santé {n}",
-            place=places[n % len(places)],
-            site=site,
-            held_on=days[(n * 5) % len(days)],
-            participants_count=8 + n % 10,
-            organiser=mediator,
-        )
-        for n in range(48)
-    )
-    return {"practitioners": practitioners}
 
 
 # Hand-written SQL doing the same aggregates as the ORM indicators measured against it.
@@ -307,37 +97,22 @@ HAND_SQL = {
 }
 
 
-def _best_of(n: int, action: Callable[[], object]) -> float:
-    timings = []
-    for _ in range(n):
-        began = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - began)
-    return min(timings)
-
-
-def test_bench_annual_report(settings: Any, tmp_path: Path) -> None:
+def test_bench_annual_report(generated: Generated, settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
-    rng = random.Random(7)
-    centre = CentreFactory()
-    site = SiteFactory(centre=centre, name="Site principal")
-    began = time.perf_counter()
-    _build_year(site, rng)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    built = time.perf_counter() - began
+    year = generated.anchor.year - 1
+    period = Period(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
     counts = {
-        "consultations (all statuses)": Appointment.objects.count(),
-        "outreach sessions": RightsSession.objects.count(),
-        "invoices": Invoice.objects.count(),
+        "consultations": Appointment.objects.filter(start__year=year).count(),
+        "entretiens": RightsSession.objects.filter(held_on__year=year).count(),
+        "factures": Invoice.objects.filter(date_of_care__year=year).count(),
     }
 
     tz = datetime.timezone(datetime.timedelta(hours=1))
     params = {
-        "start": datetime.datetime(2025, 1, 1, tzinfo=tz),
-        "end": datetime.datetime(2026, 1, 1, tzinfo=tz),
-        "first": YEAR.start,
-        "last": YEAR.end,
+        "start": datetime.datetime(year, 1, 1, tzinfo=tz),
+        "end": datetime.datetime(year + 1, 1, 1, tzinfo=tz),
+        "first": period.start,
+        "last": period.end,
     }
     keys = list(HAND_SQL)
 
@@ -347,17 +122,29 @@ def test_bench_annual_report(settings: Any, tmp_path: Path) -> None:
                 cursor.execute(sql, params)
                 cursor.fetchall()
 
-    orm_time = _best_of(3, lambda: compute(keys, YEAR, None))
-    sql_time = _best_of(3, hand)
-    template = TEMPLATES["annual_centre"]
-    all_keys = template.available()
-    annual_compute = _best_of(3, lambda: compute(all_keys, YEAR, None))
+    orm = summarise(
+        f"rapport : {len(keys)} indicateurs (ORM, registre)",
+        measure(lambda: compute(keys, period, None), repeat=5, warmup=1),
+    )
+    sql = summarise(
+        "  les mêmes agrégats en SQL écrit à la main",
+        measure(hand, repeat=5, warmup=1),
+    )
+    ratio = orm.median_ms / sql.median_ms
+    orm.target, orm.passed = "≤ 3 × SQL", ratio <= 3
+    orm.baseline = f"× {ratio:.2f} le SQL écrit à la main"
+    all_keys = TEMPLATES["annual_centre"].available()
+    annual = summarise(
+        f"rapport annuel {year} : {len(all_keys)} indicateurs (calcul)",
+        measure(lambda: compute(all_keys, period, None), repeat=3, warmup=1),
+        baseline=", ".join(f"{v} {k}" for k, v in counts.items()),
+    )
 
-    director = make_staff("direction", centre=centre, sites=[site])
+    director = generated.director
     run = ReportRun.objects.create(
         template="annual_centre",
-        period_start=YEAR.start,
-        period_end=YEAR.end,
+        period_start=period.start,
+        period_end=period.end,
         requested_by=director,
         suppression_threshold=5,
     )
@@ -372,40 +159,26 @@ def test_bench_annual_report(settings: Any, tmp_path: Path) -> None:
     client = Client()
     client.force_login(director, backend="django.contrib.auth.backends.ModelBackend")
     url = reverse("reports:dashboard")
-    query = {"start": "2025-01-01", "end": "2025-12-31", "site": ""}
-    client.get(url, query)  # warm up
-    timings = []
-    for _ in range(3):
-        with CaptureQueriesContext(connection) as queries:
-            began = time.perf_counter()
-            response = client.get(url, query)
-            timings.append(time.perf_counter() - began)
-        assert response.status_code == 200
-
-    print()
-    print(
-        f"Données générées en {built:.1f} s : " + ", ".join(f"{k} {v}" for k, v in counts.items())
+    query = {"start": f"{year}-01-01", "end": f"{year}-12-31", "site": ""}
+    queries: list[str] = []  # request_started resets the query log: count with a wrapper
+    with connection.execute_wrapper(lambda run, sql, *a: (queries.append(sql), run(sql, *a))[1]):
+        assert client.get(url, query).status_code == 200
+    record(
+        orm,
+        sql,
+        annual,
+        value(
+            f"rapport annuel complet (tâche : calcul + CSV, XLSX, PDF {pages} p.)",
+            whole,
+            unit="s",
+            target="< 10 s",
+            passed=whole < 10,
+            baseline=f"calcul {run.compute_seconds:.2f} s, rendu {run.render_seconds:.2f} s",
+        ),
+        summarise(
+            f"tableau de bord direction, année {year}, tous sites",
+            measure(lambda: client.get(url, query), repeat=5, warmup=1),
+            target_ms=3000,
+            baseline=f"{len(queries)} requêtes SQL",
+        ),
     )
-    print(f"{'mesure':<58} {'valeur':>12}")
-    print(f"{'-' * 58} {'-' * 12}")
-    rows = [
-        (f"{len(keys)} indicateurs, ORM (registre), meilleur de 3", f"{orm_time * 1000:.0f} ms"),
-        ("les mêmes agrégats en SQL écrit à la main", f"{sql_time * 1000:.0f} ms"),
-        ("rapport ORM / SQL", f"{orm_time / sql_time:.2f} ×"),
-        (f"rapport annuel : {len(all_keys)} indicateurs", f"{annual_compute * 1000:.0f} ms"),
-        ("rapport annuel complet : calcul (tâche)", f"{run.compute_seconds:.2f} s"),
-        (
-            f"rapport annuel complet : CSV + XLSX + PDF ({pages} pages)",
-            f"{run.render_seconds:.2f} s",
-        ),
-        ("rapport annuel complet : total", f"{whole:.2f} s"),
-        ("tableau de bord (année, tous sites) : requêtes", f"{len(queries)}"),
-        (
-            "tableau de bord : temps médian de la page",
-            f"{statistics.median(timings) * 1000:.0f} ms",
-        ),
-    ]
-    for label, value in rows:
-        print(f"{label:<58} {value:>12}")
-    assert whole < 10, "le rapport annuel doit être produit en moins de 10 s"
-    assert orm_time < 3 * sql_time + 0.05, "indicateurs au-delà de 3 × le SQL écrit à la main"

@@ -32,6 +32,15 @@ def _payment(w: World) -> dict[str, Any]:
     return {"payment_id": payment.pk}
 
 
+def _return_file(w: World) -> dict[str, Any]:
+    from billing.models import ReturnFile
+
+    rf = ReturnFile.objects.create(
+        filename="r.txt", sha256="0" * 64, payer_type="AMO", payer_code="861"
+    )
+    return {"return_file_id": rf.pk}
+
+
 def _batch(w: World) -> dict[str, Any]:
     from billing import services
 
@@ -83,6 +92,12 @@ ACCESS = {
     "billing:batch_progress": Access(BILLING_WRITE, kwargs=lambda w: {"run": "abc"}),
     "billing:batch_download": Access(BILLING_WRITE, kwargs=_batch),
     "billing:return_import": Access(BILLING_WRITE),
+    "billing:return_progress": Access(BILLING_WRITE, kwargs=_return_file),
+    "billing:invoice_correct": Access(
+        BILLING_WRITE, kwargs=lambda w: {"invoice_id": _invoice(w).pk}
+    ),
+    "billing:pending_conversions": Access(BILLING_READ),
+    "billing:pending_convert": Access(BILLING_WRITE, method="post"),
     "billing:claims_to_work": Access(BILLING_READ),
     "billing:claim_action": Access(BILLING_WRITE, method="post", kwargs=_claim),
     "billing:fee_schedule": Access(roles("facturation", "direction", "soignant")),
@@ -106,5 +121,12 @@ ACCESS.update(
         "api:batches": Access(BILLING_READ, api=True),
         "api:batch-download": Access(BILLING_WRITE, api=True, kwargs=_batch),
         "api:returns": Access(BILLING_WRITE, api=True),
+        "api:invoice-pending-conversions": Access(BILLING_READ, api=True),
+        "api:invoice-correct": Access(
+            BILLING_WRITE, api=True, method="post", kwargs=lambda w: {"invoice_id": _invoice(w).pk}
+        ),
+        "api:invoice-convert-pending": Access(
+            BILLING_WRITE, api=True, method="post", kwargs=lambda w: {"invoice_id": _invoice(w).pk}
+        ),
     }
 )

@@ -160,7 +160,8 @@ def test_clerk_builds_a_batch_and_imports_a_return_through_the_pages(
     )
     upload = io.BytesIO(text.encode())
     upload.name = "retour.txt"
-    response = client.post(reverse("billing:return_import"), {"file": upload})
+    with django_capture_on_commit_callbacks(execute=True):  # reconciled by the Celery task
+        response = client.post(reverse("billing:return_import"), {"file": upload})
     assert response.status_code == 302
     page = client.get(reverse("billing:claims_to_work")).content.decode()
     assert "Discordance NIR / date de naissance" in page

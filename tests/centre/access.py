@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime
 
 from centre.models import ReportRun
-from tests.access import AUTHENTICATED, PUBLIC, Access, World, roles
+from tests.access import ALL_STAFF, AUTHENTICATED, PUBLIC, Access, World, roles
 
 ACCESS = {
     "home": Access(AUTHENTICATED),
@@ -50,7 +50,7 @@ ACCESS = {
     # API
     "api:root": Access(AUTHENTICATED, api=True),
     "api:me": Access(AUTHENTICATED, api=True),
-    "api:sites": Access(AUTHENTICATED, api=True),
+    "api:sites": Access(ALL_STAFF, api=True),
     "api_schema": Access(AUTHENTICATED, api=True),
     "api_docs": Access(AUTHENTICATED, api=True),
     # Reports and dashboard (centre/reports): direction only; billing staff may read the

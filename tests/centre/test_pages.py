@@ -114,7 +114,7 @@ def test_invitation_refuses_a_duplicate_email(client_for, staff) -> None:  # typ
     )
     assert response.status_code == 200
     assert "existe déjà" in response.content.decode()
-    assert StaffProfile.objects.count() == 5
+    assert StaffProfile.objects.count() == len(staff)  # nothing created
 
 
 def test_director_deactivates_and_reactivates_with_audit(client_for, staff) -> None:  # type: ignore[no-untyped-def]

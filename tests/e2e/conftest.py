@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from centre.models import User
 from tests.factories import TEST_PASSWORD
@@ -40,6 +40,15 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     return {**browser_context_args, "locale": "fr-FR", "timezone_id": "Europe/Paris"}
+
+
+@pytest.fixture(autouse=True)
+def _patient_timeouts(page: Page) -> None:
+    """CI machines are shared and small: give pages and assertions room before failing (a
+    real failure still fails, only later)."""
+    page.set_default_timeout(20_000)
+    page.set_default_navigation_timeout(30_000)
+    expect.set_options(timeout=15_000)
 
 
 def login(page: Page, live_server: Any, user: User, password: str = TEST_PASSWORD) -> None:

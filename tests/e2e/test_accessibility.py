@@ -19,17 +19,81 @@ AXE = Path(__file__).resolve().parent / ".node" / "node_modules" / "axe-core" / 
 
 PAGES_BY_ROLE = {
     None: ["/accounts/login/", "/accounts/password/reset/"],
-    "accueil": ["/accueil/"],
-    "soignant": ["/soignant/"],
-    "mediation": ["/mediation/"],
-    "facturation": ["/facturation/"],
+    # {patient}, {appointment}, {permanence}, {invoice}: ids of objects made by _objects().
+    "accueil": [
+        "/accueil/",
+        "/patients/",
+        "/patients/nouveau/",
+        "/patients/{patient}/",
+        "/rendez-vous/jour/",
+        "/rendez-vous/nouveau/",
+        "/rendez-vous/{appointment}/",
+        "/mediation/activite/orientations/",
+        "/facturation/suivi/encaissements/",
+    ],
+    "soignant": [
+        "/soignant/",
+        "/rendez-vous/mon-agenda/",
+        "/facturation/suivi/consultations/{appointment}/cloturer/",
+    ],
+    "mediation": [
+        "/mediation/",
+        "/mediation/activite/permanences/{permanence}/",
+        "/mediation/activite/entretiens/nouveau/?permanence={permanence}",
+        "/mediation/activite/suivis/",
+    ],
+    "facturation": [
+        "/facturation/",
+        "/facturation/suivi/",
+        "/facturation/suivi/lots/",
+        "/facturation/suivi/retours/",
+        "/facturation/suivi/rejets/",
+        "/facturation/suivi/factures/{invoice}/",
+    ],
+    "collecte": ["/participation/saisie/"],
     "direction": [
         "/direction/",
         "/direction/equipe/",
         "/direction/equipe/inviter/",
         "/direction/journal/",
+        "/direction/tableau-de-bord/",
+        "/direction/rapports/",
     ],
 }
+
+
+def _objects(staff: dict[str, User]) -> dict[str, int]:
+    """A patient, an appointment and an invoice of the `soignant` account, a permanence of
+    the `mediation` one: the record pages of the list above."""
+    import datetime
+
+    from django.utils import timezone
+
+    from appointments.models import Appointment
+    from tests.appointments.factories import ConsultationTypeFactory
+    from tests.billing.factories import make_invoice, make_patient
+    from tests.outreach.factories import PermanenceFactory
+
+    site = staff["accueil"].profile.sites.get()
+    patient = make_patient(last_name="Martin", first_name="Léa")
+    start = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=1)
+    appointment = Appointment.objects.create(
+        patient=patient,
+        practitioner=staff["soignant"].profile,
+        consultation_type=ConsultationTypeFactory(),
+        site=site,
+        start=start,
+        end=start + datetime.timedelta(minutes=20),
+        booked_by=staff["accueil"],
+    )
+    invoice = make_invoice(by=staff["soignant"], practitioner=staff["soignant"], site=site)
+    permanence = PermanenceFactory(place__site=site, mediator=staff["mediation"])
+    return {
+        "patient": patient.pk,
+        "appointment": appointment.pk,
+        "invoice": invoice.pk,
+        "permanence": permanence.pk,
+    }
 
 
 def serious_violations(browser: Browser, base_url: str, path: str, cookies: list[Any]) -> list[str]:
@@ -70,9 +134,10 @@ def test_main_pages_have_no_serious_accessibility_violation(
                 "path": "/",
             }
         ]
+    ids = _objects(staff) if any("{" in p for p in PAGES_BY_ROLE[role]) else {}
     problems = [
         problem
-        for path in PAGES_BY_ROLE[role]
+        for path in (p.format(**ids) for p in PAGES_BY_ROLE[role])
         for problem in serious_violations(browser, live_server.url, path, cookies)
     ]
     assert problems == []

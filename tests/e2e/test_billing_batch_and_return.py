@@ -75,7 +75,9 @@ def test_clerk_builds_a_batch_and_imports_a_return_with_one_reject(
     page.get_by_role("link", name="Retours").first.click()
     page.get_by_label("Fichier retour").set_input_files(str(path))
     page.get_by_role("button", name="Importer").click()
-    expect(page.get_by_text("1 payée(s)")).to_be_visible()
+    # Validated at once, then reconciled by the Celery task (eager here); the page follows it.
+    expect(page.get_by_role("status").filter(has_text="1 payée(s)")).to_be_visible()
+    page.get_by_role("link", name="Voir les rejets à traiter").click()
     expect(page.get_by_text("Droits fermés à la date des soins")).to_be_visible()
     screenshot(page, "billing-rejects")
     page.get_by_role("button", name="Corriger et renvoyer").click()

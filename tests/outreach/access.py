@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.access import Access, World, roles
+from tests.access import PUBLIC, Access, World, roles
 from tests.outreach.factories import (
     PermanenceFactory,
     PersonFactory,
@@ -73,5 +73,93 @@ ACCESS.update(
         "api:outreach-sessions": Access(READ, api=True),
         "api:outreach-referrals": Access(roles("accueil", "mediation", "direction"), api=True),
         "api:outreach-collective-actions": Access(READ, api=True),
+    }
+)
+
+
+# --- Participation (outreach/participation): surveys and the users' committee ---------------
+# Direction and mediation build surveys and keep the committee; `collecte` volunteers reach
+# the entry form only; a survey's public link is open to anyone (no account).
+
+BUILD = roles("direction", "mediation")
+ENTRY = roles("collecte", "mediation", "direction")
+
+
+def _survey(w: World) -> dict[str, Any]:
+    from tests.outreach.participation.factories import kinds_survey
+
+    return {"pk": kinds_survey(open=False).survey.pk}
+
+
+def _open_survey(w: World) -> dict[str, Any]:
+    from tests.outreach.participation.factories import kinds_survey
+
+    return {"pk": kinds_survey(open=True).survey.pk}
+
+
+def _public_survey(w: World) -> dict[str, Any]:
+    from tests.outreach.participation.factories import kinds_survey
+
+    token = kinds_survey(open=True, public=True).survey.public_token
+    return {"token": token}
+
+
+def _question(w: World) -> dict[str, Any]:
+    from tests.outreach.participation.factories import kinds_survey
+
+    return {"pk": kinds_survey(open=False).wish.pk}
+
+
+def _meeting(w: World) -> dict[str, Any]:
+    from tests.outreach.participation.factories import MeetingFactory
+
+    return {"pk": MeetingFactory().pk}
+
+
+def _decision(w: World) -> dict[str, Any]:
+    from outreach.participation.models import CommitteeDecision
+    from tests.outreach.participation.factories import MeetingFactory
+
+    return {"pk": CommitteeDecision.objects.create(meeting=MeetingFactory(), text="Essai").pk}
+
+
+def _request(w: World) -> dict[str, Any]:
+    from tests.outreach.participation.factories import RequestFactory
+
+    return {"pk": RequestFactory().pk}
+
+
+ACCESS.update(
+    {
+        "participation:survey_list": Access(BUILD),
+        "participation:survey_new": Access(BUILD),
+        "participation:survey_detail": Access(BUILD, kwargs=_survey),
+        "participation:survey_edit": Access(BUILD, kwargs=_survey),
+        "participation:survey_status": Access(BUILD, method="post", kwargs=_survey),
+        "participation:question_new": Access(BUILD, kwargs=_survey),
+        "participation:question_edit": Access(BUILD, kwargs=_question),
+        "participation:question_delete": Access(BUILD, method="post", kwargs=_question),
+        "participation:question_move": Access(BUILD, method="post", kwargs=_question),
+        "participation:survey_pdf": Access(BUILD, kwargs=_survey),
+        "participation:survey_results": Access(BUILD, kwargs=_open_survey),
+        "participation:survey_results_panel": Access(BUILD, kwargs=_open_survey),
+        "participation:survey_results_pdf": Access(BUILD, kwargs=_open_survey),
+        "participation:survey_export_csv": Access(BUILD, kwargs=_open_survey),
+        "participation:survey_export_xlsx": Access(BUILD, kwargs=_open_survey),
+        "participation:entry_home": Access(ENTRY),
+        "participation:entry_form": Access(ENTRY, kwargs=_open_survey),
+        "participation:public_form": Access(PUBLIC, kwargs=_public_survey),
+        "participation:committee": Access(BUILD),
+        "participation:meeting_new": Access(BUILD),
+        "participation:meeting_detail": Access(BUILD, kwargs=_meeting),
+        "participation:meeting_edit": Access(BUILD, kwargs=_meeting),
+        "participation:decision_add": Access(BUILD, method="post", kwargs=_meeting),
+        "participation:decision_status": Access(BUILD, method="post", kwargs=_decision),
+        "participation:request_new": Access(BUILD),
+        "participation:request_action": Access(BUILD, method="post", kwargs=_request),
+        "participation:direction_panel": Access(roles("direction")),
+        "api:participation-surveys": Access(BUILD, api=True),
+        "api:participation-survey-results": Access(BUILD, api=True, kwargs=_open_survey),
+        "api:participation-sheets": Access(ENTRY, api=True, method="post", kwargs=_open_survey),
     }
 )

@@ -1,0 +1,163 @@
+"""Participation API (`/api/v1/participation/…`): the surveys with their questions, a
+survey's results (suppressed counts, as on the page), and the entry of an answer sheet (what a
+volunteer types in; 400 with French messages per question, nothing saved)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from centre.models import User
+from centre.perms import HasRole
+from outreach.participation import perms, results, selectors, services
+from outreach.participation.models import Choice, Question, SheetChannel, Survey
+
+
+class ChoiceOutput(serializers.ModelSerializer[Choice]):
+    class Meta:
+        model = Choice
+        fields = ("id", "position", "label", "translations")
+
+
+class QuestionOutput(serializers.ModelSerializer[Question]):
+    choices = ChoiceOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Question
+        fields = (
+            "id",
+            "position",
+            "kind",
+            "text",
+            "translations",
+            "required",
+            "min_value",
+            "max_value",
+            "choices",
+        )
+
+
+class SurveyOutput(serializers.ModelSerializer[Survey]):
+    questions = QuestionOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Survey
+        fields = ("id", "title", "introduction", "languages", "status", "questions")
+
+
+class SurveyList(generics.ListAPIView[Survey]):
+    """Surveys with their questions and choices (direction, mediation)."""
+
+    serializer_class = SurveyOutput
+    permission_classes = [HasRole.of(*perms.BUILD)]
+
+    def get_queryset(self) -> Any:
+        return selectors.surveys().prefetch_related("questions__choices")
+
+
+class ResultRowOutput(serializers.Serializer[dict[str, Any]]):
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named "label"
+    count = serializers.CharField(help_text="Effectif, ou « < 5 » s'il est masqué.")
+    percent = serializers.CharField()
+
+
+class QuestionResultOutput(serializers.Serializer[dict[str, Any]]):
+    question = serializers.IntegerField()
+    text = serializers.CharField()
+    kind = serializers.CharField()
+    answered = serializers.CharField()
+    mean = serializers.CharField(allow_blank=True)
+    rows = ResultRowOutput(many=True)
+    texts = serializers.ListField(child=serializers.CharField())
+
+
+class ResultsOutput(serializers.Serializer[dict[str, Any]]):
+    survey = serializers.IntegerField()
+    sheets = serializers.CharField()
+    threshold = serializers.IntegerField()
+    questions = QuestionResultOutput(many=True)
+
+
+class SurveyResults(APIView):
+    permission_classes = [HasRole.of(*perms.BUILD)]
+
+    @extend_schema(responses=ResultsOutput, summary="Résultats d'une enquête (effectifs masqués)")
+    def get(self, request: Request, pk: int) -> Response:
+        survey = get_object_or_404(Survey, pk=pk)
+        outcome = results.compute(survey, threshold=results.threshold())
+        data = {
+            "survey": survey.pk,
+            "sheets": str(outcome.sheets_shown),
+            "threshold": outcome.threshold,
+            "questions": [
+                {
+                    "question": r.question.pk,
+                    "text": r.question.text,
+                    "kind": r.question.kind,
+                    "answered": str(r.answered_shown),
+                    "mean": r.mean_shown,
+                    "rows": [
+                        {"label": row.label, "count": str(row.shown), "percent": row.percent_shown}
+                        for row in r.rows
+                    ],
+                    "texts": r.texts,
+                }
+                for r in outcome.questions
+            ],
+        }
+        return Response(ResultsOutput(data).data)
+
+
+class SheetInput(serializers.Serializer[dict[str, Any]]):
+    answers = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="Par identifiant de question : l'identifiant du choix, une liste "
+        "d'identifiants (choix multiple), un nombre ou un texte.",
+    )
+    wants_contact = serializers.BooleanField(default=False)
+    contact_name = serializers.CharField(required=False, allow_blank=True, default="")
+    contact = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SheetCreate(APIView):
+    """Enter one paper answer sheet (collecte, mediation, direction)."""
+
+    permission_classes = [HasRole.of(*perms.ENTRY)]
+
+    @extend_schema(
+        request=SheetInput, responses={201: dict[str, int]}, summary="Saisir un questionnaire"
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        survey = get_object_or_404(Survey, pk=pk)
+        data = SheetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        raw: dict[int, Any] = {}
+        for key, value in data.validated_data["answers"].items():
+            if not str(key).isdigit():
+                return Response(
+                    {"answers": ["Les clés sont des identifiants de question."]},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+            raw[int(key)] = value
+        user = request.user
+        assert isinstance(user, User)
+        try:
+            sheet = services.sheet_submit(
+                by=user,
+                survey=survey,
+                channel=SheetChannel.PAPER,
+                answers=raw,
+                wants_contact=data.validated_data["wants_contact"],
+                contact_name=data.validated_data["contact_name"],
+                contact=data.validated_data["contact"],
+            )
+        except services.ParticipationError as error:
+            body = {(k or "non_field_errors"): v for k, v in error.errors.items()}
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"id": sheet.pk}, status=status.HTTP_201_CREATED)

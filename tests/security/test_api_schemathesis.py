@@ -1,0 +1,149 @@
+"""Property-based tests of the API against its own OpenAPI schema (schemathesis).
+
+Every operation of `/api/schema/` is called in-process (Django's WSGI application, inside
+the test transaction) with generated valid and invalid inputs, with the API token of each
+role. Checked for every response: no server error, the content type and the body match what
+the schema declares. Status codes are not checked against the schema: DRF's 400/403/404
+answers are deliberately left out of the documented responses (see docs/security.md).
+
+Deterministic for CI: fixed seed, derandomized Hypothesis, no example database, a bounded
+number of examples per operation, and the coverage phase (which enumerates every boundary of
+every parameter, minutes per role) left out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+)
+
+from centre.models import Site
+from tests.access import ROLES
+from tests.factories import make_staff
+
+CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
+MAX_EXAMPLES = 6
+
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "seed": 20261123,
+        "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
+        "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
+    }
+)
+
+
+def _schema() -> schemathesis.BaseSchema:
+    # The document /api/schema/ serves (tested below to be the same), generated without a
+    # request so that the operations are known when pytest collects the tests.
+    loaded = schemathesis.openapi.from_dict(
+        SchemaGenerator().get_schema(request=None, public=True), config=CONFIG
+    )
+    loaded.app = get_wsgi_application()
+    return loaded
+
+
+schema = _schema()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """Django's WSGI handler closes the database connection when a request finishes; the
+    test client avoids that, and so must the in-process calls made by schemathesis (they
+    run inside the test's transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(role: str, site: Site) -> str:
+    """The API token of an account with `role` only (one account: the fixture runs for
+    each of the few hundred operation × role tests)."""
+    return Token.objects.create(user=make_staff(role, centre=site.centre, sites=[site])).key
+
+
+@pytest.mark.parametrize("role", ["accueil"])
+def test_the_served_schema_is_the_one_tested(token: str, client: Any) -> None:
+    response = client.get("/api/schema/?format=json", HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 200
+    served = json.loads(response.content)
+    assert sorted(served["paths"]) == sorted(schema.raw_schema["paths"])
+
+
+@pytest.fixture
+def objects(site: Site) -> Callable[[], dict[str, int]]:
+    """Real objects for the operations with an id in their path, built on first use: a
+    generated id would nearly always be a 404, the real one lets generated bodies reach
+    the code behind it."""
+    cache: dict[str, int] = {}
+
+    def build() -> dict[str, int]:
+        if not cache:
+            from billing import services as billing_services
+            from tests.access import World
+            from tests.appointments.access import _appointment
+            from tests.billing.factories import make_invoice, make_patient
+
+            staff = {
+                role: make_staff(role, centre=site.centre, sites=[site])
+                for role in ("accueil", "soignant", "facturation")
+            }
+            world = World(centre=site.centre, site=site, other_site=site, staff=staff)
+            cache["invoice_id"] = make_invoice(
+                by=staff["soignant"], practitioner=staff["soignant"], site=site
+            ).pk
+            cache["batch_id"] = billing_services.batches_build(by=staff["facturation"])[0]
+            cache["patient"] = make_patient(last_name="Martin", first_name="Léa").pk
+            cache["appointment"] = _appointment(world)["pk"]
+        return cache
+
+    return build
+
+
+def _use_real_ids(case: schemathesis.Case, objects: dict[str, int]) -> None:
+    params = case.path_parameters or {}
+    path = case.operation.path
+    for name in params:
+        if name in objects:
+            params[name] = objects[name]
+        elif name == "id" and path.startswith("/api/v1/patients/"):
+            params[name] = objects["patient"]
+        elif name == "id" and path.startswith("/api/v1/appointments/"):
+            params[name] = objects["appointment"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@schema.parametrize()
+@hypothesis.settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
+def test_api_conforms_to_its_schema(
+    case: schemathesis.Case,
+    role: str,
+    token: str,
+    objects: Callable[[], dict[str, int]],
+) -> None:
+    if case.path_parameters:
+        _use_real_ids(case, objects())
+    case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
