@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg.errors
 from django.db import IntegrityError, transaction
@@ -397,6 +397,7 @@ WEEKLY_FIELDS = (
 )
 EXTRA_FIELDS = ("practitioner", "site", "date", "start_time", "end_time")
 ABSENCE_FIELDS = ("practitioner", "start", "end", "reason", "note")
+PlanningRow = TypeVar("PlanningRow", WeeklySchedule, ExtraSchedule, Absence)
 
 
 def _check_times(start: datetime.time, end: datetime.time) -> None:
@@ -510,26 +511,51 @@ def weekly_schedule_create(
     return schedule
 
 
-def weekly_schedule_update(*, schedule: WeeklySchedule, by: User, **fields: Any) -> WeeklySchedule:
-    """Change a weekly plage (fields among WEEKLY_FIELDS except the practitioner)."""
-    unknown = set(fields) - set(WEEKLY_FIELDS[1:])
+def _planning_update(
+    obj: PlanningRow,
+    *,
+    fields: dict[str, Any],
+    audited: tuple[str, ...],
+    check: Callable[[PlanningRow], None],
+    action: str,
+    by: User,
+    lock_practitioner: bool,
+) -> PlanningRow:
+    """Change a plage or an absence (any of `audited` but the practitioner), checked and
+    audited in one transaction."""
+    unknown = set(fields) - set(audited[1:])
     if unknown:
         raise ValueError(f"Champs inconnus : {sorted(unknown)}")
     with transaction.atomic():
-        StaffProfile.objects.select_for_update().get(pk=schedule.practitioner_id)
-        locked = WeeklySchedule.objects.select_for_update().get(pk=schedule.pk)
-        before = audit.snapshot(locked, WEEKLY_FIELDS)
+        if lock_practitioner:
+            # Serialise the plages of one practitioner: the overlap check and the save are one.
+            StaffProfile.objects.select_for_update().get(pk=obj.practitioner_id)
+        locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+        before = audit.snapshot(locked, audited)
         for name, value in fields.items():
             setattr(locked, name, value)
-        _check_weekly(locked)
+        check(locked)
         locked.save()
         audit.record(
             actor=by,
-            action="schedule.weekly.update",
+            action=action,
             obj=locked,
-            changes=audit.diff(before, audit.snapshot(locked, WEEKLY_FIELDS)),
+            changes=audit.diff(before, audit.snapshot(locked, audited)),
         )
     return locked
+
+
+def weekly_schedule_update(*, schedule: WeeklySchedule, by: User, **fields: Any) -> WeeklySchedule:
+    """Change a weekly plage (fields among WEEKLY_FIELDS except the practitioner)."""
+    return _planning_update(
+        schedule,
+        fields=fields,
+        audited=WEEKLY_FIELDS,
+        check=_check_weekly,
+        action="schedule.weekly.update",
+        by=by,
+        lock_practitioner=True,
+    )
 
 
 def weekly_schedule_end(
@@ -589,24 +615,15 @@ def extra_schedule_create(
 
 
 def extra_schedule_update(*, extra: ExtraSchedule, by: User, **fields: Any) -> ExtraSchedule:
-    unknown = set(fields) - set(EXTRA_FIELDS[1:])
-    if unknown:
-        raise ValueError(f"Champs inconnus : {sorted(unknown)}")
-    with transaction.atomic():
-        StaffProfile.objects.select_for_update().get(pk=extra.practitioner_id)
-        locked = ExtraSchedule.objects.select_for_update().get(pk=extra.pk)
-        before = audit.snapshot(locked, EXTRA_FIELDS)
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        _check_extra(locked)
-        locked.save()
-        audit.record(
-            actor=by,
-            action="schedule.extra.update",
-            obj=locked,
-            changes=audit.diff(before, audit.snapshot(locked, EXTRA_FIELDS)),
-        )
-    return locked
+    return _planning_update(
+        extra,
+        fields=fields,
+        audited=EXTRA_FIELDS,
+        check=_check_extra,
+        action="schedule.extra.update",
+        by=by,
+        lock_practitioner=True,
+    )
 
 
 def extra_schedule_delete(*, extra: ExtraSchedule, by: User) -> int:
@@ -666,23 +683,15 @@ def booked_during_absence(absence: Absence) -> int:
 
 
 def absence_update(*, absence: Absence, by: User, **fields: Any) -> Absence:
-    unknown = set(fields) - set(ABSENCE_FIELDS[1:])
-    if unknown:
-        raise ValueError(f"Champs inconnus : {sorted(unknown)}")
-    with transaction.atomic():
-        locked = Absence.objects.select_for_update().get(pk=absence.pk)
-        before = audit.snapshot(locked, ABSENCE_FIELDS)
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        _check_absence(locked)
-        locked.save()
-        audit.record(
-            actor=by,
-            action="absence.update",
-            obj=locked,
-            changes=audit.diff(before, audit.snapshot(locked, ABSENCE_FIELDS)),
-        )
-    return locked
+    return _planning_update(
+        absence,
+        fields=fields,
+        audited=ABSENCE_FIELDS,
+        check=_check_absence,
+        action="absence.update",
+        by=by,
+        lock_practitioner=False,
+    )
 
 
 def absence_delete(*, absence: Absence, by: User) -> None:
