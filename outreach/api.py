@@ -239,31 +239,7 @@ class SessionOutput(serializers.ModelSerializer[RightsSession]):
 
     class Meta:
         model = RightsSession
-        fields = (
-            "id",
-            "person",
-            "patient",
-            "mediator",
-            "channel",
-            "permanence",
-            "place",
-            "site",
-            "held_on",
-            "started_at",
-            "duration_minutes",
-            "first_contact",
-            "situation",
-            "topics",
-            "actions",
-            "interpreting",
-            "interpreter_language",
-            "outcome",
-            "followup_on",
-            "file",
-            "consent_on",
-            "consent_scope",
-            "notes",
-        )
+        fields = ("id", "patient", *services.SESSION_FIELDS, "notes")
 
 
 class AnonymousInput(serializers.Serializer[Any]):
