@@ -129,34 +129,28 @@ def survey_update(
     return survey
 
 
-def survey_open(*, by: User, survey: Survey) -> Survey:
+def _survey_transition(*, by: User, survey: Survey, name: str) -> Survey:
+    """Open or close a survey (`name` is the model transition), audited in its transaction."""
     with transaction.atomic():
         survey = Survey.objects.select_for_update().get(pk=survey.pk)
         before = audit.snapshot(survey, SURVEY_FIELDS)
-        _transition(survey.open, at=timezone.now())
+        _transition(getattr(survey, name), at=timezone.now())
         survey.save()
         audit.record(
             actor=by,
-            action="participation.survey.open",
+            action=f"participation.survey.{name}",
             obj=survey,
             changes=audit.diff(before, audit.snapshot(survey, SURVEY_FIELDS)),
         )
     return survey
+
+
+def survey_open(*, by: User, survey: Survey) -> Survey:
+    return _survey_transition(by=by, survey=survey, name="open")
 
 
 def survey_close(*, by: User, survey: Survey) -> Survey:
-    with transaction.atomic():
-        survey = Survey.objects.select_for_update().get(pk=survey.pk)
-        before = audit.snapshot(survey, SURVEY_FIELDS)
-        _transition(survey.close, at=timezone.now())
-        survey.save()
-        audit.record(
-            actor=by,
-            action="participation.survey.close",
-            obj=survey,
-            changes=audit.diff(before, audit.snapshot(survey, SURVEY_FIELDS)),
-        )
-    return survey
+    return _survey_transition(by=by, survey=survey, name="close")
 
 
 # --- Questions --------------------------------------------------------------------------------
