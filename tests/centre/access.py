@@ -27,6 +27,8 @@ ACCESS = {
     "account_inactive": Access(PUBLIC),
     "account_signup": Access(PUBLIC),  # answers "sign-up closed"
     "account_reauthenticate": Access(AUTHENTICATED),
+    "account_request_reauthentication_code": Access(AUTHENTICATED),
+    "account_confirm_reauthentication_code": Access(AUTHENTICATED),
     "account_email": Access(AUTHENTICATED),
     "account_email_verification_sent": Access(PUBLIC),
     "account_change_password": Access(AUTHENTICATED),
