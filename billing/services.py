@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 
 from billing import selectors
@@ -553,30 +553,42 @@ def payment_record(
 
 ProgressCallback = Callable[[int, int], None]
 
+# One row per claim of the batch, in claim order, with its acts folded into an array: read
+# through a server-side cursor by pages, so the batch file is written with flat memory however
+# many claims it holds (tests/bench/test_bench_billing.py).
+_BATCH_RECORDS = """
+    SELECT c.reference, i.number, coalesce(i.coverage ->> 'insured_nir', ''),
+        coalesce(i.coverage ->> 'beneficiary_nir', ''), p.birth_date, p.birth_rank,
+        i.date_of_care, s.rpps, c.amount,
+        ARRAY(SELECT ROW(l.code, l.coefficient, l.amount) FROM billing_invoiceline l
+              WHERE l.invoice_id = i.id ORDER BY l.id)
+    FROM billing_claim c
+    JOIN billing_invoice i ON i.id = c.invoice_id
+    JOIN patients_patient p ON p.id = i.patient_id
+    JOIN centre_staffprofile s ON s.id = i.practitioner_id
+    WHERE c.batch_id = %s
+    ORDER BY c.id"""
+_PAGE = 2000
 
-def _records(batch: Batch) -> Iterator[BatchRecord]:
-    claims = (
-        Claim.objects.filter(batch=batch)
-        .select_related("invoice__patient", "invoice__practitioner")
-        .prefetch_related("invoice__lines")
-        .order_by("id")
-        .iterator(chunk_size=2000)
-    )
-    for claim in claims:
-        invoice = claim.invoice
-        cov = invoice.coverage
-        yield BatchRecord(
-            claim_ref=claim.reference,
-            invoice_number=invoice.number,
-            insured_nir=cov.get("insured_nir", ""),
-            beneficiary_nir=cov.get("beneficiary_nir", ""),
-            birth_date=invoice.patient.birth_date,
-            birth_rank=invoice.patient.birth_rank,
-            date_of_care=invoice.date_of_care,
-            practitioner_rpps=invoice.practitioner.rpps,
-            amount=claim.amount,
-            acts=tuple((ln.code, ln.coefficient, ln.amount) for ln in invoice.lines.all()),
-        )
+
+def _records(batch_id: int) -> Iterator[BatchRecord]:
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(_BATCH_RECORDS, [batch_id])
+        while rows := cursor.fetchmany(_PAGE):
+            for ref, number, insured, beneficiary, born, rank, on, rpps, amount, acts in rows:
+                yield BatchRecord(
+                    claim_ref=ref,
+                    invoice_number=number,
+                    insured_nir=insured,
+                    beneficiary_nir=beneficiary,
+                    birth_date=born,
+                    birth_rank=rank,
+                    date_of_care=on,
+                    practitioner_rpps=rpps,
+                    amount=amount,
+                    acts=tuple((code, Decimal(coef), Decimal(amt)) for code, coef, amt in acts),
+                )
+            del rows  # one page in memory at a time, not two
 
 
 def _build_one(
@@ -608,20 +620,35 @@ def _build_one(
         # locks each row; under READ COMMITTED the second transaction waits for the first,
         # then re-checks the WHERE clause on the committed row (now 'sent') and skips it. So a
         # claim can never end up in two batches, without locking the whole table.
-        ready = Claim.objects.filter(
-            status=ClaimStatus.READY, payer_type=payer_type, payer_code=payer_code
-        )
-        if claim_ids is not None:
-            ready = ready.filter(id__in=claim_ids)
-        taken = ready.update(status=ClaimStatus.IN_BATCH, batch=batch)
+        # The claims go straight to « envoyée »: the file is written and handed to the adapter
+        # in this same transaction, so « dans un lot » could never be seen by anyone else; if
+        # writing or sending fails, everything rolls back and the claims are ready again.
+        # (IN_BATCH remains for an adapter that would confirm the sending later.)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """WITH taken AS (
+                    UPDATE billing_claim SET status = %s, batch_id = %s, updated_at = %s
+                    WHERE status = %s AND payer_type = %s AND payer_code = %s
+                      AND (%s::bigint[] IS NULL OR id = ANY(%s::bigint[]))
+                    RETURNING amount)
+                SELECT count(*), coalesce(sum(amount), 0) FROM taken""",
+                [
+                    ClaimStatus.SENT.value,
+                    batch.pk,
+                    timezone.now(),
+                    ClaimStatus.READY.value,
+                    payer_type,
+                    payer_code,
+                    claim_ids,
+                    claim_ids,
+                ],
+            )
+            taken, total = cursor.fetchone()
         if not taken:
             transaction.set_rollback(True)
             return None
         adapter = get_adapter()
-        batch.claims_count = taken
-        batch.total_amount = (
-            Claim.objects.filter(batch=batch).aggregate(t=Sum("amount"))["t"] or ZERO
-        )
+        batch.claims_count, batch.total_amount = taken, to_cents(total)
         header = BatchHeader(
             emitter_finess=centre.finess if centre else "",
             emitter_am_number=centre.am_number if centre else "",
@@ -634,7 +661,7 @@ def _build_one(
         # the number of claims. If the transaction rolls back after this, the stored file is
         # an orphan under a name no batch points to (harmless).
         with tempfile.TemporaryFile() as tmp:
-            adapter.write(header, _records(batch), tmp)
+            adapter.write(header, _records(batch.pk), tmp)
             tmp.seek(0)
             name = f"lot-{payer_type}-{payer_code}-{batch.number:05d}.txt"
             batch.file.save(name, File(tmp, name=name), save=False)
@@ -643,9 +670,6 @@ def _build_one(
         adapter.send(batch_id=batch.pk)
         batch.mark_sent()
         batch.save()
-        Claim.objects.filter(batch=batch, status=ClaimStatus.IN_BATCH).update(
-            status=ClaimStatus.SENT, updated_at=timezone.now()
-        )
         audit.record(
             actor=by,
             action="billing.batch.build",
@@ -702,27 +726,22 @@ def return_import(
 ) -> tuple[ReturnFile, bool]:
     """Import an acknowledgement / payment / reject file at once, all or nothing.
 
-    The file is read twice (streamed): first to validate its structure as a whole, then to
-    reconcile it in one transaction (`_reconcile`); any problem (unknown claim, wrong payer,
-    claim not awaiting a payment, overpayment) raises ReturnFileError with the line, and the
-    transaction rolls back: nothing is imported. Returns (file, created): importing the same
-    file again does nothing (payments are counted once). The pages use `return_upload` +
-    the Celery task instead; this synchronous form serves the demo, the tests and the bench.
+    The file is streamed into the reconciliation (`_reconcile`), which checks its structure
+    line by line as it loads it, then checks every line against the claims; any problem
+    (malformed line, unknown claim, claim named twice, wrong payer, claim not awaiting a
+    payment, overpayment) raises ReturnFileError with the line, and the transaction rolls
+    back: nothing is imported. Returns (file, created): importing the same file again does
+    nothing (payments are counted once). The pages use `return_upload` + the Celery task
+    instead; this synchronous form serves the demo, the tests and the bench.
     """
     sha = _sha256(open_lines)
     existing = ReturnFile.objects.filter(sha256=sha).first()
     if existing is not None:
         return existing, False
-    summary = validate_return(open_lines())
     with transaction.atomic():
-        rf = ReturnFile.objects.create(
-            filename=filename[:200],
-            sha256=sha,
-            payer_type=summary.header.payer_type,
-            payer_code=summary.header.payer_code,
-            lines_count=summary.lines,
-            status=ReturnStatus.PENDING,
-            imported_by=by,
+        # Saved by _reconcile once the header is read (it names the payer).
+        rf = ReturnFile(
+            filename=filename[:200], sha256=sha, status=ReturnStatus.PENDING, imported_by=by
         )
         _reconcile(rf, open_lines, by)
     return rf, True
@@ -816,7 +835,7 @@ def return_reconcile(*, return_file_id: int, by: User | None) -> ReturnFile:
 # temporary table, then a handful of statements check and apply them all at once (lock the
 # claims, find the first line that does not match, update the claims, insert the payments,
 # journal). This replaced a per-claim loop with `bulk_update` (~140 lines/s) — see
-# tests/bench/test_bench_billing.py for the figures.
+# tests/bench/test_bench_billing.py and docs/billing.md for the figures.
 _ROWS = "billing_return_rows"
 
 _STATUS_AFTER = """CASE WHEN r.kind = 'R' THEN 'rejected'
@@ -824,20 +843,49 @@ _STATUS_AFTER = """CASE WHEN r.kind = 'R' THEN 'rejected'
 _HAS_REASON = "(r.kind = 'R' OR r.amount < r.claim_amount)"  # rejected, or paid in part
 
 
-def _reconcile(rf: ReturnFile, open_lines: LinesOpener, by: User | None) -> None:
-    """Apply the file to the claims; raise ReturnFileError (caller rolls back) at the first
-    line that does not match. Runs inside the caller's transaction."""
-    today = timezone.localdate()
+def _load(cursor: Any, rf: ReturnFile, open_lines: LinesOpener) -> list[AckRecord]:
+    """Stream the file's P/R records into the temporary table, checking its structure line by
+    line (ReturnFileError at the first malformed line: the COPY is abandoned and the caller
+    rolls back). A file row not yet saved (`return_import`) is saved here, once its header
+    names the payer. Returns the acknowledgements (one per batch: few)."""
     acks: list[AckRecord] = []
-    labels: dict[tuple[str, str], str] = {}
+    labels: dict[str, str] = {}
+    items = 0
 
     def label(code: str, given: str) -> str:
         if given:
             return given
-        if (code, "") not in labels:
-            labels[(code, "")] = (reason_for(code) or _unknown()).label
-        return labels[(code, "")]
+        if code not in labels:
+            labels[code] = (reason_for(code) or _unknown()).label
+        return labels[code]
 
+    with cursor.copy(
+        f"COPY {_ROWS} (line, kind, claim_ref, amount, paid_on, transfer_ref, code, label) "
+        "FROM STDIN"
+    ) as copy:
+        for r in parse_return(open_lines()):
+            items += 1
+            if isinstance(r, PaymentRecord):
+                text = label(r.code, r.label)[:200]
+                row = (r.line, "P", r.claim_ref, r.amount, r.on, r.transfer_ref, r.code, text)
+                copy.write_row(row)
+            elif isinstance(r, RejectRecord):
+                text = label(r.code, r.label)[:200]
+                copy.write_row((r.line, "R", r.claim_ref, None, None, "", r.code, text))
+            elif isinstance(r, AckRecord):
+                acks.append(r)
+            elif rf.pk is None:  # the header, first of all
+                rf.payer_type, rf.payer_code = r.payer_type, r.payer_code
+    if rf.pk is None:
+        rf.lines_count = items
+        rf.save()
+    return acks
+
+
+def _reconcile(rf: ReturnFile, open_lines: LinesOpener, by: User | None) -> None:
+    """Apply the file to the claims; raise ReturnFileError (caller rolls back) at the first
+    line that does not match. Runs inside the caller's transaction."""
+    today = timezone.localdate()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_ROWS}")
         cursor.execute(
@@ -850,40 +898,7 @@ def _reconcile(rf: ReturnFile, open_lines: LinesOpener, by: User | None) -> None
                 old_code varchar(8)
             ) ON COMMIT DROP"""
         )
-        # Streamed: memory stays flat whatever the size of the file.
-        with cursor.copy(
-            f"COPY {_ROWS} (line, kind, claim_ref, amount, paid_on, transfer_ref, code, label) "
-            "FROM STDIN"
-        ) as copy:
-            for r in parse_return(open_lines()):
-                if isinstance(r, AckRecord):
-                    acks.append(r)  # one per batch: few
-                elif isinstance(r, PaymentRecord):
-                    copy.write_row(
-                        (
-                            r.line,
-                            "P",
-                            r.claim_ref,
-                            r.amount,
-                            r.on,
-                            r.transfer_ref,
-                            r.code,
-                            label(r.code, r.label)[:200],
-                        )
-                    )
-                elif isinstance(r, RejectRecord):
-                    copy.write_row(
-                        (
-                            r.line,
-                            "R",
-                            r.claim_ref,
-                            None,
-                            None,
-                            "",
-                            r.code,
-                            label(r.code, r.label)[:200],
-                        )
-                    )
+        acks = _load(cursor, rf, open_lines)  # streamed: memory stays flat
         stats: dict[str, Any] = {"acks": 0, "paid": 0, "partial": 0, "rejected": 0, "total": ZERO}
         # Acknowledgements first (they move a batch's claims from sent to acknowledged, or
         # reject them all): few rows, each through the Batch transition.
@@ -901,14 +916,20 @@ def _reconcile(rf: ReturnFile, open_lines: LinesOpener, by: User | None) -> None
                 claim_amount = c.amount, old_paid = c.paid_amount, old_code = c.reject_code
                 FROM billing_claim c WHERE c.reference = r.claim_ref"""  # noqa: S608 (constants only)
         )
+        # The first line that does not match, if any: a claim named twice in the file, then
+        # what _mismatch explains.
         open_states = [str(s) for s in OPEN_AFTER_SENDING]
         cursor.execute(
-            f"""SELECT line, kind, claim_ref, claim_id, payer_type, payer_code, old_status,
-                claim_amount, amount, paid_on FROM {_ROWS}
-                WHERE claim_id IS NULL OR payer_type <> %s OR payer_code <> %s
-                   OR old_status <> ALL(%s)
-                   OR (kind = 'P' AND (amount > claim_amount OR paid_on > %s))
-                ORDER BY line LIMIT 1""",  # noqa: S608 (constants only)
+            f"""SELECT r.line, r.kind, r.claim_ref, r.claim_id, r.payer_type, r.payer_code,
+                r.old_status, r.claim_amount, r.amount, r.paid_on, d.first_line
+                FROM {_ROWS} r JOIN (SELECT line,
+                    min(line) OVER (PARTITION BY claim_ref) AS first_line FROM {_ROWS}) d
+                  ON d.line = r.line
+                WHERE d.first_line < r.line
+                   OR r.claim_id IS NULL OR r.payer_type <> %s OR r.payer_code <> %s
+                   OR r.old_status <> ALL(%s)
+                   OR (r.kind = 'P' AND (r.amount > r.claim_amount OR r.paid_on > %s))
+                ORDER BY r.line LIMIT 1""",  # noqa: S608 (constants only)
             [rf.payer_type, rf.payer_code, open_states, today],
         )
         first_bad = cursor.fetchone()
@@ -996,7 +1017,9 @@ def _reconcile(rf: ReturnFile, open_lines: LinesOpener, by: User | None) -> None
 def _mismatch(rf: ReturnFile, row: tuple[Any, ...], today: datetime.date) -> ReturnFileError:
     """The message for the first line that does not match, checks in the order a clerk would
     make them; transitions are checked by the Claim methods themselves."""
-    line, kind, ref, claim_id, payer_type, payer_code, status, claim_amount, amount, on = row
+    line, kind, ref, claim_id, payer_type, payer_code, status, claim_amount, amount, on, first = row
+    if first < line:
+        return ReturnFileError(line, f"la demande {ref} figure deux fois (déjà ligne {first}).")
     if claim_id is None:
         return ReturnFileError(line, f"demande {ref} inconnue.")
     if (payer_type, payer_code) != (rf.payer_type, rf.payer_code):

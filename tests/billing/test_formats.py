@@ -64,11 +64,6 @@ def test_good_file_summary() -> None:
         ),
         ("H|PASSERELLE-RETOUR|1|AMO|861|20250231\n", 1, "pas une date valide"),
         ("H|PASSERELLE-RETOUR|1|AMO|861|20250310\nR|X-1|R01|x\nT|2|0.00\n", 3, "annonce 2"),
-        (
-            "H|PASSERELLE-RETOUR|1|AMO|861|20250310\nR|X-1|R01|x\nR|X-1|R02|y\nT|2|0.00\n",
-            3,
-            "deux fois",
-        ),
         ("H|PASSERELLE-RETOUR|1|AMO|861|20250310\nQ|1\nT|0|0.00\n", 2, "inconnu"),
     ],
 )

@@ -269,6 +269,22 @@ def test_a_return_with_one_bad_line_imports_nothing(staff: dict[str, User], site
     )
     with pytest.raises(ReturnFileError, match="pas été envoyée"):
         services.return_import(open_lines=lines_of(wrong_payer), filename="r.txt", by=None)
+    # A claim named twice: refused at the second line (checked in SQL, so that memory does
+    # not grow with the file), nothing imported.
+    twice = payer_return(
+        claims,
+        [
+            PaymentRecord(0, claims[0].reference, D("21.00"), ON, "VIR-1", "", ""),
+            RejectRecord(0, claims[2].reference, "R01", ""),
+            RejectRecord(0, claims[0].reference, "R02", ""),
+        ],
+    )
+    with pytest.raises(ReturnFileError) as error:
+        services.return_import(open_lines=lines_of(twice), filename="r.txt", by=None)
+    assert (error.value.line, error.value.reason) == (
+        4,
+        f"la demande {claims[0].reference} figure deux fois (déjà ligne 2).",
+    )
     truncated = "\n".join(text.splitlines()[:-1])
     with pytest.raises(ReturnFileError, match="fin T manquant"):
         services.return_import(open_lines=lines_of(truncated), filename="r.txt", by=None)
