@@ -5,6 +5,7 @@ from appointments import schedule_views, views
 app_name = "appointments"
 
 urlpatterns = [
+    path("", views.index, name="index"),
     path("jour/", views.day_view, name="day"),
     path("semaine/<int:practitioner_id>/", views.week_view, name="week"),
     path("mon-agenda/", views.my_agenda, name="my_agenda"),

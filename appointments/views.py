@@ -77,6 +77,16 @@ def _next_url(request: HttpRequest, fallback: str) -> str:
 
 
 @role_required(*perms.READ_AGENDA)
+def index(request: HttpRequest) -> HttpResponse:
+    """« /rendez-vous/ » typed by hand or bookmarked: a practitioner lands on their own agenda,
+    reception and the director on the centre's day."""
+    user = _user(request)
+    if user.has_role(Role.SOIGNANT) and not user.has_role(Role.ACCUEIL, Role.DIRECTION):
+        return redirect("appointments:my_agenda")
+    return redirect("appointments:day")
+
+
+@role_required(*perms.READ_AGENDA)
 def day_view(request: HttpRequest) -> HttpResponse:
     """A site's day: one column per practitioner, appointments and (when a type is chosen)
     the free slots, which link to the booking form."""

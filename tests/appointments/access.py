@@ -99,6 +99,7 @@ ACCESS = {
     "appointments:absence_create": Access(SCHEDULES),
     "appointments:absence_edit": Access(SCHEDULES, kwargs=_absence),
     "appointments:absence_delete": Access(SCHEDULES, method="post", kwargs=_absence),
+    "appointments:index": Access(AGENDA),
     "appointments:day": Access(AGENDA),
     "appointments:week": Access(
         AGENDA, kwargs=lambda w: {"practitioner_id": w.staff["soignant"].profile.pk}

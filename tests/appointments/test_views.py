@@ -331,3 +331,19 @@ def test_next_free_slot_with_a_woman_in_the_morning(
     assert slot.practitioner_id == woman.pk
     assert timezone.localtime(slot.start).weekday() == 3
     assert timezone.localtime(slot.start).hour == 9
+
+
+@pytest.mark.parametrize(
+    ("role", "target"),
+    [
+        ("accueil", "appointments:day"),
+        ("direction", "appointments:day"),
+        ("soignant", "appointments:my_agenda"),
+    ],
+)
+def test_the_agenda_root_sends_each_role_to_its_agenda(
+    role: str, target: str, client_for: Callable[[str | None], Client]
+) -> None:
+    response = client_for(role).get("/rendez-vous/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse(target)
