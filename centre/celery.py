@@ -31,6 +31,11 @@ app.conf.beat_schedule = {
         "task": "centre.reports.requeue_delayed_runs",
         "schedule": crontab(minute="*/5"),
     },
+    # Reports' files older than REPORT_FILES_KEEP_DAYS are deleted (figures stay).
+    "reports-purge-old-files": {
+        "task": "centre.reports.purge_old_files",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # Ready claims are grouped into batches (lots) every night; the task is idempotent.
     "billing-build-batches": {
         "task": "billing.tasks.build_batches",

@@ -344,6 +344,8 @@ AUDIT_READ_RETENTION_DAYS: int = env.integer("AUDIT_READ_RETENTION_DAYS", 183, m
 REPORT_SUPPRESSION_THRESHOLD: int = env.integer("REPORT_SUPPRESSION_THRESHOLD", 5, minimum=1)
 # Seconds a report download link stays valid.
 REPORT_LINK_MAX_AGE: int = env.integer("REPORT_LINK_MAX_AGE", 900, minimum=30)
+# Days a finished report's files (PDF, CSV, XLSX) are kept; its figures stay in the database.
+REPORT_FILES_KEEP_DAYS: int = env.integer("REPORT_FILES_KEEP_DAYS", 90, minimum=1)
 # Hard time limit of a report run (Celery), in seconds.
 REPORT_TIME_LIMIT: int = env.integer("REPORT_TIME_LIMIT", 300, minimum=30)
 # Answer sheets one IP address may send per hour through a survey's public link (no captcha).

@@ -9,6 +9,7 @@ import logging
 import shutil
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -412,6 +413,41 @@ def report_give_up(*, run_id: int, message: str) -> None:
             run.fail(message)
             run.save()
     shutil.rmtree(_report_dir(run), ignore_errors=True)
+
+
+def report_purge_files(now: datetime.datetime | None = None) -> int:
+    """Delete the files of the reports finished more than REPORT_FILES_KEEP_DAYS ago (beat,
+    every night); returns how many reports lost their files. Funders' files hold small counts
+    of a neighbourhood's patients: they are not kept on disk longer than useful. The figures
+    stay on the report's page, and the report can be requested again for new files. Each
+    purge is journaled with the report; the directory is removed once that is committed."""
+    limit = (now or timezone.now()) - datetime.timedelta(days=settings.REPORT_FILES_KEEP_DAYS)
+    old = ReportRun.objects.filter(status=RunStatus.DONE, finished_at__lt=limit).exclude(
+        pdf_file="", csv_file="", xlsx_file=""
+    )
+    purged = 0
+    for run_id in old.values_list("pk", flat=True):
+        with transaction.atomic():
+            run = ReportRun.objects.select_for_update().get(pk=run_id)
+            files = sorted(run.files())
+            if not files:  # purged meanwhile by another run of the task
+                continue
+            run.pdf_file = run.csv_file = run.xlsx_file = ""
+            run.save(update_fields=["pdf_file", "csv_file", "xlsx_file"])
+            audit.record(
+                actor=None,
+                action="report.files.purge",
+                obj=run,
+                changes={"files": [files, []]},
+                extra={"keep_days": settings.REPORT_FILES_KEEP_DAYS},
+            )
+            transaction.on_commit(partial(shutil.rmtree, _report_dir(run), ignore_errors=True))
+        purged += 1
+    return purged
+
+
+def files_keep_days() -> int:
+    return settings.REPORT_FILES_KEEP_DAYS
 
 
 def link_minutes() -> int:

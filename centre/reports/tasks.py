@@ -35,6 +35,14 @@ def generate_report(self: Any, run_id: int) -> str:
     return str(run.status)
 
 
+@shared_task(name="centre.reports.purge_old_files")
+def purge_old_files() -> int:
+    """Old reports' files are deleted (beat, every night); idempotent."""
+    from centre.reports import services
+
+    return services.report_purge_files()
+
+
 @shared_task(name="centre.reports.requeue_delayed_runs")
 def requeue_delayed_runs() -> int:
     """Runs requested while the broker was down are queued again (beat, every five minutes)."""

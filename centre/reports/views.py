@@ -91,6 +91,7 @@ def _run_context(request: HttpRequest, run: ReportRun) -> dict[str, Any]:
         "template": TEMPLATES.get(run.template),
         "links": links,
         "link_minutes": services.link_minutes(),
+        "keep_days": services.files_keep_days(),
     }
 
 

@@ -4,7 +4,9 @@ numbers; failure path; idempotence; expiring, audited downloads; API; dashboard.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +18,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from centre.celery import app as celery_app
 from centre.models import AuditEntry, Site, User
 from centre.reports import services, tasks
 from centre.reports.exports import CSV_COLUMNS
@@ -335,3 +338,60 @@ def test_report_list_query_count(
         response = director.get(reverse("reports:list"))
     assert response.status_code == 200
     assert response.content.decode().count("Rapport annuel d&#x27;activité") >= 3
+
+
+@pytest.mark.usefixtures("january")
+def test_old_report_files_are_purged_figures_stay_and_the_report_can_be_redone(
+    director: Client, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.REPORT_FILES_KEEP_DAYS = 90
+    old = request_run(director, django_capture_on_commit_callbacks)
+    recent = request_run(director, django_capture_on_commit_callbacks)
+    folder = media(old, "pdf").parent
+    assert folder.is_dir()
+    ReportRun.objects.filter(pk=old.pk).update(
+        finished_at=old.finished_at - datetime.timedelta(days=91)
+    )
+    ReportRun.objects.filter(pk=recent.pk).update(
+        finished_at=recent.finished_at - datetime.timedelta(days=89)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.purge_old_files.delay().get() == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.files(), old.status) == ({}, RunStatus.DONE)
+    assert old.figures  # the figures stay
+    assert not folder.exists()
+    assert set(recent.files()) == {"pdf", "csv", "xlsx"}
+    assert media(recent, "pdf").is_file()
+    entry = AuditEntry.objects.get(action="report.files.purge")
+    assert (entry.actor, entry.object_id) == (None, str(old.pk))
+    assert entry.changes == {"files": [["csv", "pdf", "xlsx"], []]}
+    assert entry.extra == {"keep_days": 90}
+    beat = celery_app.conf.beat_schedule["reports-purge-old-files"]
+    assert beat["task"] == tasks.purge_old_files.name
+    # Idempotent: a second night finds nothing more.
+    assert services.report_purge_files() == 0
+
+    page = director.get(reverse("reports:detail", args=[old.pk])).content.decode()
+    assert "ont été supprimés" in page and "90 jours" in page
+    assert "Télécharger" not in page
+    # « Refaire ce rapport » posts the same parameters again.
+    hidden = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', page))
+    hidden.pop("csrfmiddlewaretoken")
+    assert hidden == {
+        "template": "monthly_board",
+        "start": "2026-01-01",
+        "end": "2026-01-31",
+        "site": "",
+    }
+    redone = request_run(director, django_capture_on_commit_callbacks, **hidden)
+    assert redone.pk != old.pk
+    assert (redone.template, redone.period_start, redone.period_end, redone.site_id) == (
+        old.template,
+        old.period_start,
+        old.period_end,
+        old.site_id,
+    )
+    assert set(redone.files()) == {"pdf", "csv", "xlsx"}
