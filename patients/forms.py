@@ -151,6 +151,15 @@ class CoverageEndForm(forms.Form):
     end = forms.DateField(label="Fin du droit", widget=DATE_INPUT)
 
 
+class NotDuplicateForm(forms.Form):
+    reason = forms.CharField(
+        label="Raison (facultatif)",
+        max_length=services.NOT_DUPLICATE_REASON_MAX,
+        required=False,
+        help_text="Par exemple : jumelles, homonymes.",
+    )
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(
         label="Rechercher un·e patient·e",

@@ -260,3 +260,57 @@ class QpvStreet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.street}, {self.city} ({self.qpv_name})"
+
+
+class NotDuplicatePairQuerySet(models.QuerySet["NotDuplicatePair"]):
+    def for_pair(self, a_id: int, b_id: int) -> NotDuplicatePairQuerySet:
+        """The mark of two records, whatever order they are given in."""
+        first_id, second_id = sorted((a_id, b_id))
+        return self.filter(first_id=first_id, second_id=second_id)
+
+    def involving(self, patient_id: int) -> NotDuplicatePairQuerySet:
+        return self.filter(models.Q(first_id=patient_id) | models.Q(second_id=patient_id))
+
+
+class NotDuplicatePair(models.Model):
+    """Two records the director checked and found to be two different people (twins,
+    homonyms born the same day): the pair leaves the possible-duplicates list for good.
+    Stored lower id first so that a pair has exactly one row. Written only by
+    `services.patients_mark_not_duplicates` / `patients_unmark_not_duplicates`; merging or
+    anonymising one of the two records moves or removes the mark (`services`).
+
+    The relations are hidden (`related_name="+"`) so that the merge's generic move of every
+    row pointing to the merged record leaves them alone: the merge handles them itself."""
+
+    first = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="+", verbose_name="dossier le plus ancien"
+    )
+    second = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="+", verbose_name="autre dossier"
+    )
+    reason = models.CharField("raison", max_length=200, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="décidé par",
+    )
+    decided_at = models.DateTimeField("décidé le", default=timezone.now)
+
+    objects = NotDuplicatePairQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "paire « pas des doublons »"
+        verbose_name_plural = "paires « pas des doublons »"
+        ordering = ("-decided_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")),
+                name="not_duplicate_pair_ordered",
+                violation_error_message="Le premier dossier doit être le plus ancien.",
+            ),
+            models.UniqueConstraint(fields=("first", "second"), name="not_duplicate_pair_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"n° {self.first_id} ≠ n° {self.second_id}"

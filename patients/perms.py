@@ -8,9 +8,10 @@
 | facturation | yes           | no     | no            | yes                 | yes     |
 | direction   | yes           | yes    | yes           | yes                 | yes     |
 
-Direction alone: possible duplicates, merge, anonymisation, GDPR export, "who accessed this
-record". Practitioners do not see the NIR: Passerelle holds no medical record that would need
-the INS to be matched, and billing (which needs it) is done by others. See docs/patients.md.
+Direction alone: possible duplicates (and marking a pair "not duplicates"), merge,
+anonymisation, GDPR export, "who accessed this record". Practitioners do not see the NIR:
+Passerelle holds no medical record that would need the INS to be matched, and billing (which
+needs it) is done by others. See docs/patients.md.
 """
 
 from __future__ import annotations

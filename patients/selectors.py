@@ -31,6 +31,7 @@ from patients.models import (
     RIGHTS_KINDS,
     Coverage,
     CoverageKind,
+    NotDuplicatePair,
     Patient,
     Unaccent,
 )
@@ -298,7 +299,9 @@ class DuplicatePair:
 
 def possible_duplicates(*, limit: int = 100) -> list[DuplicatePair]:
     """Pairs of active records that look like one person (same NIR, or same birth date and
-    close names), older record first. One self-join on the birth date index."""
+    close names), older record first, leaving out the pairs marked "not duplicates"
+    (`NotDuplicatePair`, stored lower id first like `a`, `b` here; filtered in SQL so that
+    the limit counts only the pairs shown). One self-join on the birth date index."""
     sql = """
         SELECT a.id, b.id,
                CASE WHEN a.nir <> '' AND a.nir = b.nir THEN 'nir' ELSE 'name' END,
@@ -310,6 +313,9 @@ def possible_duplicates(*, limit: int = 100) -> list[DuplicatePair]:
                 AND similarity(a.search_text, b.search_text) >= %s))
         WHERE a.merged_into_id IS NULL AND b.merged_into_id IS NULL
           AND a.anonymised_at IS NULL AND b.anonymised_at IS NULL
+          AND NOT EXISTS (
+              SELECT 1 FROM patients_notduplicatepair n
+              WHERE n.first_id = a.id AND n.second_id = b.id)
         ORDER BY 4 DESC, a.id
         LIMIT %s
     """
@@ -323,6 +329,16 @@ def possible_duplicates(*, limit: int = 100) -> list[DuplicatePair]:
         DuplicatePair(patients[a], patients[b], reasons[reason], float(sim))
         for a, b, reason, sim in rows
     ]
+
+
+def not_duplicate_marks(*, limit: int = 100) -> list[NotDuplicatePair]:
+    """Pairs marked "not duplicates", newest decision first, with both records and who
+    decided (one query)."""
+    return list(
+        NotDuplicatePair.objects.select_related("first", "second", "decided_by").order_by(
+            "-decided_at", "-id"
+        )[:limit]
+    )
 
 
 def rights_worklist(

@@ -13,7 +13,14 @@ from django.utils import timezone
 from centre import audit
 from centre.models import User
 from patients.identifiers import check_nir, normalize_phone
-from patients.models import MULTIPLE_KINDS, Coverage, CoverageKind, Patient, QpvStreet
+from patients.models import (
+    MULTIPLE_KINDS,
+    Coverage,
+    CoverageKind,
+    NotDuplicatePair,
+    Patient,
+    QpvStreet,
+)
 
 IDENTITY_FIELDS = (
     "last_name",
@@ -272,6 +279,7 @@ def patients_merge(*, keep: Patient, merged: Patient, by: User) -> Patient:
             kept_before = audit.snapshot(keep, AUDITED_FIELDS)
             merged_before = audit.snapshot(merged, AUDITED_FIELDS)
             filled = _fill_blanks(keep, merged)
+            marks = _carry_not_duplicate_marks(source=merged, target=keep)
             moved = _move_related_rows(source=merged, target=keep)
             keep.save()
             merged.merged_into = keep
@@ -286,6 +294,7 @@ def patients_merge(*, keep: Patient, merged: Patient, by: User) -> Patient:
                     "kept_before": kept_before,
                     "merged_values": merged_before,
                     "moved": moved,
+                    "not_duplicate_marks": marks,
                 },
             )
             audit.record(
@@ -301,6 +310,26 @@ def patients_merge(*, keep: Patient, merged: Patient, by: User) -> Patient:
 
 class _MoveRefused(Exception):
     pass
+
+
+def _carry_not_duplicate_marks(*, source: Patient, target: Patient) -> dict[str, list[int]]:
+    """The "not duplicates" marks of the merged record, before its rows are moved (both rows
+    are locked by the caller). A mark between the two records being merged is dropped: the
+    director decided otherwise. A mark "source is not C" becomes "target is not C": source and
+    target are one person, so the decision still holds, and the pair target–C stays out of the
+    list. Re-keyed in canonical order rather than moved as is (the order may flip, and the
+    pair may already be marked). Returns the other records' ids, for the merge's audit entry."""
+    carried: dict[str, list[int]] = {"removed": [], "moved": []}
+    for mark in NotDuplicatePair.objects.select_for_update().involving(source.pk).order_by("pk"):
+        other_id = mark.second_id if mark.first_id == source.pk else mark.first_id
+        if other_id == target.pk or NotDuplicatePair.objects.for_pair(target.pk, other_id).exists():
+            mark.delete()
+            carried["removed"].append(other_id)
+            continue
+        mark.first_id, mark.second_id = sorted((target.pk, other_id))
+        mark.save(update_fields=["first", "second"])
+        carried["moved"].append(other_id)
+    return carried
 
 
 def _fill_blanks(keep: Patient, merged: Patient) -> list[str]:
@@ -346,6 +375,81 @@ def _move_related_rows(*, source: Patient, target: Patient) -> dict[str, list[An
 
 
 # ---------------------------------------------------------------------------------------
+# "Not duplicates": pairs the director checked and found to be two people
+
+NOT_DUPLICATE_REASON_MAX = NotDuplicatePair._meta.get_field("reason").max_length or 200
+
+
+def patients_mark_not_duplicates(
+    *, first: Patient, second: Patient, by: User, reason: str = ""
+) -> NotDuplicatePair:
+    """Record that two records are two different people (twins, homonyms): the pair leaves
+    the possible-duplicates list. Idempotent: marking a pair already marked returns the
+    existing mark unchanged (the first decision and its reason stay) and writes nothing.
+    Merging the pair stays possible (the merge drops the mark)."""
+    if first.pk == second.pk:
+        raise PatientError("Choisissez deux dossiers différents.")
+    reason = " ".join(reason.split())
+    if len(reason) > NOT_DUPLICATE_REASON_MAX:
+        raise PatientError(f"La raison ne doit pas dépasser {NOT_DUPLICATE_REASON_MAX} caractères.")
+    first_id, second_id = sorted((first.pk, second.pk))
+    with transaction.atomic():
+        # Both rows locked in id order, as the merge does: a concurrent merge or
+        # anonymisation of either record waits (or has finished and is seen below), and two
+        # directors marking the same pair at once are serialised, the second finding the
+        # first one's mark instead of failing on the unique constraint.
+        locked = list(
+            Patient.objects.select_for_update().filter(pk__in=(first_id, second_id)).order_by("pk")
+        )
+        if len(locked) != 2 or not all(p.is_active for p in locked):
+            raise PatientError("Un des deux dossiers a été fusionné ou anonymisé.")
+        existing = NotDuplicatePair.objects.for_pair(first_id, second_id).first()
+        if existing is not None:
+            return existing
+        mark = NotDuplicatePair.objects.create(
+            first_id=first_id, second_id=second_id, reason=reason, decided_by=by
+        )
+        for patient, other in ((locked[0], locked[1]), (locked[1], locked[0])):
+            audit.record(
+                actor=by,
+                action="patient.not_duplicate",
+                obj=patient,
+                extra={"mark_id": mark.pk, "other_id": other.pk, "reason": reason},
+            )
+    return mark
+
+
+def patients_unmark_not_duplicates(*, mark_id: int, by: User) -> bool:
+    """Remove a "not duplicates" mark: the pair may show in the duplicates list again.
+    Idempotent: False (and nothing written) when the mark is already gone."""
+    with transaction.atomic():
+        mark = (
+            NotDuplicatePair.objects.select_for_update(of=("self",))
+            .select_related("first", "second")
+            .filter(pk=mark_id)
+            .first()
+        )
+        if mark is None:
+            return False
+        decided = {
+            "mark_id": mark.pk,
+            "decided_by_id": mark.decided_by_id,
+            "decided_at": mark.decided_at.isoformat(),
+            "reason": mark.reason,
+        }
+        pair = ((mark.first, mark.second), (mark.second, mark.first))
+        mark.delete()
+        for patient, other in pair:
+            audit.record(
+                actor=by,
+                action="patient.not_duplicate_undo",
+                obj=patient,
+                extra={**decided, "other_id": other.pk},
+            )
+    return True
+
+
+# ---------------------------------------------------------------------------------------
 # Rights of the person (GDPR)
 
 ERASED_FIELDS = (
@@ -386,11 +490,22 @@ def patient_anonymise(*, patient: Patient, by: User) -> Patient:
         locked.coverages.update(
             insured_nir="", contract="", organism_number="", doctor_name="", label=""
         )
+        # An anonymised record never shows in the duplicates list again, and the reason
+        # written for a mark may identify the person ("jumelle de …"): the marks go.
+        marks = NotDuplicatePair.objects.involving(locked.pk)
+        unmarked = sorted(
+            m.second_id if m.first_id == locked.pk else m.first_id
+            for m in marks.only("first_id", "second_id")
+        )
+        marks.delete()
         audit.record(
             actor=by,
             action="patient.anonymise",
             obj=locked,
-            extra={"erased": [*ERASED_FIELDS, "last_name", "first_name", "birth_date"]},
+            extra={
+                "erased": [*ERASED_FIELDS, "last_name", "first_name", "birth_date"],
+                "not_duplicate_marks_removed": unmarked,
+            },
         )
     return locked
 

@@ -11,6 +11,16 @@ urlpatterns = [
     path("nouveau/doublons/", views.duplicate_check, name="duplicate_check"),
     path("droits-a-suivre/", views.rights_worklist, name="rights_worklist"),
     path("doublons/", views.duplicates, name="duplicates"),
+    path(
+        "doublons/<int:first_id>/<int:second_id>/pas-un-doublon/",
+        views.not_duplicate,
+        name="not_duplicate",
+    ),
+    path(
+        "doublons/pas-des-doublons/<int:mark_id>/annuler/",
+        views.not_duplicate_undo,
+        name="not_duplicate_undo",
+    ),
     path("fusion/<int:keep_id>/<int:merged_id>/", views.merge, name="merge"),
     path("<int:patient_id>/", views.detail, name="detail"),
     path("<int:patient_id>/modifier/", views.edit, name="edit"),

@@ -18,10 +18,11 @@ from patients.forms import (
     LANGUAGE_LABELS,
     CoverageEndForm,
     CoverageForm,
+    NotDuplicateForm,
     PatientForm,
     SearchForm,
 )
-from patients.models import Coverage, CoverageKind, Patient
+from patients.models import Coverage, CoverageKind, NotDuplicatePair, Patient
 
 PAGE_SIZE = 20
 
@@ -247,7 +248,51 @@ def rights_worklist(request: HttpRequest) -> HttpResponse:
 @role_required(*perms.DIRECTION_ONLY)
 def duplicates(request: HttpRequest) -> HttpResponse:
     pairs = selectors.possible_duplicates(limit=100)
-    return render(request, "patients/duplicates.html", {"pairs": pairs})
+    marks = selectors.not_duplicate_marks(limit=100)
+    return render(
+        request,
+        "patients/duplicates.html",
+        {"pairs": pairs, "marks": marks, "reason_max": services.NOT_DUPLICATE_REASON_MAX},
+    )
+
+
+@require_POST
+@role_required(*perms.DIRECTION_ONLY)
+def not_duplicate(request: HttpRequest, first_id: int, second_id: int) -> HttpResponse:
+    """« Pas un doublon »: the pair leaves the duplicates list (the service refuses merged or
+    anonymised records with a message rather than a 404)."""
+    first = get_object_or_404(Patient, pk=first_id)
+    second = get_object_or_404(Patient, pk=second_id)
+    form = NotDuplicateForm(request.POST)
+    if not form.is_valid():
+        errors = form.errors.get("reason") or ["Raison invalide."]
+        messages.error(request, " ".join(str(error) for error in errors))
+        return redirect("patients:duplicates")
+    try:
+        mark = services.patients_mark_not_duplicates(
+            first=first, second=second, reason=form.cleaned_data["reason"], by=_user(request)
+        )
+    except services.PatientError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"Les dossiers n° {mark.first_id} et n° {mark.second_id} sont notés comme deux "
+            "personnes différentes : ils ne sont plus proposés comme doublons.",
+        )
+    return redirect("patients:duplicates")
+
+
+@require_POST
+@role_required(*perms.DIRECTION_ONLY)
+def not_duplicate_undo(request: HttpRequest, mark_id: int) -> HttpResponse:
+    if services.patients_unmark_not_duplicates(mark_id=mark_id, by=_user(request)):
+        messages.success(
+            request, "Marque annulée : la paire peut de nouveau apparaître parmi les doublons."
+        )
+    else:
+        messages.info(request, "Cette paire n'était déjà plus marquée.")
+    return redirect("patients:duplicates")
 
 
 @role_required(*perms.DIRECTION_ONLY)
@@ -269,10 +314,18 @@ def merge(request: HttpRequest, keep_id: int, merged_id: int) -> HttpResponse:
             )
             return redirect("patients:detail", patient_id=kept.pk)
     related = _related_counts(keep), _related_counts(other)
+    not_duplicate_mark = (
+        NotDuplicatePair.objects.for_pair(keep.pk, other.pk).select_related("decided_by").first()
+    )
     return render(
         request,
         "patients/merge.html",
-        {"keep": keep, "other": other, "related": related},
+        {
+            "keep": keep,
+            "other": other,
+            "related": related,
+            "not_duplicate_mark": not_duplicate_mark,
+        },
     )
 
 

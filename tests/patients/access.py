@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from patients.models import NotDuplicatePair
 from tests.access import Access, World, roles
 from tests.patients.factories import CoverageFactory, PatientFactory
 
@@ -33,6 +34,20 @@ def _pair(w: World) -> dict[str, Any]:
     return {"keep_id": first.pk, "merged_id": second.pk}
 
 
+def _not_duplicate_pair(w: World) -> dict[str, Any]:
+    kwargs = _pair(w)
+    return {"first_id": kwargs["keep_id"], "second_id": kwargs["merged_id"]}
+
+
+def _not_duplicate_mark(w: World) -> dict[str, Any]:
+    if "mark" not in w.cache:
+        first, second = sorted(PatientFactory.create_batch(2), key=lambda p: p.pk)
+        w.cache["mark"] = NotDuplicatePair.objects.create(
+            first_id=first.pk, second_id=second.pk, decided_by=w.staff["direction"]
+        )
+    return {"mark_id": w.cache["mark"].pk}
+
+
 def _api_patient(w: World) -> dict[str, Any]:
     return {"pk": _patient(w)["patient_id"]}
 
@@ -45,6 +60,10 @@ ACCESS = {
     "patients:rights_worklist": Access(WORKLIST),
     "patients:duplicates": Access(DIRECTION),
     "patients:merge": Access(DIRECTION, kwargs=_pair),
+    "patients:not_duplicate": Access(
+        DIRECTION, method="post", kwargs=_not_duplicate_pair, data={"reason": "jumelles"}
+    ),
+    "patients:not_duplicate_undo": Access(DIRECTION, method="post", kwargs=_not_duplicate_mark),
     "patients:detail": Access(VIEW, kwargs=_patient),
     "patients:edit": Access(EDIT, kwargs=_patient),
     "patients:coverage_add": Access(COVERAGE, kwargs=_patient),
