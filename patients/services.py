@@ -526,11 +526,22 @@ def patient_export_data(patient: Patient) -> dict[str, Any]:
         {"at": e.at.isoformat(), "kind": e.kind, "label": e.label, "status": e.status}
         for e in hooks.timeline_for(patient, roles=_ALL_ROLES)
     ]
+    # The director's notes that this record and another are two different people: they
+    # are about the person (the reason may say « sa jumelle »), so they are part of the access.
+    marks = [
+        {
+            "other_record": m.second_id if m.first_id == patient.pk else m.first_id,
+            "reason": m.reason,
+            "decided_at": m.decided_at.isoformat(),
+        }
+        for m in NotDuplicatePair.objects.involving(patient.pk).order_by("decided_at", "pk")
+    ]
     return {
         "generated_at": timezone.now().isoformat(),
         "identity": identity,
         "coverages": coverages,
         "timeline": events,
+        "not_duplicate_marks": marks,
     }
 
 

@@ -178,6 +178,24 @@ def test_export_contains_identity_and_coverage() -> None:
     assert data["identity"]["last_name"] == "Dupont"
     assert data["coverages"][0]["kind"] == "amo"
     assert isinstance(data["timeline"], list)
+    assert data["not_duplicate_marks"] == []
+
+
+def test_export_lists_the_not_duplicate_marks_of_the_record(staff: dict[str, User]) -> None:
+    twin, sister, other = PatientFactory(), PatientFactory(), PatientFactory()
+    mark = services.patients_mark_not_duplicates(
+        first=sister, second=twin, by=staff["direction"], reason="jumelles"
+    )
+    services.patients_mark_not_duplicates(first=sister, second=other, by=staff["direction"])
+    assert services.patient_export_data(twin)["not_duplicate_marks"] == [
+        {"other_record": sister.pk, "reason": "jumelles", "decided_at": mark.decided_at.isoformat()}
+    ]
+    assert [
+        m["other_record"] for m in services.patient_export_data(sister)["not_duplicate_marks"]
+    ] == [
+        twin.pk,
+        other.pk,
+    ]
 
 
 def test_update_checks_nir_against_existing_sex(clerk: User) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import json
 from collections.abc import Callable
 
@@ -240,6 +241,23 @@ def test_gdpr_exports_are_audited(client_for: ClientFor) -> None:
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {"patient.export_json", "patient.export_pdf"} <= actions
+
+
+def test_the_gdpr_pdf_names_the_records_marked_as_other_people(
+    client_for: ClientFor, staff: dict[str, User]
+) -> None:
+    from pypdf import PdfReader
+
+    from patients import services
+
+    twin, sister = PatientFactory(), PatientFactory()
+    services.patients_mark_not_duplicates(
+        first=twin, second=sister, by=staff["direction"], reason="jumelles"
+    )
+    pdf = client_for("direction").get(reverse("patients:export_pdf", args=[twin.pk]))
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Dossiers distincts" in text
+    assert f"dossier n° {sister.pk} — jumelles" in text
 
 
 def test_anonymise_needs_typed_confirmation(client_for: ClientFor) -> None:
