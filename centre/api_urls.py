@@ -24,6 +24,11 @@ urlpatterns = [
         name="outreach-permanences",
     ),
     path("outreach/sessions/", outreach_api.SessionListCreate.as_view(), name="outreach-sessions"),
+    path(
+        "outreach/sessions/<int:pk>/",
+        outreach_api.SessionDetail.as_view(),
+        name="outreach-session-detail",
+    ),
     path("outreach/referrals/", outreach_api.ReferralList.as_view(), name="outreach-referrals"),
     path(
         "outreach/collective-actions/",

@@ -1,17 +1,21 @@
 """Outreach API (`/api/v1/outreach/…`): one view per resource, explicit input and output
 serializers, writes through services. Filters: `from`/`to` (dates), `place`, `mediator`,
-`topic`."""
+`topic`.
+
+`SessionDetail` (GET, PATCH) is meant for `outreach/sessions/<pk>/`, name
+`outreach-session-detail`, in centre/api_urls.py."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +36,7 @@ from outreach.models import (
     PlaceKind,
     Referral,
     ReferralTarget,
+    RightsFile,
     RightsSession,
     Sex,
     Topic,
@@ -341,6 +346,71 @@ class SessionListCreate(generics.ListAPIView[RightsSession]):
         except services.OutreachError as error:
             _raise_400(error)
         return Response(SessionOutput(session).data, status=status.HTTP_201_CREATED)
+
+
+class SessionPatch(serializers.Serializer[Any]):
+    """A correction: only the fields sent change (`services.SESSION_EDITABLE_FIELDS`)."""
+
+    started_at = serializers.TimeField(required=False, allow_null=True)
+    duration_minutes = serializers.IntegerField(required=False)
+    first_contact = serializers.BooleanField(required=False)
+    situation = serializers.CharField(required=False, allow_blank=True)
+    topics = serializers.ListField(child=serializers.CharField(), allow_empty=True, required=False)
+    actions = serializers.ListField(child=serializers.CharField(), required=False)
+    interpreting = serializers.ChoiceField(choices=Interpreting.choices, required=False)
+    interpreter_language = serializers.CharField(required=False, allow_blank=True)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
+    followup_on = serializers.DateField(required=False, allow_null=True)
+    file = serializers.PrimaryKeyRelatedField(
+        queryset=RightsFile.objects.all(), required=False, allow_null=True
+    )
+    consent_on = serializers.DateField(required=False, allow_null=True)
+    consent_scope = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="Un entretien d'accès aux droits", responses=SessionOutput),
+    patch=extend_schema(
+        summary="Corriger un entretien (la ou le médiateur·rice qui l'a saisi)",
+        description=(
+            "Seuls les champs envoyés changent ; la personne, la date, la permanence et les "
+            "orientations ne se corrigent pas (400). Mêmes règles qu'à la saisie, messages en "
+            "français par champ. Réservé à la ou au médiateur·rice qui a saisi l'entretien "
+            "(403 pour les autres). La correction est journalisée (champs modifiés, avant et "
+            "après ; le texte des notes n'est pas journalisé)."
+        ),
+        request=SessionPatch,
+        responses={200: SessionOutput, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT},
+    ),
+)
+class SessionDetail(generics.GenericAPIView[RightsSession]):
+    serializer_class = SessionOutput
+    permission_classes = [ReadWrite.of(read=perms.READ, write=perms.WRITE)]
+    queryset = RightsSession.objects.select_related("person")
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(SessionOutput(self.get_object()).data)
+
+    def patch(self, request: Request, pk: int) -> Response:
+        session = self.get_object()
+        if not perms.can_edit_session(request.user, session):
+            raise PermissionDenied(
+                "Seul·e la ou le médiateur·rice qui a saisi cet entretien peut le corriger."
+            )
+        if isinstance(request.data, Mapping):
+            refused = sorted(set(request.data) - set(SessionPatch().fields))
+            if refused:
+                raise ValidationError({name: [services.NOT_EDITABLE] for name in refused})
+        data = SessionPatch(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = request.user
+        assert isinstance(user, User)
+        try:
+            session = services.session_update(by=user, session=session, changes=data.validated_data)
+        except services.OutreachError as error:
+            _raise_400(error)
+        return Response(SessionOutput(session).data)
 
 
 # --- Referrals and collective actions -----------------------------------------------------

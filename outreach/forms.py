@@ -13,6 +13,7 @@ from appointments.models import ConsultationType
 from centre.models import Site, StaffProfile, User
 from outreach.models import (
     CURRENT_TOPICS,
+    HISTORICAL_TOPICS,
     Action,
     AgeBand,
     CollectiveKind,
@@ -24,12 +25,15 @@ from outreach.models import (
     PlaceKind,
     ReferralTarget,
     RightKind,
+    RightsSession,
     Sex,
     Situation,
     Theme,
+    Topic,
     TriState,
     Urgency,
 )
+from outreach.services import SESSION_EDITABLE_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -192,6 +196,78 @@ class SessionForm(forms.Form):
         if data.get("referral_target") and not data.get("referral_reason"):
             self.add_error("referral_reason", "Indiquez le motif de l'orientation.")
         return data
+
+
+class SessionEditForm(SessionForm):
+    """The session form for a correction: the same fields and messages, without who was met
+    and without the referral and the new file (see `services.SESSION_EDITABLE_FIELDS`)."""
+
+    NOT_EDITABLE = (
+        "person_mode",
+        "person",
+        "patient",
+        "sex",
+        "age_band",
+        "in_qpv",
+        "neighbourhood",
+        "language",
+        "alias",
+        "open_file_kind",
+        "referral_target",
+        "referral_consultation_type",
+        "referral_urgency",
+        "referral_reason",
+        "referral_partner_name",
+    )
+
+    def __init__(self, *args: Any, session: RightsSession, **kwargs: Any) -> None:
+        # The person's open files, and the session's own file even if it is closed since:
+        # a correction must not detach it silently.
+        files = [f for f in session.person.files.all() if f.is_open or f.pk == session.file_id]
+        kwargs.setdefault("initial", _session_initial(session))
+        super().__init__(
+            *args,
+            file_choices=[
+                (f.pk, f"{f.get_kind_display()} — {f.get_status_display()}") for f in files
+            ],
+            **kwargs,
+        )
+        for name in self.NOT_EDITABLE:
+            del self.fields[name]
+        # CMU-C and ACS are no longer offered, but an old session that has them keeps them.
+        kept = [t for t in session.topics if t in HISTORICAL_TOPICS]
+        if kept:
+            self.fields["topics"].choices = [  # type: ignore[attr-defined]
+                *CURRENT_TOPICS,
+                *((t, Topic(t).label) for t in kept),
+            ]
+        self.files_by_pk = {f.pk: f for f in files}
+
+    def changes(self) -> dict[str, Any]:
+        """The cleaned values, as `services.session_update` takes them."""
+        data = self.cleaned_data
+        values = {name: data[name] for name in SESSION_EDITABLE_FIELDS if name != "file"}
+        values["file"] = self.files_by_pk.get(data["file"]) if data.get("file") else None
+        return values
+
+
+def _session_initial(session: RightsSession) -> dict[str, Any]:
+    return {
+        "started_at": session.started_at,
+        "duration_minutes": session.duration_minutes,
+        "first_contact": "1" if session.first_contact else "0",
+        "situation": session.situation,
+        "topics": list(session.topics),
+        "actions": list(session.actions),
+        "interpreting": session.interpreting,
+        "interpreter_language": session.interpreter_language,
+        "outcome": session.outcome,
+        "followup_on": session.followup_on,
+        "file": session.file_id or "",
+        "consent_on": session.consent_on,
+        "consent_scope": session.consent_scope,
+        "notes": session.notes,
+    }
 
 
 class PatientLinkForm(forms.Form):

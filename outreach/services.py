@@ -19,6 +19,7 @@ from django.utils import timezone
 from appointments.models import Appointment, ConsultationType
 from centre import audit
 from centre.models import Site, StaffProfile, User
+from outreach import perms
 from outreach.models import (
     ACTIONS_NEEDING_CONSENT,
     HISTORICAL_TOPICS,
@@ -272,15 +273,34 @@ def _mediator_site(user: User) -> Site | None:
     return profile.sites.order_by("pk").first() if profile else None
 
 
+def _changed(before: RightsSession | None, name: str, value: Any) -> bool:
+    if before is None:
+        return True
+    if name == "file":
+        return (value.pk if value is not None else None) != before.file_id
+    return bool(getattr(before, name) != value)
+
+
 def _validate_session(
-    data: SessionInput, *, today: datetime.date, person: Person | None
+    data: SessionInput,
+    *,
+    today: datetime.date,
+    person: Person | None,
+    before: RightsSession | None = None,
 ) -> dict[str, str]:
+    """The rules of a session. `before` is the session being corrected: rules that depend on
+    the day of entry (a follow-up not in the past, an open file) or on what is still offered
+    (historical topics) then only apply to the values that change, so that a session entered
+    last month can still be corrected."""
     errors: dict[str, str] = {}
     topics = list(data.topics)
+    kept = set(before.topics) & HISTORICAL_TOPICS if before is not None else set()
     if not topics:
         errors["topics"] = "Cochez au moins un sujet."
     else:
-        unknown = [t for t in topics if t not in Topic.values or t in HISTORICAL_TOPICS]
+        unknown = [
+            t for t in topics if t not in Topic.values or (t in HISTORICAL_TOPICS and t not in kept)
+        ]
         if unknown:
             errors["topics"] = f"Sujet inconnu : {', '.join(map(str, unknown))}."
         elif len(set(topics)) != len(topics):
@@ -288,18 +308,21 @@ def _validate_session(
     unknown_actions = [a for a in data.actions if a not in Action.values]
     if unknown_actions:
         errors["actions"] = f"Action inconnue : {', '.join(map(str, unknown_actions))}."
-    if data.channel not in Channel.values:
-        errors["channel"] = "Lieu de l'entretien inconnu."
-    elif data.channel == Channel.PERMANENCE and data.permanence is None:
-        errors["permanence"] = "Choisissez la permanence."
-    if data.permanence is not None:
-        perm_day = timezone.localtime(data.permanence.start).date()
-        if data.permanence.is_cancelled:
-            errors["permanence"] = "Cette permanence est annulée."
-        elif perm_day != data.held_on:
-            errors["held_on"] = "La date ne correspond pas à celle de la permanence."
-    if data.held_on > today:
-        errors["held_on"] = "Un entretien ne peut pas être saisi à l'avance."
+    # Where and when a session was held is not corrected (`SESSION_EDITABLE_FIELDS`): a
+    # correction is not refused over fields it cannot change.
+    if before is None:
+        if data.channel not in Channel.values:
+            errors["channel"] = "Lieu de l'entretien inconnu."
+        elif data.channel == Channel.PERMANENCE and data.permanence is None:
+            errors["permanence"] = "Choisissez la permanence."
+        if data.permanence is not None:
+            perm_day = timezone.localtime(data.permanence.start).date()
+            if data.permanence.is_cancelled:
+                errors["permanence"] = "Cette permanence est annulée."
+            elif perm_day != data.held_on:
+                errors["held_on"] = "La date ne correspond pas à celle de la permanence."
+        if data.held_on > today:
+            errors["held_on"] = "Un entretien ne peut pas être saisi à l'avance."
     if not 1 <= data.duration_minutes <= 480:
         errors["duration_minutes"] = "La durée doit être comprise entre 1 et 480 minutes."
     if data.situation and data.situation not in Situation.values:
@@ -310,7 +333,11 @@ def _validate_session(
         errors["interpreter_language"] = "Indiquez la langue de l'interprétariat."
     if data.outcome not in Outcome.values:
         errors["outcome"] = "Issue inconnue."
-    if data.followup_on is not None and data.followup_on < today:
+    if (
+        data.followup_on is not None
+        and data.followup_on < today
+        and _changed(before, "followup_on", data.followup_on)
+    ):
         errors["followup_on"] = "La date de suivi ne peut pas être dans le passé."
     if set(data.actions) & ACTIONS_NEEDING_CONSENT and data.consent_on is None:
         errors["consent_on"] = (
@@ -321,7 +348,7 @@ def _validate_session(
         errors["consent_on"] = "La date de l'accord ne peut pas être dans le futur."
     if data.open_file_kind and data.open_file_kind not in RightKind.values:
         errors["open_file_kind"] = "Type de droit inconnu."
-    if data.file is not None:
+    if data.file is not None and _changed(before, "file", data.file):
         if person is None or data.file.person_id != person.pk:
             errors["file"] = "Ce dossier concerne une autre personne."
         elif not data.file.is_open:
@@ -484,6 +511,127 @@ def session_followup_done(*, by: User, session: RightsSession) -> RightsSession:
         session.save(update_fields=["followup_done_at"])
         audit.record(actor=by, action="outreach.session.followup_done", obj=session)
     return session
+
+
+# What a correction may change. Left out, on purpose:
+# - `person`: who was met. Moving a session to someone else would move it out of one
+#   person's history into another's while its files and referrals stay behind; a person met
+#   anonymously is linked to a patient record (and histories merged) from the person page.
+# - `mediator`: the author of the session, and the one who may correct it.
+# - `channel`, `permanence`, `place`, `site`, `held_on`: the date must be the permanence's
+#   and `site` is copied from the place for the indicators; the form never offers them.
+# - referrals (reception's queue, appointments booked from it) and opening a file: they have
+#   their own lifecycle on the person page (cancel a referral, advance a file).
+# - `followup_done_at`: set by « Suivi fait » only.
+SESSION_EDITABLE_FIELDS = (
+    "started_at",
+    "duration_minutes",
+    "first_contact",
+    "situation",
+    "topics",
+    "actions",
+    "interpreting",
+    "interpreter_language",
+    "outcome",
+    "followup_on",
+    "file",
+    "consent_on",
+    "consent_scope",
+    "notes",
+)
+# Mediators' notes are confidential: the journal records that they changed, never their text
+# (as `outreach.session.log` leaves them out).
+NOT_EDITABLE = "Ce champ ne peut pas être modifié après la saisie."
+NOTES_NOT_JOURNALED = "(confidentielles, non journalisées)"
+
+
+def session_update(
+    *,
+    by: User,
+    session: RightsSession,
+    changes: Mapping[str, Any],
+    today: datetime.date | None = None,
+) -> RightsSession:
+    """Correct a session after it was entered: `changes` maps fields of
+    `SESSION_EDITABLE_FIELDS` to their new values (the others keep theirs). Same rules as
+    `session_log`, one transaction, one `outreach.session.update` entry listing only the
+    fields that changed. Pending referrals made during the session follow a corrected
+    interpreting language (reception books the interpreter from it)."""
+    today = today or timezone.localdate()
+    refused = [name for name in changes if name not in SESSION_EDITABLE_FIELDS]
+    _fail_if(dict.fromkeys(refused, NOT_EDITABLE))
+    with transaction.atomic():
+        # Lock the row: two corrections at once (the page and the API, two tabs) would each
+        # validate against the old row, and the second would undo the first without the
+        # journal showing it. `of=("self",)`: the nullable joins cannot be locked.
+        session = (
+            RightsSession.objects.select_for_update(of=("self",))
+            .select_related("person", "permanence", "file")
+            .get(pk=session.pk)
+        )
+        if not perms.can_edit_session(by, session):
+            raise OutreachError(
+                {"": "Seul·e la ou le médiateur·rice qui a saisi l'entretien peut le corriger."}
+            )
+        values: dict[str, Any] = {
+            name: getattr(session, name) for name in SESSION_EDITABLE_FIELDS
+        } | dict(changes)
+        values["topics"] = list(values["topics"])
+        values["actions"] = list(values["actions"])
+        for name in ("interpreter_language", "consent_scope", "notes", "situation"):
+            values[name] = (values[name] or "").strip()
+        if values["interpreting"] == Interpreting.NONE:
+            values["interpreter_language"] = ""
+        data = SessionInput(
+            held_on=session.held_on,
+            channel=session.channel,
+            permanence=session.permanence,
+            place=session.place,
+            **values,
+        )
+        errors = _validate_session(data, today=today, person=session.person, before=session)
+        if session.followup_done_at is not None and _changed(
+            session, "followup_on", values["followup_on"]
+        ):
+            errors["followup_on"] = "Ce suivi est déjà fait : sa date ne peut plus être changée."
+        _fail_if(errors)
+        audited = [name for name in SESSION_EDITABLE_FIELDS if name != "notes"]
+        before = audit.snapshot(session, audited)
+        notes_changed = values["notes"] != session.notes
+        for name, value in values.items():
+            setattr(session, name, value)
+        diff: dict[str, Any] = audit.diff(before, audit.snapshot(session, audited))
+        if notes_changed:
+            diff["notes"] = [NOTES_NOT_JOURNALED, NOTES_NOT_JOURNALED]
+        if not diff:
+            return session
+        session.save(update_fields=list(diff))
+        audit.record(actor=by, action="outreach.session.update", obj=session, changes=diff)
+        if "interpreter_language" in diff:
+            _follow_interpreter_language(by=by, session=session, before=before)
+    return session
+
+
+def _follow_interpreter_language(
+    *, by: User, session: RightsSession, before: Mapping[str, Any]
+) -> None:
+    """Pending referrals copied the session's interpreting language when they were made;
+    booked ones keep theirs (the appointment was booked with it)."""
+    pending = session.referrals.select_for_update().filter(
+        status=ReferralStatus.PENDING,
+        interpreter_language=before["interpreter_language"],
+    )
+    for referral in pending:
+        old = referral.interpreter_language
+        referral.interpreter_language = session.interpreter_language
+        referral.save(update_fields=["interpreter_language"])
+        audit.record(
+            actor=by,
+            action="outreach.referral.update",
+            obj=referral,
+            changes={"interpreter_language": [old, referral.interpreter_language]},
+            extra={"session": session.pk},
+        )
 
 
 def person_link_patient(

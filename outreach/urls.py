@@ -10,6 +10,7 @@ urlpatterns = [
     path("permanences/<int:pk>/", views.permanence_detail, name="outreach_permanence"),
     path("entretiens/nouveau/", views.session_new, name="outreach_session_new"),
     path("entretiens/<int:pk>/", views.session_detail, name="outreach_session"),
+    path("entretiens/<int:pk>/modifier/", views.session_edit, name="outreach_session_edit"),
     path(
         "entretiens/<int:pk>/suivi-fait/",
         views.session_followup_done,

@@ -8,6 +8,7 @@ import datetime
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.forms import Form
@@ -33,6 +34,7 @@ from outreach.forms import (
     PlaceForm,
     ReasonForm,
     ReferralBookForm,
+    SessionEditForm,
     SessionForm,
 )
 from outreach.models import (
@@ -341,8 +343,33 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "session": session,
             "referrals": list(session.referrals.select_related("consultation_type")),
             "can_write": _user(request).has_role(*perms.WRITE),
+            "can_edit": perms.can_edit_session(_user(request), session),
         },
     )
+
+
+@role_required(*perms.WRITE)
+def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a session: the session form pre-filled, without who was met nor the
+    referral (see `services.SESSION_EDITABLE_FIELDS`); only its author may (perms)."""
+    session = get_object_or_404(
+        RightsSession.objects.select_related("person__patient", "place", "permanence", "file"),
+        pk=pk,
+    )
+    if not perms.can_edit_session(_user(request), session):
+        raise PermissionDenied(
+            "Seul·e la ou le médiateur·rice qui a saisi cet entretien peut le corriger."
+        )
+    form = SessionEditForm(request.POST or None, session=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_update(by=_user(request), session=session, changes=form.changes())
+        except services.OutreachError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Entretien corrigé.")
+            return redirect("outreach_session", pk=session.pk)
+    return render(request, "outreach/session_edit.html", {"form": form, "session": session})
 
 
 @require_POST

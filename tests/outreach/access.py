@@ -48,6 +48,9 @@ ACCESS = {
     "outreach_permanence": Access(READ, kwargs=_permanence),
     "outreach_session_new": Access(WRITE),
     "outreach_session": Access(READ, kwargs=_session),
+    # Only the session's author (`_session` is entered by the `mediation` account); another
+    # mediator is refused too (tests/outreach/test_session_edit.py).
+    "outreach_session_edit": Access(WRITE, kwargs=_session),
     "outreach_session_followup_done": Access(WRITE, method="post", kwargs=_session),
     "outreach_patient_search": Access(roles("mediation", "accueil")),
     "outreach_followups": Access(READ),
@@ -71,6 +74,7 @@ ACCESS.update(
         "api:outreach-places": Access(READ, api=True),
         "api:outreach-permanences": Access(READ, api=True),
         "api:outreach-sessions": Access(READ, api=True),
+        "api:outreach-session-detail": Access(READ, api=True, kwargs=_session),
         "api:outreach-referrals": Access(roles("accueil", "mediation", "direction"), api=True),
         "api:outreach-collective-actions": Access(READ, api=True),
     }
