@@ -247,7 +247,17 @@ def _sessions(
     for perm in past:
         day = timezone.localtime(perm.start).date()
         known = people_by_place.setdefault(perm.place_id, [])
-        for slot in range(rng.randint(1, 3)):
+        # Sessions follow one another through the permanence (2 minutes between two), as
+        # many as come: 5 to 10 people, fewer when it ends first — about 1,500 sessions a year
+        # over the six places.
+        cursor = timezone.localtime(perm.start)
+        end = timezone.localtime(perm.end)
+        for _ in range(rng.randint(5, 10)):
+            duration = rng.choice((10, 15, 20, 20, 30, 45))
+            if cursor + datetime.timedelta(minutes=duration) > end:
+                break
+            started_at = cursor.time()
+            cursor += datetime.timedelta(minutes=duration + 2)
             follow_up = bool(known) and rng.random() < 0.35
             if follow_up:
                 person = rng.choice(known)
@@ -318,10 +328,8 @@ def _sessions(
                 place=perm.place,
                 site=perm.place.site,
                 held_on=day,
-                started_at=(
-                    timezone.localtime(perm.start) + datetime.timedelta(minutes=35 * slot)
-                ).time(),
-                duration_minutes=rng.choice((10, 15, 20, 20, 30, 45)),
+                started_at=started_at,
+                duration_minutes=duration,
                 first_contact=not follow_up,
                 topics=topics,
                 actions=actions,

@@ -14,7 +14,8 @@ def test_seed_is_idempotent() -> None:
     org = centre_demo.seed_organisation()
     first = demo.seed(org, random.Random(2026))
     counts = (Permanence.objects.count(), RightsSession.objects.count())
-    assert counts[0] > 300 and counts[1] > 400
+    # About 1,500 sessions a year (docs/outreach.md), over 18 months.
+    assert counts[0] > 300 and counts[1] > 1800
     assert CollectiveAction.objects.count() >= 30
     second = demo.seed(org, random.Random(2026))
     assert second == first
