@@ -523,20 +523,9 @@ def session_followup_done(*, by: User, session: RightsSession) -> RightsSession:
 # - referrals (reception's queue, appointments booked from it) and opening a file: they have
 #   their own lifecycle on the person page (cancel a referral, advance a file).
 # - `followup_done_at`: set by « Suivi fait » only.
+_NOT_EDITABLE = ("person", "mediator", "channel", "permanence", "place", "site", "held_on")
 SESSION_EDITABLE_FIELDS = (
-    "started_at",
-    "duration_minutes",
-    "first_contact",
-    "situation",
-    "topics",
-    "actions",
-    "interpreting",
-    "interpreter_language",
-    "outcome",
-    "followup_on",
-    "file",
-    "consent_on",
-    "consent_scope",
+    *(name for name in SESSION_FIELDS if name not in _NOT_EDITABLE),
     "notes",
 )
 # Mediators' notes are confidential: the journal records that they changed, never their text
