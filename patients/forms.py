@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from centre.models import Site
 from patients import services
+from patients.identifiers import format_nir, format_phone
 from patients.models import AldCode, Coverage, CoverageKind, Patient, Sex
 from patients.selectors import SearchFilters
 
@@ -158,6 +161,76 @@ class NotDuplicateForm(forms.Form):
         required=False,
         help_text="Par exemple : jumelles, homonymes.",
     )
+
+
+def patient_field_label(name: str) -> str:
+    """`nir` → « NIR (n° de sécurité sociale) » (the model's verbose name)."""
+    field = Patient._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return str(field.verbose_name)
+
+
+def merge_value_label(patient: Patient, name: str) -> str:
+    """A record's value as the merge screen shows it: French dates and labels, phones and
+    NIR spaced as on the record page, « (vide) » for a blank."""
+    value = getattr(patient, name)
+    if value in ("", None):
+        return "(vide)" if name != "in_qpv" else "non renseigné"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, datetime.date):
+        return f"{value:%d/%m/%Y}"
+    if name == "sex":
+        return patient.get_sex_display()
+    if name == "nir":
+        return format_nir(value)
+    if name in ("phone", "phone_alt"):
+        return format_phone(value)
+    if name == "language":
+        return LANGUAGE_LABELS.get(value, value)
+    return str(value)
+
+
+class MergeChoiceForm(forms.Form):
+    """One radio group per identity field that differs between the two records: the value of
+    the kept (older) record or of the other one. Nothing posted for a field means the
+    default of `services.merge_default_choices` (a blank of the kept record is filled)."""
+
+    def __init__(self, data: Any = None, *, keep: Patient, merged: Patient, **kwargs: Any) -> None:
+        self.defaults = services.merge_default_choices(keep, merged)
+        if data is not None:
+            # A field left out of the POST takes its default, and shows it checked when the
+            # screen comes back with an error.
+            data = data.copy()
+            for name, default in self.defaults.items():
+                if not data.get(name):
+                    data[name] = default
+        super().__init__(data, **kwargs)
+        for name, default in self.defaults.items():
+            self.fields[name] = forms.ChoiceField(
+                label=patient_field_label(name),
+                choices=[
+                    ("keep", f"Dossier n° {keep.pk} (conservé) : {merge_value_label(keep, name)}"),
+                    ("merged", f"Dossier n° {merged.pk} : {merge_value_label(merged, name)}"),
+                ],
+                initial=default,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+        self.identical = [
+            (patient_field_label(name), merge_value_label(keep, name))
+            for name in services.IDENTITY_FIELDS
+            if name not in self.defaults
+        ]
+
+    def choices(self) -> dict[str, services.MergeSide]:
+        """The side of every differing field (the default where nothing was posted)."""
+        chosen = dict(self.defaults)
+        for name in self.defaults:
+            side = self.cleaned_data.get(name)
+            if side == "keep" or side == "merged":
+                chosen[name] = side
+        return chosen
 
 
 class SearchForm(forms.Form):

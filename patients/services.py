@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -253,17 +253,73 @@ def coverage_end(*, coverage: Coverage, end: datetime.date, by: User) -> Coverag
 # Merge
 
 
-def patients_merge(*, keep: Patient, merged: Patient, by: User) -> Patient:
+MergeSide = Literal["keep", "merged"]
+MERGE_SIDES: tuple[MergeSide, ...] = ("keep", "merged")
+
+
+def _attname(name: str) -> str:
+    return getattr(Patient._meta.get_field(name), "attname", name)
+
+
+def _is_blank(value: Any) -> bool:
+    return value in ("", None)
+
+
+def merge_differing_fields(keep: Patient, merged: Patient) -> list[str]:
+    """The identity fields whose value differs between the two records (the merge screen
+    offers a choice for these only), in `IDENTITY_FIELDS` order."""
+    return [
+        name
+        for name in IDENTITY_FIELDS
+        if getattr(keep, _attname(name)) != getattr(merged, _attname(name))
+    ]
+
+
+def merge_default_choices(keep: Patient, merged: Patient) -> dict[str, MergeSide]:
+    """For each differing field, the side taken when the director does not choose: the kept
+    record's value, or the other one's where the kept record has none (the merge before
+    field-by-field choice existed did exactly this, and callers without choices still get it)."""
+    defaults: dict[str, MergeSide] = {}
+    for name in merge_differing_fields(keep, merged):
+        mine, theirs = getattr(keep, _attname(name)), getattr(merged, _attname(name))
+        defaults[name] = "merged" if _is_blank(mine) and not _is_blank(theirs) else "keep"
+    return defaults
+
+
+def patients_merge(
+    *,
+    keep: Patient,
+    merged: Patient,
+    by: User,
+    choices: Mapping[str, MergeSide] | None = None,
+) -> Patient:
     """Merge two records of one person. The older record (smaller id) is kept whatever the
     order given; every row of any app pointing to the other one is moved to it (found through
     `Patient._meta.related_objects`, so patients imports no other app); the other record is
-    marked `merged_into` and its pages redirect. The audit entry holds the ids moved and both
-    records' values, enough to undo by hand. All or nothing: a database constraint refusing a
-    move (two appointments at the same time…) cancels the whole merge with a French message."""
+    marked `merged_into` and its pages redirect.
+
+    `choices` says, per identity field, whose value the kept record ends with: "keep" (the
+    record kept, i.e. the older one, whatever the order of the arguments) or "merged" (the
+    other one). Fields left out, or all of them when `choices` is None, follow
+    `merge_default_choices` (blanks of the kept record filled from the other). The resulting
+    identity goes through `clean_identity`, as an edit does: a NIR taken from one record must
+    still match the sex and birth date kept, else ValidationError({field: message}) and
+    nothing is changed.
+
+    The audit entry holds the ids moved, both records' values and the fields that took the
+    other record's value (`from_merged`, before/after): enough to undo by hand. All or
+    nothing: a database constraint refusing a move (two appointments at the same time…)
+    cancels the whole merge with a French message."""
     if keep.pk == merged.pk:
         raise PatientError("Choisissez deux dossiers différents.")
     if keep.pk > merged.pk:
         keep, merged = merged, keep
+    choices = dict(choices or {})
+    unknown = sorted(name for name in choices if name not in IDENTITY_FIELDS)
+    if unknown:
+        raise PatientError(f"Champs inconnus pour la fusion : {', '.join(unknown)}.")
+    if any(side not in MERGE_SIDES for side in choices.values()):
+        raise PatientError("Chaque champ prend la valeur de l'un des deux dossiers.")
     try:
         with transaction.atomic():
             # Both rows locked in id order (no deadlock with a concurrent merge of the pair).
@@ -278,21 +334,25 @@ def patients_merge(*, keep: Patient, merged: Patient, by: User) -> Patient:
                 raise PatientError("Un des deux dossiers a déjà été fusionné ou anonymisé.")
             kept_before = audit.snapshot(keep, AUDITED_FIELDS)
             merged_before = audit.snapshot(merged, AUDITED_FIELDS)
-            filled = _fill_blanks(keep, merged)
+            # Checked before any row moves; the values are those of the locked rows, so an
+            # edit saved after the screen was shown is validated too.
+            taken = _take_chosen_values(keep, merged, choices)
             marks = _carry_not_duplicate_marks(source=merged, target=keep)
             moved = _move_related_rows(source=merged, target=keep)
             keep.save()
             merged.merged_into = keep
             merged.save(update_fields=["merged_into", "updated_at"])
+            kept_after = audit.snapshot(keep, AUDITED_FIELDS)
             audit.record(
                 actor=by,
                 action="patient.merge",
                 obj=keep,
-                changes={name: [kept_before[name], getattr(keep, name)] for name in filled},
+                changes=audit.diff(kept_before, kept_after),
                 extra={
                     "merged_id": merged.pk,
                     "kept_before": kept_before,
                     "merged_values": merged_before,
+                    "from_merged": {name: [kept_before[name], kept_after[name]] for name in taken},
                     "moved": moved,
                     "not_duplicate_marks": marks,
                 },
@@ -332,17 +392,26 @@ def _carry_not_duplicate_marks(*, source: Patient, target: Patient) -> dict[str,
     return carried
 
 
-def _fill_blanks(keep: Patient, merged: Patient) -> list[str]:
-    """Identity fields empty on the kept record take the other record's value."""
-    filled = []
-    for name in IDENTITY_FIELDS:
-        field = Patient._meta.get_field(name)
-        attname = getattr(field, "attname", name)
-        mine, theirs = getattr(keep, attname), getattr(merged, attname)
-        if mine in ("", None) and theirs not in ("", None):
-            setattr(keep, attname, theirs)
-            filled.append(name)
-    return filled
+def _take_chosen_values(
+    keep: Patient, merged: Patient, choices: Mapping[str, MergeSide]
+) -> list[str]:
+    """Set on `keep` the other record's value for every differing field whose side is
+    "merged" (chosen, or by default), after checking the resulting identity with the rules of
+    an edit. Returns the names of the fields taken. A choice for a field equal on both sides
+    changes nothing."""
+    sides = merge_default_choices(keep, merged)
+    sides.update({name: side for name, side in choices.items() if name in sides})
+    taken = [name for name in IDENTITY_FIELDS if sides.get(name) == "merged"]
+    if not taken:
+        return []
+    values = {name: getattr(keep, _attname(name)) for name in IDENTITY_FIELDS}
+    values.update({name: getattr(merged, _attname(name)) for name in taken})
+    cleaned = clean_identity(values)
+    for name in taken:
+        setattr(keep, _attname(name), cleaned[name])
+    if "nir" in taken:
+        keep.nir_needs_review = cleaned["nir_needs_review"]
+    return taken
 
 
 def _move_related_rows(*, source: Patient, target: Patient) -> dict[str, list[Any]]:

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from centre import audit
@@ -18,9 +19,11 @@ from patients.forms import (
     LANGUAGE_LABELS,
     CoverageEndForm,
     CoverageForm,
+    MergeChoiceForm,
     NotDuplicateForm,
     PatientForm,
     SearchForm,
+    patient_field_label,
 )
 from patients.models import Coverage, CoverageKind, NotDuplicatePair, Patient
 
@@ -297,17 +300,35 @@ def not_duplicate_undo(request: HttpRequest, mark_id: int) -> HttpResponse:
 
 @role_required(*perms.DIRECTION_ONLY)
 def merge(request: HttpRequest, keep_id: int, merged_id: int) -> HttpResponse:
-    keep = get_object_or_404(Patient.objects.active(), pk=keep_id)
-    other = get_object_or_404(Patient.objects.active(), pk=merged_id)
+    """Comparison of the two records, one choice per differing identity field, then merge."""
+    active = Patient.objects.active().select_related("usual_site")
+    keep = get_object_or_404(active, pk=keep_id)
+    other = get_object_or_404(active, pk=merged_id)
     if keep.pk == other.pk:
         raise Http404("Deux dossiers différents sont nécessaires.")
     if keep.pk > other.pk:
         keep, other = other, keep
-    if request.method == "POST":
+    # Bound even when empty: a POST without choices merges with the defaults.
+    data = request.POST if request.method == "POST" else None
+    form = MergeChoiceForm(data, keep=keep, merged=other)
+    if request.method == "POST" and form.is_valid():
         try:
-            kept = services.patients_merge(keep=keep, merged=other, by=_user(request))
+            kept = services.patients_merge(
+                keep=keep, merged=other, by=_user(request), choices=form.choices()
+            )
+        except ValidationError as error:
+            form.add_error(
+                None,
+                "Fusion impossible avec ces choix : le dossier conservé ne serait pas valide. "
+                "Rien n'a été modifié.",
+            )
+            for field, errors in error.message_dict.items():
+                if field in services.IDENTITY_FIELDS:
+                    label = capfirst(patient_field_label(field))
+                    errors = [f"{label} : {message}" for message in errors]
+                form.add_error(field if field in form.fields else None, errors)
         except services.PatientError as error:
-            messages.error(request, str(error))
+            form.add_error(None, str(error))
         else:
             messages.success(
                 request, f"Dossiers fusionnés : le dossier n° {other.pk} renvoie au n° {kept.pk}."
@@ -323,6 +344,7 @@ def merge(request: HttpRequest, keep_id: int, merged_id: int) -> HttpResponse:
         {
             "keep": keep,
             "other": other,
+            "form": form,
             "related": related,
             "not_duplicate_mark": not_duplicate_mark,
         },

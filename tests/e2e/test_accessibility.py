@@ -58,13 +58,16 @@ PAGES_BY_ROLE = {
         "/direction/journal/",
         "/direction/tableau-de-bord/",
         "/direction/rapports/",
+        "/patients/doublons/",
+        "/patients/fusion/{patient}/{twin}/",
     ],
 }
 
 
 def _objects(staff: dict[str, User]) -> dict[str, int]:
     """A patient, an appointment and an invoice of the `soignant` account, a permanence of
-    the `mediation` one: the record pages of the list above."""
+    the `mediation` one, a likely duplicate of the patient (other phone and address): the
+    record pages of the list above."""
     import datetime
 
     from django.utils import timezone
@@ -88,7 +91,11 @@ def _objects(staff: dict[str, User]) -> dict[str, int]:
     )
     invoice = make_invoice(by=staff["soignant"], practitioner=staff["soignant"], site=site)
     permanence = PermanenceFactory(place__site=site, mediator=staff["mediation"])
+    twin = make_patient(
+        last_name="Martin", first_name="Lea", phone="0612345678", address="3 rue des Écoles"
+    )
     return {
+        "twin": twin.pk,
         "patient": patient.pk,
         "appointment": appointment.pk,
         "invoice": invoice.pk,
