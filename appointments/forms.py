@@ -7,16 +7,20 @@ from django import forms
 from django.utils import timezone
 
 from appointments.models import (
+    HELD_STATUSES,
     Absence,
     AbsenceReason,
     ConsultationType,
     ExtraSchedule,
+    Status,
     WaitingListEntry,
     WeeklySchedule,
 )
-from appointments.selectors import practitioners_qs
+from appointments.selectors import ConsultationFilter, practitioners_qs
 from appointments.slots import PARIS, local_datetime
 from centre.models import Site, StaffProfile
+from centre.reports.forms import PeriodForm
+from centre.reports.services import default_period
 from patients.models import Patient
 
 
@@ -266,4 +270,83 @@ class AbsenceForm(forms.Form):
         return (
             local_datetime(data["start_date"], data["start_time"], PARIS),
             local_datetime(data["end_date"], data["end_time"], PARIS),
+        )
+
+
+# --- consultations by period ----------------------------------------------------------------
+
+HELD_CHOICE = "realisees"
+ALL_STATUSES_CHOICE = "tous"
+WALK_IN_CHOICES = (
+    ("", "Avec ou sans rendez-vous"),
+    ("oui", "Sans rendez-vous"),
+    ("non", "Sur rendez-vous"),
+)
+
+
+class ConsultationFilterForm(PeriodForm):
+    """Filters of the consultations list. `start`, `end` and `site` are the dashboard's
+    (`centre.reports.dashboard.link_for` links here with them). A missing status means
+    « réalisées » and a missing period the dashboard's default (the last complete month): a
+    dashboard figure and this list agree without any other parameter."""
+
+    practitioner = PractitionerChoiceField(
+        label="Soignant·e",
+        queryset=StaffProfile.objects.exclude(profession="")
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name"),
+        required=False,
+        empty_label="Tous les soignant·e·s",
+    )
+    status = forms.ChoiceField(
+        label="Statut",
+        choices=[
+            (HELD_CHOICE, "Réalisées (arrivé·e ou vu·e)"),
+            (ALL_STATUSES_CHOICE, "Tous les statuts"),
+            *Status.choices,
+        ],
+        required=False,
+    )
+    type = forms.ModelChoiceField(
+        label="Motif",
+        queryset=ConsultationType.objects.order_by("profession", "label"),
+        required=False,
+        empty_label="Tous les motifs",
+    )
+    walk_in = forms.ChoiceField(label="Sans rendez-vous", choices=WALK_IN_CHOICES, required=False)
+
+    def __init__(self, query: Any, *, own_only: bool = False) -> None:
+        data = query.copy()
+        if not data.get("start") and not data.get("end"):
+            default = default_period()
+            data["start"], data["end"] = default.start.isoformat(), default.end.isoformat()
+        if not data.get("status"):
+            data["status"] = HELD_CHOICE
+        data.pop("page", None)
+        self.query = data
+        super().__init__(data)
+        if own_only:
+            # A practitioner sees only their own consultations: no colleague to choose.
+            del self.fields["practitioner"]
+
+    def consultation_filter(
+        self, *, practitioner: StaffProfile | None = None
+    ) -> ConsultationFilter:
+        """The cleaned filter; `practitioner` forces the reader's own (soignant)."""
+        data = self.cleaned_data
+        status = data["status"] or HELD_CHOICE
+        if status == HELD_CHOICE:
+            statuses: tuple[str, ...] = tuple(HELD_STATUSES)
+        elif status == ALL_STATUSES_CHOICE:
+            statuses = tuple(Status.values)
+        else:
+            statuses = (status,)
+        return ConsultationFilter(
+            first_day=data["start"],
+            last_day=data["end"],
+            site=data["site"],
+            practitioner=practitioner or data.get("practitioner"),
+            statuses=statuses,
+            consultation_type=data["type"],
+            walk_in={"oui": True, "non": False}.get(data["walk_in"]),
         )

@@ -13,34 +13,36 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from appointments.models import Appointment, Status
+from appointments.models import (
+    HELD_STATUSES,
+    Appointment,
+    AppointmentQuerySet,
+    Status,
+    days_bounds,
+)
 from centre.models import Profession, Site
 from centre.reports.indicators import Breakdown, Indicator, Period, percent, site_ids
 from patients.models import Coverage, CoverageKind, Patient
 
-# A consultation took place when the patient arrived or was seen.
-HELD = (Status.ARRIVED, Status.SEEN)
+# A consultation took place when the patient arrived or was seen. The period and the statuses
+# are the QuerySet's (`on_days`, `held`): the consultations list filters with the same methods,
+# so its counts are these indicators' (tests/appointments/test_consultations.py).
+HELD = HELD_STATUSES
 
 
 def _bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
     """Days of the period in the centre's time zone, as an aware half-open range."""
-    tz = timezone.get_default_timezone()
-    start = datetime.datetime.combine(period.start, datetime.time.min, tzinfo=tz)
-    end = datetime.datetime.combine(
-        period.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
-    )
-    return start, end
+    return days_bounds(period.start, period.end)
 
 
-def _appointments(period: Period, sites: list[Site] | None) -> QuerySet[Appointment]:
-    start, end = _bounds(period)
-    qs = Appointment.objects.filter(start__gte=start, start__lt=end)
+def _appointments(period: Period, sites: list[Site] | None) -> AppointmentQuerySet:
+    qs = Appointment.objects.on_days(period.start, period.end)
     ids = site_ids(sites)
     return qs if ids is None else qs.filter(site__in=ids)
 
 
-def _held(period: Period, sites: list[Site] | None) -> QuerySet[Appointment]:
-    return _appointments(period, sites).filter(status__in=HELD)
+def _held(period: Period, sites: list[Site] | None) -> AppointmentQuerySet:
+    return _appointments(period, sites).held()
 
 
 def consultations(period: Period, sites: list[Site] | None) -> Breakdown:

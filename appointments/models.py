@@ -193,6 +193,22 @@ class Status(models.TextChoices):
 # slot search count it. No-show, excused and cancelled free the slot.
 ACTIVE_STATUSES = (Status.BOOKED, Status.ARRIVED, Status.SEEN)
 FINAL_STATUSES = (Status.SEEN, Status.NO_SHOW, Status.EXCUSED, Status.CANCELLED)
+# A consultation took place when the patient arrived or was seen: what the reports count as
+# « consultations réalisées » and what the consultations list shows by default.
+HELD_STATUSES = (Status.ARRIVED, Status.SEEN)
+
+
+def days_bounds(
+    first_day: datetime.date, last_day: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """From `first_day` to `last_day` (both included) in the centre's time zone, as an aware
+    half-open range: an appointment at 23:30 on the last day (Paris) is in, whatever UTC says."""
+    tz = timezone.get_default_timezone()
+    start = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(
+        last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+    )
+    return start, end
 
 
 def _tstzrange() -> Func:
@@ -237,6 +253,15 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
             day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
         )
         return self.filter(start__gte=start, start__lt=end)
+
+    def on_days(self, first_day: datetime.date, last_day: datetime.date) -> AppointmentQuerySet:
+        """Appointments starting between two days (both included, centre's time zone): the
+        period of the reports' indicators and of the consultations list."""
+        start, end = days_bounds(first_day, last_day)
+        return self.filter(start__gte=start, start__lt=end)
+
+    def held(self) -> AppointmentQuerySet:
+        return self.filter(status__in=HELD_STATUSES)
 
     def for_site(self, site: Any) -> AppointmentQuerySet:
         return self.filter(site=site)

@@ -7,13 +7,15 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import (
+    HELD_STATUSES,
     Absence,
     Appointment,
+    AppointmentQuerySet,
     ConsultationType,
     ExtraSchedule,
     Status,
@@ -241,6 +243,86 @@ def to_fill_in(
     if practitioner is not None:
         qs = qs.filter(practitioner=practitioner)
     return qs
+
+
+# --- consultations by period ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsultationFilter:
+    """What the consultations list and its CSV show. By default the statuses of
+    « consultations réalisées » (arrived or seen), as the reports' indicators count them."""
+
+    first_day: datetime.date
+    last_day: datetime.date
+    site: Site | None = None
+    practitioner: StaffProfile | None = None
+    statuses: tuple[str, ...] = tuple(HELD_STATUSES)
+    consultation_type: ConsultationType | None = None
+    walk_in: bool | None = None
+
+
+@dataclass(frozen=True)
+class ConsultationTotals:
+    """Counts of the filter. `by_status` ignores the status filter (every status of the same
+    period, site, practitioner, type and walk-in choice) so that the no-show rate can be read
+    next to the consultations held; the other counts are those of the listed rows."""
+
+    by_status: dict[str, int]
+    listed: int
+    walk_ins: int
+    patients: int
+
+    @property
+    def held(self) -> int:
+        return sum(self.by_status.get(s, 0) for s in HELD_STATUSES)
+
+    @property
+    def no_show(self) -> int:
+        return self.by_status.get(Status.NO_SHOW, 0)
+
+
+def _consultations_base(
+    appointments: AppointmentQuerySet, f: ConsultationFilter
+) -> AppointmentQuerySet:
+    qs = appointments.on_days(f.first_day, f.last_day)
+    if f.site is not None:
+        qs = qs.filter(site=f.site)
+    if f.practitioner is not None:
+        qs = qs.filter(practitioner=f.practitioner)
+    if f.consultation_type is not None:
+        qs = qs.filter(consultation_type=f.consultation_type)
+    if f.walk_in is not None:
+        qs = qs.filter(is_walk_in=f.walk_in)
+    return qs
+
+
+def consultations(
+    appointments: AppointmentQuerySet, f: ConsultationFilter
+) -> QuerySet[Appointment]:
+    """The rows of the list, oldest first, with what a row shows joined (one query).
+    `appointments` is the reader's scope (`perms.appointments_for`)."""
+    qs = _consultations_base(appointments, f).filter(status__in=f.statuses)
+    return with_related(qs).order_by("start", "id")
+
+
+def consultation_totals(
+    appointments: AppointmentQuerySet, f: ConsultationFilter
+) -> ConsultationTotals:
+    """One aggregate query."""
+    listed = Q(status__in=f.statuses)
+    agg = _consultations_base(appointments, f).aggregate(
+        listed=Count("pk", filter=listed),
+        walk_ins=Count("pk", filter=listed & Q(is_walk_in=True)),
+        patients=Count("patient", filter=listed, distinct=True),
+        **{f"n_{s.value}": Count("pk", filter=Q(status=s)) for s in Status},
+    )
+    return ConsultationTotals(
+        by_status={s.value: agg[f"n_{s.value}"] for s in Status},
+        listed=agg["listed"],
+        walk_ins=agg["walk_ins"],
+        patients=agg["patients"],
+    )
 
 
 def waiting_candidates(appointment: Appointment) -> QuerySet[WaitingListEntry]:

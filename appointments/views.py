@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,11 +17,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from appointments import ics, perms, selectors, services
+from appointments import exports, ics, perms, selectors, services
 from appointments.day_sheet import render_day_sheet
 from appointments.forms import (
     BookingForm,
     CancelForm,
+    ConsultationFilterForm,
     DayFilterForm,
     MoveForm,
     NextSlotForm,
@@ -29,14 +31,18 @@ from appointments.forms import (
 )
 from appointments.models import (
     Appointment,
+    AppointmentQuerySet,
     CalendarFeed,
     ConsultationType,
+    Status,
     WaitingListEntry,
     WaitingListOffer,
 )
 from appointments.slots import PARIS
-from centre.models import Site, StaffProfile, User
+from centre import audit
+from centre.models import Centre, Site, StaffProfile, User
 from centre.perms import role_required
+from centre.reports.indicators import percent
 from centre.roles import Role
 from patients.models import Patient
 from patients.selectors import search_patients
@@ -491,6 +497,88 @@ def to_fill_in(request: HttpRequest) -> HttpResponse:
             "can_mark_all": user.is_superuser or user.has_role(Role.ACCUEIL),
         },
     )
+
+
+# --- consultations by period -----------------------------------------------------------------
+
+CONSULTATIONS_PAGE_SIZE = 50
+
+
+def _consultations_scope(user: User) -> tuple[AppointmentQuerySet, StaffProfile | None]:
+    """The appointments `user` may list and, for a practitioner who does not see everything,
+    their own profile (the filter is forced to it), as `to_fill_in` does."""
+    if perms.sees_all(user):
+        return perms.appointments_for(user), None
+    practitioner = selectors.practitioner_of(user)
+    if practitioner is None:
+        raise PermissionDenied("Votre profil n'indique pas de profession de soin.")
+    return perms.appointments_for(user), practitioner
+
+
+@role_required(*perms.READ_APPOINTMENTS)
+def consultations(request: HttpRequest) -> HttpResponse:
+    """Consultations of a period (held ones by default, as the dashboard counts them), with
+    their totals. Not journaled, like the agenda and the other lists: the CSV export is."""
+    user = _user(request)
+    scope, own = _consultations_scope(user)
+    form = ConsultationFilterForm(request.GET, own_only=own is not None)
+    context: dict[str, Any] = {"form": form, "own": own}
+    if form.is_valid():
+        chosen = form.consultation_filter(practitioner=own)
+        totals = selectors.consultation_totals(scope, chosen)
+        paginator = Paginator(selectors.consultations(scope, chosen), CONSULTATIONS_PAGE_SIZE)
+        context.update(
+            chosen=chosen,
+            totals=totals,
+            page=paginator.get_page(request.GET.get("page")),
+            status_rows=[
+                (label, totals.by_status[value], value in chosen.statuses)
+                for value, label in Status.choices
+            ],
+            no_show_rate=percent(totals.no_show, totals.held + totals.no_show),
+            # The CSV gets the filter with its defaults written out (the period shown).
+            export_query=form.query.urlencode(),
+        )
+    return render(request, "appointments/consultations.html", context)
+
+
+@role_required(*perms.READ_APPOINTMENTS)
+def consultations_csv(request: HttpRequest) -> HttpResponse:
+    """The same filter as a CSV file, every page. Each export is journaled with its filter
+    and the patients it names (`extra.patients`): a list of consultations is health data."""
+    user = _user(request)
+    scope, own = _consultations_scope(user)
+    form = ConsultationFilterForm(request.GET, own_only=own is not None)
+    if not form.is_valid():
+        return render(
+            request, "appointments/consultations.html", {"form": form, "own": own}, status=400
+        )
+    chosen = form.consultation_filter(practitioner=own)
+    rows = list(selectors.consultations(scope, chosen))
+    body = exports.consultations_csv(rows)
+    # The object journaled is the centre whose consultations were exported (the filter says
+    # which part); the account itself when no centre is set up yet.
+    centre = Centre.objects.order_by("pk").first()
+    audit.record_read(
+        actor=user,
+        action="appointment.list.export_csv",
+        obj=centre or user,
+        start=chosen.first_day,
+        end=chosen.last_day,
+        site=chosen.site,
+        practitioner=chosen.practitioner,
+        statuses=list(chosen.statuses),
+        consultation_type=chosen.consultation_type,
+        walk_in=chosen.walk_in,
+        rows=len(rows),
+        patients=sorted({a.patient_id for a in rows}),
+    )
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="consultations-{chosen.first_day:%Y-%m-%d}'
+        f'-{chosen.last_day:%Y-%m-%d}.csv"'
+    )
+    return response
 
 
 # --- waiting list ---------------------------------------------------------------------------

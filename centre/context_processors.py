@@ -53,6 +53,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Patients", "patients:search"),
         ("Doublons", "patients:duplicates"),
         ("Agenda", "appointments:day"),
+        ("Consultations", "appointments:consultations"),
         ("Plannings", "appointments:schedules"),
         ("Médiation", "outreach_indicators"),
         ("Enquêtes", "participation:survey_list"),

@@ -61,6 +61,12 @@ SECTIONS = (
 # The list behind a number, for the indicators whose app has one (all open to the director).
 # `True`: the list takes the period and site as `start`, `end`, `site` query parameters.
 LINKS: dict[str, tuple[str, bool]] = {
+    # The consultations list shows held appointments by default (the same set as these
+    # indicators), with distinct patients, walk-ins and counts by status for the no-show rate.
+    "appointments.consultations": ("appointments:consultations", True),
+    "appointments.patients_seen": ("appointments:consultations", True),
+    "appointments.no_show_rate": ("appointments:consultations", True),
+    "appointments.walk_ins": ("appointments:consultations", True),
     "outreach.sessions": ("outreach_indicators", True),
     "outreach.distinct_people": ("outreach_indicators", True),
     "outreach.rights_opened": ("outreach_indicators", True),

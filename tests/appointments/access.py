@@ -112,6 +112,10 @@ ACCESS = {
     "appointments:walk_in": Access(roles("accueil")),
     "appointments:patient_picker": Access(roles("accueil")),
     "appointments:to_fill_in": Access(AGENDA),
+    # Consultations by period: who reads appointments (READ_APPOINTMENTS); a practitioner
+    # only their own (tested in test_consultations.py); mediation none.
+    "appointments:consultations": Access(READ),
+    "appointments:consultations_csv": Access(READ),
     "appointments:waiting_list": Access(roles("accueil")),
     "appointments:waiting_close": Access(roles("accueil"), method="post", kwargs=_waiting),
     "appointments:waiting_notify": Access(roles("accueil"), method="post", kwargs=_waiting),

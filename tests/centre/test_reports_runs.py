@@ -318,6 +318,9 @@ def test_dashboard_shows_exact_figures_and_svg_charts(
     # Numbers link to the list behind them where the app has one.
     assert reverse("billing:claims_to_work") in html
     assert f"{reverse('outreach_indicators')}?start=2026-01-01&amp;end=2026-01-31" in html
+    # Consultations figures open the list of the same period (and site).
+    consultations = f"{reverse('appointments:consultations')}?start=2026-01-01&amp;end=2026-01-31"
+    assert html.count(f'href="{consultations}"') == 4
 
 
 def test_report_list_query_count(
