@@ -58,6 +58,7 @@ PAGES_BY_ROLE = {
         "/direction/journal/",
         "/direction/tableau-de-bord/",
         "/direction/rapports/",
+        "/rendez-vous/consultations/",
         "/patients/doublons/",
         "/patients/fusion/{patient}/{twin}/",
     ],
