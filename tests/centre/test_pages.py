@@ -171,3 +171,15 @@ def test_500_page_is_in_french_and_standalone(rf) -> None:  # type: ignore[no-un
     html = response.content.decode()
     assert "Une erreur est survenue" in html
     assert "rien n'a été enregistré à moitié" in html
+
+
+def test_a_field_help_text_is_announced_with_its_field() -> None:
+    from django import forms
+    from django.template.loader import render_to_string
+
+    class Form(forms.Form):
+        nir = forms.CharField(label="NIR", help_text="15 chiffres, sans espace.")
+
+    html = render_to_string("partials/field.html", {"field": Form()["nir"]})
+    assert 'aria-describedby="id_nir_helptext"' in html
+    assert 'id="id_nir_helptext">15 chiffres, sans espace.</p>' in html
