@@ -19,6 +19,11 @@ urlpatterns = [
     path("reports/<int:pk>/", reports_api.ReportRunDetail.as_view(), name="report-detail"),
     path("outreach/places/", outreach_api.PlaceListCreate.as_view(), name="outreach-places"),
     path(
+        "outreach/places/<int:pk>/",
+        outreach_api.PlaceDetail.as_view(),
+        name="outreach-place-detail",
+    ),
+    path(
         "outreach/permanences/",
         outreach_api.PermanenceListCreate.as_view(),
         name="outreach-permanences",
@@ -34,6 +39,11 @@ urlpatterns = [
         "outreach/collective-actions/",
         outreach_api.CollectiveActionList.as_view(),
         name="outreach-collective-actions",
+    ),
+    path(
+        "outreach/collective-actions/<int:pk>/",
+        outreach_api.CollectiveActionDetail.as_view(),
+        name="outreach-collective-action-detail",
     ),
     path(
         "participation/surveys/",

@@ -2,8 +2,11 @@
 serializers, writes through services. Filters: `from`/`to` (dates), `place`, `mediator`,
 `topic`.
 
-`SessionDetail` (GET, PATCH) is meant for `outreach/sessions/<pk>/`, name
-`outreach-session-detail`, in centre/api_urls.py."""
+Detail views (GET, PATCH) in centre/api_urls.py: `SessionDetail` at `outreach/sessions/<pk>/`
+(`outreach-session-detail`), `PlaceDetail` at `outreach/places/<pk>/`
+(`outreach-place-detail`), `CollectiveActionDetail` at `outreach/collective-actions/<pk>/`
+(`outreach-collective-action-detail`). A PATCH changes only the fields sent; a field that
+cannot be corrected is a 400."""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from outreach.models import (
     AgeBand,
     Channel,
     CollectiveAction,
+    CollectiveKind,
     Interpreting,
     Outcome,
     Permanence,
@@ -163,6 +167,24 @@ def _raise_400(error: services.OutreachError) -> None:
     ) from error
 
 
+def _refuse_unknown(request: Request, allowed: Any) -> None:
+    """A PATCH naming a field that cannot be corrected is refused whole, field by field
+    (DRF would otherwise ignore it and answer 200 as if it had been applied)."""
+    if isinstance(request.data, Mapping):
+        refused = sorted(set(request.data) - set(allowed))
+        if refused:
+            raise ValidationError({name: [services.NOT_EDITABLE] for name in refused})
+
+
+def _acting_user(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+PATCH_RESPONSES = {400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT}
+
+
 @extend_schema_view(
     get=extend_schema(summary="Lieux de permanence et d'action", responses=PlaceOutput),
     post=extend_schema(summary="Ajouter un lieu", request=PlaceInput, responses=PlaceOutput),
@@ -180,6 +202,60 @@ class PlaceListCreate(generics.ListAPIView[Place]):
         except services.OutreachError as error:
             _raise_400(error)
         return Response(PlaceOutput(place).data, status=status.HTTP_201_CREATED)
+
+
+class PlacePatch(serializers.Serializer[Any]):
+    """A correction of a place: only the fields sent change (`services.PLACE_EDITABLE_FIELDS`).
+    `is_active: false` marks a place no longer used (never deleted)."""
+
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=PlaceKind.choices, required=False)
+    # Any site: the place may keep a site that has closed since; the service refuses a move
+    # to a closed one.
+    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all(), required=False)
+    address = serializers.CharField(max_length=250, required=False, allow_blank=True)
+    neighbourhood = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    in_qpv = serializers.BooleanField(required=False)
+    partner_contact = serializers.CharField(max_length=250, required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="Un lieu", responses=PlaceOutput),
+    patch=extend_schema(
+        summary="Corriger un lieu ou le marquer comme plus utilisé",
+        description=(
+            "Seuls les champs envoyés changent ; un champ non corrigeable est un 400. Mêmes "
+            "règles qu'à l'ajout (nom unique, type connu, site actif), messages en français "
+            "par champ. `is_active: false` marque le lieu comme plus utilisé (refusé tant "
+            "que des permanences y sont programmées) ; un lieu n'est jamais supprimé. Un "
+            "nouveau site vaut pour les saisies à venir. Réservé à la médiation ; la "
+            "correction est journalisée (champs modifiés, avant et après)."
+        ),
+        request=PlacePatch,
+        responses={200: PlaceOutput, **PATCH_RESPONSES},
+    ),
+)
+class PlaceDetail(generics.GenericAPIView[Place]):
+    serializer_class = PlaceOutput
+    permission_classes = [ReadWrite.of(read=perms.READ, write=perms.WRITE)]
+    queryset = Place.objects.all()
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(PlaceOutput(self.get_object()).data)
+
+    def patch(self, request: Request, pk: int) -> Response:
+        place = self.get_object()
+        _refuse_unknown(request, PlacePatch().fields)
+        data = PlacePatch(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            place = services.place_update(
+                by=_acting_user(request), place=place, changes=data.validated_data
+            )
+        except services.OutreachError as error:
+            _raise_400(error)
+        return Response(PlaceOutput(place).data)
 
 
 # --- Permanences --------------------------------------------------------------------------
@@ -486,18 +562,125 @@ class CollectiveActionOutput(serializers.ModelSerializer[CollectiveAction]):
             "participants_count",
             "themes",
             "cls_action",
+            "notes",
+            "organiser",
         )
 
 
-@extend_schema(
-    summary="Actions collectives (filtres : période, lieu, organisateur·rice)",
-    parameters=FILTERS,
-    responses=CollectiveActionOutput,
+# A plain string checked by the service ("Type d'action inconnu."): a second and third
+# serializer with these choices would rename the documented enum of the output (the
+# settings only fix the name of shared place kinds).
+KIND_HELP = "Type d'action : " + ", ".join(
+    f"`{v}` ({label})" for v, label in CollectiveKind.choices
+)
+
+
+class CollectiveActionInput(serializers.Serializer[Any]):
+    """A new collective action (`services.collective_action_create`), without named patients
+    (the entry form has none either). Its organiser is the account that sends it."""
+
+    kind = serializers.CharField(help_text=KIND_HELP)
+    title = serializers.CharField(max_length=200, allow_blank=True)
+    # Any place: the service refuses a place no longer used with its own message.
+    place = serializers.PrimaryKeyRelatedField(queryset=Place.objects.all())
+    held_on = serializers.DateField()
+    start_time = serializers.TimeField(required=False, allow_null=True, default=None)
+    end_time = serializers.TimeField(required=False, allow_null=True, default=None)
+    partners = serializers.CharField(max_length=250, required=False, default="", allow_blank=True)
+    # The column is a 32-bit integer; no action gathers a hundred thousand people.
+    participants_count = serializers.IntegerField(max_value=100_000)
+    themes = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    cls_action = serializers.CharField(max_length=30, required=False, default="", allow_blank=True)
+    notes = serializers.CharField(required=False, default="", allow_blank=True)
+
+
+class CollectiveActionPatch(serializers.Serializer[Any]):
+    """A correction: only the fields sent change (`services.COLLECTIVE_EDITABLE_FIELDS`)."""
+
+    kind = serializers.CharField(required=False, help_text=KIND_HELP)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    place = serializers.PrimaryKeyRelatedField(queryset=Place.objects.all(), required=False)
+    held_on = serializers.DateField(required=False)
+    start_time = serializers.TimeField(required=False, allow_null=True)
+    end_time = serializers.TimeField(required=False, allow_null=True)
+    partners = serializers.CharField(max_length=250, required=False, allow_blank=True)
+    participants_count = serializers.IntegerField(max_value=100_000, required=False)
+    themes = serializers.ListField(child=serializers.CharField(), required=False)
+    cls_action = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Actions collectives (filtres : période, lieu, organisateur·rice)",
+        parameters=FILTERS,
+        responses=CollectiveActionOutput,
+    ),
+    post=extend_schema(
+        summary="Enregistrer une action collective",
+        description=(
+            "Mêmes règles que la saisie à l'écran (type et thèmes connus, fin après le début, "
+            "lieu encore utilisé), messages en français par champ. L'organisateur·rice est le "
+            "compte qui envoie la requête. Réservé à la médiation."
+        ),
+        request=CollectiveActionInput,
+        responses={201: CollectiveActionOutput, 400: OpenApiTypes.OBJECT},
+    ),
 )
 class CollectiveActionList(generics.ListAPIView[CollectiveAction]):
     serializer_class = CollectiveActionOutput
-    permission_classes = [ReadWrite.of(read=perms.READ)]
+    permission_classes = [ReadWrite.of(read=perms.READ, write=perms.WRITE)]
 
     def get_queryset(self) -> QuerySet[CollectiveAction]:
         qs = CollectiveAction.objects.order_by("-held_on", "-pk")
         return _filter(qs, self.request, date_field="held_on", mediator_field="organiser")
+
+    def post(self, request: Request) -> Response:
+        data = CollectiveActionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            action = services.collective_action_create(
+                by=_acting_user(request), **data.validated_data
+            )
+        except services.OutreachError as error:
+            _raise_400(error)
+        return Response(CollectiveActionOutput(action).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="Une action collective", responses=CollectiveActionOutput),
+    patch=extend_schema(
+        summary="Corriger une action collective (son organisateur·rice)",
+        description=(
+            "Seuls les champs envoyés changent ; l'organisateur·rice, le site (il suit le "
+            "lieu) et les patient·e·s nommé·e·s ne se corrigent pas (400). Mêmes règles "
+            "qu'à la saisie, messages en français par champ. Réservé à la ou au "
+            "médiateur·rice qui a saisi l'action (403 pour les autres). La correction est "
+            "journalisée (champs modifiés, avant et après ; le texte du bilan n'y figure pas)."
+        ),
+        request=CollectiveActionPatch,
+        responses={200: CollectiveActionOutput, **PATCH_RESPONSES},
+    ),
+)
+class CollectiveActionDetail(generics.GenericAPIView[CollectiveAction]):
+    serializer_class = CollectiveActionOutput
+    permission_classes = [ReadWrite.of(read=perms.READ, write=perms.WRITE)]
+    queryset = CollectiveAction.objects.all()
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(CollectiveActionOutput(self.get_object()).data)
+
+    def patch(self, request: Request, pk: int) -> Response:
+        action = self.get_object()
+        if not perms.can_edit_collective_action(request.user, action):
+            raise PermissionDenied(services.COLLECTIVE_EDIT_REFUSED)
+        _refuse_unknown(request, CollectiveActionPatch().fields)
+        data = CollectiveActionPatch(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            action = services.collective_action_update(
+                by=_acting_user(request), action=action, changes=data.validated_data
+            )
+        except services.OutreachError as error:
+            _raise_400(error)
+        return Response(CollectiveActionOutput(action).data)

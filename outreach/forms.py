@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from appointments.models import ConsultationType
@@ -16,6 +16,7 @@ from outreach.models import (
     HISTORICAL_TOPICS,
     Action,
     AgeBand,
+    CollectiveAction,
     CollectiveKind,
     Decision,
     FiledHow,
@@ -33,7 +34,11 @@ from outreach.models import (
     TriState,
     Urgency,
 )
-from outreach.services import SESSION_EDITABLE_FIELDS
+from outreach.services import (
+    COLLECTIVE_EDITABLE_FIELDS,
+    PLACE_EDITABLE_FIELDS,
+    SESSION_EDITABLE_FIELDS,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -286,9 +291,27 @@ class PlaceForm(forms.Form):
     site = forms.ModelChoiceField(label="Site de rattachement", queryset=Site.objects.none())
     partner_contact = forms.CharField(label="Contact partenaire", required=False, max_length=250)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, place: Place | None = None, **kwargs: Any) -> None:
+        """`place`: the place being corrected — the form is then pre-filled with it, keeps
+        its site even if that site has closed, and asks whether the place is still used
+        (`services.PLACE_EDITABLE_FIELDS`)."""
+        if place is not None:
+            kwargs.setdefault(
+                "initial", {name: getattr(place, name) for name in PLACE_EDITABLE_FIELDS}
+            )
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = Site.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        sites = Q(is_active=True)
+        if place is not None:
+            sites |= Q(pk=place.site_id)
+            self.fields["is_active"] = forms.BooleanField(
+                label="Lieu encore utilisé",
+                required=False,
+                help_text=(
+                    "Décochez si le lieu n'accueille plus de permanences ni d'actions : il reste "
+                    "dans l'historique et les indicateurs, mais n'est plus proposé à la saisie."
+                ),
+            )
+        self.fields["site"].queryset = Site.objects.filter(sites)  # type: ignore[attr-defined]
 
 
 def mediators() -> QuerySet[User]:
@@ -354,9 +377,18 @@ class CollectiveActionForm(forms.Form):
     cls_action = forms.CharField(label="Fiche action du CLS", required=False, max_length=30)
     notes = forms.CharField(label="Bilan", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, action: CollectiveAction | None = None, **kwargs: Any) -> None:
+        """`action`: the action being corrected — the form is then pre-filled with it and
+        keeps its place even if that place is no longer used."""
+        if action is not None:
+            kwargs.setdefault(
+                "initial", {name: getattr(action, name) for name in COLLECTIVE_EDITABLE_FIELDS}
+            )
         super().__init__(*args, **kwargs)
-        self.fields["place"].queryset = Place.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        places = Q(is_active=True)
+        if action is not None:
+            places |= Q(pk=action.place_id)
+        self.fields["place"].queryset = Place.objects.filter(places)  # type: ignore[attr-defined]
 
 
 class ReferralBookForm(forms.Form):

@@ -5,7 +5,11 @@
 - accueil: the queue of referrals to the centre only (book or decline), never the notes;
 - soignant, facturation: nothing in outreach.
 
-Correcting a session after it was entered is narrower than `WRITE`: see `can_edit_session`.
+Correcting what was entered:
+- a session: narrower than `WRITE`, its author only (`can_edit_session`);
+- a collective action: narrower than `WRITE`, its organiser only (`can_edit_collective_action`);
+- a place: `WRITE` (any mediator, as for adding one): places are shared reference data with
+  no author, and one no longer used is marked inactive, never deleted.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from centre.roles import Role
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from outreach.models import RightsSession
+    from outreach.models import CollectiveAction, RightsSession
 
 WRITE = (Role.MEDIATION,)
 READ = (Role.MEDIATION, Role.DIRECTION)
@@ -39,3 +43,16 @@ def can_edit_session(user: User | AnonymousUser, session: RightsSession) -> bool
     if not isinstance(user, User) or not user.is_active:
         return False
     return user.has_role(*WRITE) and session.mediator_id == user.pk
+
+
+def can_edit_collective_action(user: User | AnonymousUser, action: CollectiveAction) -> bool:
+    """Only the mediator who entered a collective action (`collective_action_create` records
+    the acting user as `action.organiser`) may correct it, and only while they hold the
+    mediation role.
+
+    Least privilege, as for sessions: the number of participants and the review are what the
+    organiser reports to funders and the CLS, so they stay that person's word; the direction
+    reads and writes nothing, and a colleague sees who organised the action and asks them."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return user.has_role(*WRITE) and action.organiser_id == user.pk

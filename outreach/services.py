@@ -71,6 +71,33 @@ def _fail_if(errors: dict[str, str]) -> None:
 # --- Places and permanences -------------------------------------------------------------------
 
 PLACE_FIELDS = ("name", "kind", "address", "neighbourhood", "in_qpv", "site", "partner_contact")
+# What a correction may change: everything entered, and whether the place is still used. A
+# place is never deleted: its permanences, sessions and collective actions point at it
+# (`on_delete=PROTECT`) and the indicators count by place. One no longer used is marked
+# inactive instead: it stays in the history and is no longer offered for new entries.
+PLACE_EDITABLE_FIELDS = (*PLACE_FIELDS, "is_active")
+NOT_EDITABLE = "Ce champ ne peut pas être modifié après la saisie."
+
+
+def _validate_place(
+    *, name: str, kind: str, site: Site, place: Place | None = None
+) -> dict[str, str]:
+    """The rules of a place, at creation (`place` None) and at correction."""
+    errors: dict[str, str] = {}
+    same_name = Place.objects.filter(name__iexact=name)
+    if place is not None:
+        same_name = same_name.exclude(pk=place.pk)
+    if not name:
+        errors["name"] = "Indiquez le nom du lieu."
+    elif same_name.exists():
+        errors["name"] = "Un lieu porte déjà ce nom."
+    if kind not in PlaceKind.values:
+        errors["kind"] = "Type de lieu inconnu."
+    # A place keeps the site it was attached to even once that site has closed; it cannot
+    # be attached to a closed site.
+    if (place is None or site.pk != place.site_id) and not site.is_active:
+        errors["site"] = "Ce site n'est plus actif."
+    return errors
 
 
 def place_create(
@@ -84,14 +111,7 @@ def place_create(
     in_qpv: bool = False,
     partner_contact: str = "",
 ) -> Place:
-    errors: dict[str, str] = {}
-    if not name.strip():
-        errors["name"] = "Indiquez le nom du lieu."
-    elif Place.objects.filter(name__iexact=name.strip()).exists():
-        errors["name"] = "Un lieu porte déjà ce nom."
-    if kind not in PlaceKind.values:
-        errors["kind"] = "Type de lieu inconnu."
-    _fail_if(errors)
+    _fail_if(_validate_place(name=name.strip(), kind=kind, site=site))
     with transaction.atomic():
         place = Place.objects.create(
             name=name.strip(),
@@ -108,6 +128,52 @@ def place_create(
             obj=place,
             changes=audit.snapshot(place, PLACE_FIELDS),
         )
+    return place
+
+
+def place_update(*, by: User, place: Place, changes: Mapping[str, Any]) -> Place:
+    """Correct a place, or mark it no longer used (`is_active=False`) or used again:
+    `changes` maps fields of `PLACE_EDITABLE_FIELDS` to their new values (the others keep
+    theirs). Same rules as `place_create`, one transaction, one `outreach.place.update` entry
+    listing only the fields that changed; a correction that changes nothing writes nothing.
+
+    A new `site` applies to what is entered from now on: sessions and collective actions
+    copied the place's site when they were entered (`RightsSession.site`,
+    `CollectiveAction.site`) and keep it, so the indicators of past periods do not move."""
+    refused = [name for name in changes if name not in PLACE_EDITABLE_FIELDS]
+    _fail_if(dict.fromkeys(refused, NOT_EDITABLE))
+    with transaction.atomic():
+        # Lock the row: two corrections at once (the page and the API) would each validate
+        # against the old row and the second would silently undo the first.
+        place = Place.objects.select_for_update().get(pk=place.pk)
+        values: dict[str, Any] = {
+            name: getattr(place, name) for name in PLACE_EDITABLE_FIELDS
+        } | dict(changes)
+        for name in ("name", "address", "neighbourhood", "partner_contact"):
+            values[name] = (values[name] or "").strip()
+        values["in_qpv"] = bool(values["in_qpv"])
+        values["is_active"] = bool(values["is_active"])
+        errors = _validate_place(
+            name=values["name"], kind=values["kind"], site=values["site"], place=place
+        )
+        if place.is_active and not values["is_active"]:
+            # A place no longer used is no longer offered for permanences: the ones still
+            # planned there would be left on the programme of a place nobody goes to.
+            upcoming = place.permanences.filter(is_cancelled=False, end__gt=timezone.now()).count()
+            if upcoming:
+                errors["is_active"] = (
+                    f"{upcoming} permanence(s) encore programmée(s) dans ce lieu : "
+                    "annulez-les avant de le marquer comme plus utilisé."
+                )
+        _fail_if(errors)
+        before = audit.snapshot(place, PLACE_EDITABLE_FIELDS)
+        for name, value in values.items():
+            setattr(place, name, value)
+        diff = audit.diff(before, audit.snapshot(place, PLACE_EDITABLE_FIELDS))
+        if not diff:
+            return place
+        place.save(update_fields=list(diff))
+        audit.record(actor=by, action="outreach.place.update", obj=place, changes=diff)
     return place
 
 
@@ -530,7 +596,6 @@ SESSION_EDITABLE_FIELDS = (
 )
 # Mediators' notes are confidential: the journal records that they changed, never their text
 # (as `outreach.session.log` leaves them out).
-NOT_EDITABLE = "Ce champ ne peut pas être modifié après la saisie."
 NOTES_NOT_JOURNALED = "(confidentielles, non journalisées)"
 
 
@@ -919,6 +984,67 @@ COLLECTIVE_FIELDS = (
 )
 
 
+# What a correction may change: everything the entry form has. Left out: `organiser` (who
+# entered the action, and the one who may correct it), `site` (copied from the place, see
+# `collective_action_update`) and the named attendees (the form never offers them).
+COLLECTIVE_EDITABLE_FIELDS = (
+    "kind",
+    "title",
+    "place",
+    "held_on",
+    "start_time",
+    "end_time",
+    "partners",
+    "participants_count",
+    "themes",
+    "cls_action",
+    "notes",
+)
+# The review (`notes`) is free text that may name people: like `outreach.collective_action.
+# create`, the journal records that it changed, never its text.
+TEXT_NOT_JOURNALED = "(texte libre, non journalisé)"
+COLLECTIVE_EDIT_REFUSED = (
+    "Seul·e la personne qui a saisi cette action (son organisateur·rice) peut la corriger."
+)
+
+
+def _validate_collective(
+    *,
+    kind: str,
+    title: str,
+    place: Place,
+    start_time: datetime.time | None,
+    end_time: datetime.time | None,
+    participants_count: int,
+    named: int,
+    themes: Sequence[str],
+    before: CollectiveAction | None = None,
+    named_field: str = "attendees",
+) -> dict[str, str]:
+    """The rules of a collective action, at creation (`before` None) and at correction.
+    `named` is the number of patients named as present, reported on `named_field`."""
+    errors: dict[str, str] = {}
+    if kind not in CollectiveKind.values:
+        errors["kind"] = "Type d'action inconnu."
+    if not title:
+        errors["title"] = "Donnez un intitulé à l'action."
+    # An old action keeps a place no longer used; a new or moved one goes to a place in use.
+    if (before is None or place.pk != before.place_id) and not place.is_active:
+        errors["place"] = "Ce lieu n'est plus actif."
+    if start_time and end_time and end_time <= start_time:
+        errors["end_time"] = "L'heure de fin doit être après l'heure de début."
+    if participants_count < 0:
+        errors["participants_count"] = "Le nombre de participant·e·s ne peut être négatif."
+    elif named > participants_count:
+        errors[named_field] = (
+            "Plus de patient·e·s nommé·e·s que de participant·e·s : corrigez le nombre."
+        )
+    unknown = [t for t in themes if t not in Theme.values]
+    if unknown:
+        errors["themes"] = f"Thème inconnu : {', '.join(map(str, unknown))}."
+    return errors
+
+
 def collective_action_create(
     *,
     by: User,
@@ -937,23 +1063,18 @@ def collective_action_create(
 ) -> CollectiveAction:
     themes = list(themes)
     attendees = list(attendees)
-    errors: dict[str, str] = {}
-    if kind not in CollectiveKind.values:
-        errors["kind"] = "Type d'action inconnu."
-    if not title.strip():
-        errors["title"] = "Donnez un intitulé à l'action."
-    if start_time and end_time and end_time <= start_time:
-        errors["end_time"] = "L'heure de fin doit être après l'heure de début."
-    if participants_count < 0:
-        errors["participants_count"] = "Le nombre de participant·e·s ne peut être négatif."
-    elif len(attendees) > participants_count:
-        errors["attendees"] = (
-            "Plus de patient·e·s nommé·e·s que de participant·e·s : corrigez le nombre."
+    _fail_if(
+        _validate_collective(
+            kind=kind,
+            title=title.strip(),
+            place=place,
+            start_time=start_time,
+            end_time=end_time,
+            participants_count=participants_count,
+            named=len(attendees),
+            themes=themes,
         )
-    unknown = [t for t in themes if t not in Theme.values]
-    if unknown:
-        errors["themes"] = f"Thème inconnu : {', '.join(map(str, unknown))}."
-    _fail_if(errors)
+    )
     with transaction.atomic():
         action = CollectiveAction.objects.create(
             kind=kind,
@@ -981,4 +1102,67 @@ def collective_action_create(
                 "attendees": [p.pk for p in attendees],
             },
         )
+    return action
+
+
+def collective_action_update(
+    *, by: User, action: CollectiveAction, changes: Mapping[str, Any]
+) -> CollectiveAction:
+    """Correct a collective action after it was entered: `changes` maps fields of
+    `COLLECTIVE_EDITABLE_FIELDS` to their new values (the others keep theirs). Only its
+    organiser may (`perms.can_edit_collective_action`). Same rules and messages as
+    `collective_action_create`, one transaction, one `outreach.collective_action.update`
+    entry listing only the fields that changed; a correction that changes nothing writes
+    nothing.
+
+    `site` follows a new place (as at creation) and only then: an action whose place was
+    attached to another site since keeps the site it was counted in."""
+    refused = [name for name in changes if name not in COLLECTIVE_EDITABLE_FIELDS]
+    _fail_if(dict.fromkeys(refused, NOT_EDITABLE))
+    with transaction.atomic():
+        # Lock the row (not the place: `of=("self",)`): two corrections at once would each
+        # validate against the old row and the second would undo the first unjournaled.
+        action = (
+            CollectiveAction.objects.select_for_update(of=("self",))
+            .select_related("place")
+            .get(pk=action.pk)
+        )
+        if not perms.can_edit_collective_action(by, action):
+            raise OutreachError({"": COLLECTIVE_EDIT_REFUSED})
+        values: dict[str, Any] = {
+            name: getattr(action, name) for name in COLLECTIVE_EDITABLE_FIELDS
+        } | dict(changes)
+        for name in ("title", "partners", "cls_action", "notes"):
+            values[name] = (values[name] or "").strip()
+        values["themes"] = list(values["themes"])
+        _fail_if(
+            _validate_collective(
+                kind=values["kind"],
+                title=values["title"],
+                place=values["place"],
+                start_time=values["start_time"],
+                end_time=values["end_time"],
+                participants_count=values["participants_count"],
+                named=action.attendees.count(),
+                themes=values["themes"],
+                before=action,
+                named_field="participants_count",
+            )
+        )
+        before = audit.snapshot(action, COLLECTIVE_FIELDS)
+        notes_changed = values["notes"] != action.notes
+        place_changed = values["place"].pk != action.place_id
+        for name, value in values.items():
+            setattr(action, name, value)
+        if place_changed:
+            action.site = action.place.site
+        diff: dict[str, Any] = audit.diff(before, audit.snapshot(action, COLLECTIVE_FIELDS))
+        update_fields = list(diff)
+        if notes_changed:
+            diff["notes"] = [TEXT_NOT_JOURNALED, TEXT_NOT_JOURNALED]
+            update_fields.append("notes")
+        if not diff:
+            return action
+        action.save(update_fields=update_fields)
+        audit.record(actor=by, action="outreach.collective_action.update", obj=action, changes=diff)
     return action

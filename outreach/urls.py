@@ -24,11 +24,17 @@ urlpatterns = [
     path("dossiers/<int:pk>/etape/", views.file_advance, name="outreach_file_advance"),
     path("lieux/", views.place_list, name="outreach_places"),
     path("lieux/nouveau/", views.place_new, name="outreach_place_new"),
+    path("lieux/<int:pk>/modifier/", views.place_edit, name="outreach_place_edit"),
     path("actions-collectives/", views.collective_action_list, name="outreach_collective_actions"),
     path(
         "actions-collectives/nouvelle/",
         views.collective_action_new,
         name="outreach_collective_action_new",
+    ),
+    path(
+        "actions-collectives/<int:pk>/modifier/",
+        views.collective_action_edit,
+        name="outreach_collective_action_edit",
     ),
     path("orientations/", views.referral_queue, name="outreach_referral_queue"),
     path("orientations/<int:pk>/programmer/", views.referral_book, name="outreach_referral_book"),

@@ -523,18 +523,43 @@ def place_new(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/place_new.html", {"form": form})
 
 
+@role_required(*perms.WRITE)
+def place_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a place, or mark it no longer used: the creation form pre-filled, plus « Lieu
+    encore utilisé ». Any mediator may (places have no author); a place is never deleted."""
+    place = get_object_or_404(Place.objects.select_related("site"), pk=pk)
+    form = PlaceForm(request.POST or None, place=place)
+    if request.method == "POST" and form.is_valid():
+        try:
+            place = services.place_update(by=_user(request), place=place, changes=form.cleaned_data)
+        except services.OutreachError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Lieu « {place} » modifié.")
+            return redirect("outreach_places")
+    return render(request, "outreach/place_edit.html", {"form": form, "place": place})
+
+
 @role_required(*perms.READ)
 def collective_action_list(request: HttpRequest) -> HttpResponse:
     qs = (
-        CollectiveAction.objects.select_related("place")
+        CollectiveAction.objects.select_related("place", "organiser")
         .annotate(named=Count("attendees"))
         .order_by("-held_on", "-pk")
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    user = _user(request)
+    can_write = user.has_role(*perms.WRITE)
     return render(
         request,
         "outreach/collective_action_list.html",
-        {"page": page, "can_write": _user(request).has_role(*perms.WRITE)},
+        {
+            "page": page,
+            "can_write": can_write,
+            # The rows this user may correct (`perms.can_edit_collective_action`), without a
+            # check per row: the ones they organised, while they hold the mediation role.
+            "editor_id": user.pk if can_write and user.is_active else None,
+        },
     )
 
 
@@ -550,6 +575,27 @@ def collective_action_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Action « {action.title} » enregistrée.")
             return redirect("outreach_collective_actions")
     return render(request, "outreach/collective_action_new.html", {"form": form})
+
+
+@role_required(*perms.WRITE)
+def collective_action_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a collective action: the creation form pre-filled; only its organiser may
+    (perms)."""
+    action = get_object_or_404(CollectiveAction.objects.select_related("place"), pk=pk)
+    if not perms.can_edit_collective_action(_user(request), action):
+        raise PermissionDenied(services.COLLECTIVE_EDIT_REFUSED)
+    form = CollectiveActionForm(request.POST or None, action=action)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action = services.collective_action_update(
+                by=_user(request), action=action, changes=form.cleaned_data
+            )
+        except services.OutreachError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Action « {action.title} » corrigée.")
+            return redirect("outreach_collective_actions")
+    return render(request, "outreach/collective_action_edit.html", {"form": form, "action": action})
 
 
 # --- Referrals ----------------------------------------------------------------------------

@@ -7,8 +7,10 @@ from typing import Any
 
 from tests.access import PUBLIC, Access, World, roles
 from tests.outreach.factories import (
+    CollectiveActionFactory,
     PermanenceFactory,
     PersonFactory,
+    PlaceFactory,
     ReferralFactory,
     SessionFactory,
 )
@@ -32,6 +34,15 @@ def _person(w: World) -> dict[str, Any]:
 
 def _referral(w: World) -> dict[str, Any]:
     return {"pk": ReferralFactory(site=w.site, created_by=w.staff["mediation"]).pk}
+
+
+def _place(w: World) -> dict[str, Any]:
+    return {"pk": PlaceFactory(site=w.site).pk}
+
+
+def _collective_action(w: World) -> dict[str, Any]:
+    action = CollectiveActionFactory(place__site=w.site, organiser=w.staff["mediation"])
+    return {"pk": action.pk}
 
 
 def _file(w: World) -> dict[str, Any]:
@@ -60,8 +71,12 @@ ACCESS = {
     "outreach_file_advance": Access(WRITE, method="post", kwargs=_file),
     "outreach_places": Access(READ),
     "outreach_place_new": Access(WRITE),
+    "outreach_place_edit": Access(WRITE, kwargs=_place),
     "outreach_collective_actions": Access(READ),
     "outreach_collective_action_new": Access(WRITE),
+    # Only the action's organiser (`_collective_action` is organised by the `mediation`
+    # account); another mediator is refused too (tests/outreach/test_collective_action_edit.py).
+    "outreach_collective_action_edit": Access(WRITE, kwargs=_collective_action),
     "outreach_referral_queue": Access(roles("accueil", "mediation", "direction")),
     "outreach_referral_book": Access(roles("accueil"), kwargs=_referral),
     "outreach_referral_decline": Access(roles("accueil"), method="post", kwargs=_referral),
@@ -72,11 +87,13 @@ ACCESS = {
 ACCESS.update(
     {
         "api:outreach-places": Access(READ, api=True),
+        "api:outreach-place-detail": Access(READ, api=True, kwargs=_place),
         "api:outreach-permanences": Access(READ, api=True),
         "api:outreach-sessions": Access(READ, api=True),
         "api:outreach-session-detail": Access(READ, api=True, kwargs=_session),
         "api:outreach-referrals": Access(roles("accueil", "mediation", "direction"), api=True),
         "api:outreach-collective-actions": Access(READ, api=True),
+        "api:outreach-collective-action-detail": Access(READ, api=True, kwargs=_collective_action),
     }
 )
 
