@@ -549,22 +549,7 @@ class ReferralList(generics.ListAPIView[Referral]):
 class CollectiveActionOutput(serializers.ModelSerializer[CollectiveAction]):
     class Meta:
         model = CollectiveAction
-        fields = (
-            "id",
-            "kind",
-            "title",
-            "place",
-            "site",
-            "held_on",
-            "start_time",
-            "end_time",
-            "partners",
-            "participants_count",
-            "themes",
-            "cls_action",
-            "notes",
-            "organiser",
-        )
+        fields = ("id", *services.COLLECTIVE_FIELDS, "notes", "organiser")
 
 
 # A plain string checked by the service ("Type d'action inconnu."): a second and third

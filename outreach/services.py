@@ -987,19 +987,7 @@ COLLECTIVE_FIELDS = (
 # What a correction may change: everything the entry form has. Left out: `organiser` (who
 # entered the action, and the one who may correct it), `site` (copied from the place, see
 # `collective_action_update`) and the named attendees (the form never offers them).
-COLLECTIVE_EDITABLE_FIELDS = (
-    "kind",
-    "title",
-    "place",
-    "held_on",
-    "start_time",
-    "end_time",
-    "partners",
-    "participants_count",
-    "themes",
-    "cls_action",
-    "notes",
-)
+COLLECTIVE_EDITABLE_FIELDS = (*(name for name in COLLECTIVE_FIELDS if name != "site"), "notes")
 # The review (`notes`) is free text that may name people: like `outreach.collective_action.
 # create`, the journal records that it changed, never its text.
 TEXT_NOT_JOURNALED = "(texte libre, non journalisé)"
