@@ -28,6 +28,11 @@ urlpatterns = [
         outreach_api.PermanenceListCreate.as_view(),
         name="outreach-permanences",
     ),
+    path(
+        "outreach/permanences/<int:pk>/cancel/",
+        outreach_api.PermanenceCancel.as_view(),
+        name="outreach-permanence-cancel",
+    ),
     path("outreach/sessions/", outreach_api.SessionListCreate.as_view(), name="outreach-sessions"),
     path(
         "outreach/sessions/<int:pk>/",

@@ -6,7 +6,9 @@ Detail views (GET, PATCH) in centre/api_urls.py: `SessionDetail` at `outreach/se
 (`outreach-session-detail`), `PlaceDetail` at `outreach/places/<pk>/`
 (`outreach-place-detail`), `CollectiveActionDetail` at `outreach/collective-actions/<pk>/`
 (`outreach-collective-action-detail`). A PATCH changes only the fields sent; a field that
-cannot be corrected is a 400."""
+cannot be corrected is a 400. `PermanenceCancel` (POST) at `outreach/permanences/<pk>/cancel/`
+(`outreach-permanence-cancel`) cancels one permanence or it and the following ones of its
+series."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from outreach import perms, services
 from outreach.models import (
     CURRENT_TOPICS,
     AgeBand,
+    CancelScope,
     Channel,
     CollectiveAction,
     CollectiveKind,
@@ -266,7 +269,17 @@ class PermanenceOutput(serializers.ModelSerializer[Permanence]):
 
     class Meta:
         model = Permanence
-        fields = ("id", "place", "place_name", "mediator", "start", "end", "series", "is_cancelled")
+        fields = (
+            "id",
+            "place",
+            "place_name",
+            "mediator",
+            "start",
+            "end",
+            "series",
+            "is_cancelled",
+            "cancellation_reason",
+        )
 
 
 class PermanenceInput(serializers.Serializer[Any]):
@@ -310,6 +323,51 @@ class PermanenceListCreate(generics.ListAPIView[Permanence]):
         except services.OutreachError as error:
             _raise_400(error)
         return Response(PermanenceOutput(created, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class PermanenceCancelInput(serializers.Serializer[Any]):
+    scope = serializers.ChoiceField(
+        choices=CancelScope.choices,
+        help_text="`one` : cette permanence ; `following` : celle-ci et les suivantes de sa "
+        "série (les déjà annulées restent telles quelles).",
+    )
+    reason = serializers.CharField(
+        max_length=services.CANCEL_REASON_MAX,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Motif public, affiché sur le calendrier et le programme imprimé.",
+    )
+
+
+@extend_schema(
+    summary="Annuler une permanence (ou celle-ci et les suivantes de sa série)",
+    description=(
+        "Tout·e médiateur·rice peut annuler une permanence, même celle d'un·e collègue. "
+        "Refusé (400, message en français) : permanence déjà annulée, terminée, ou avec des "
+        "entretiens saisis (pour `following`, sur l'une des permanences visées : rien n'est "
+        "annulé). Une annulation de série se fait en une transaction ; chaque permanence "
+        "annulée est journalisée. Répond avec les permanences annulées."
+    ),
+    request=PermanenceCancelInput,
+    responses={200: PermanenceOutput(many=True), **PATCH_RESPONSES},
+)
+class PermanenceCancel(generics.GenericAPIView[Permanence]):
+    serializer_class = PermanenceOutput
+    permission_classes = [ReadWrite.of(read=(), write=perms.WRITE)]
+    queryset = Permanence.objects.all()
+
+    def post(self, request: Request, pk: int) -> Response:
+        permanence = self.get_object()
+        data = PermanenceCancelInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            cancelled = services.permanence_cancel(
+                by=_acting_user(request), permanence=permanence, **data.validated_data
+            )
+        except services.OutreachError as error:
+            _raise_400(error)
+        return Response(PermanenceOutput(cancelled, many=True).data)
 
 
 # --- Sessions -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from outreach.models import (
     HISTORICAL_TOPICS,
     Action,
     AgeBand,
+    CancelScope,
     CollectiveAction,
     CollectiveKind,
     Decision,
@@ -35,6 +36,7 @@ from outreach.models import (
     Urgency,
 )
 from outreach.services import (
+    CANCEL_REASON_MAX,
     COLLECTIVE_EDITABLE_FIELDS,
     PLACE_EDITABLE_FIELDS,
     SESSION_EDITABLE_FIELDS,
@@ -416,6 +418,29 @@ class ReferralBookForm(forms.Form):
         self.fields["consultation_type"].queryset = ConsultationType.objects.filter(  # type: ignore[attr-defined]
             is_active=True
         )
+
+
+class PermanenceCancelForm(forms.Form):
+    """« Annuler cette permanence ». The scope is only offered for a permanence of a series;
+    left out, it is this one only."""
+
+    scope = forms.ChoiceField(
+        label="Annuler",
+        choices=CancelScope.choices,
+        initial=CancelScope.ONE,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="Motif (facultatif)",
+        required=False,
+        max_length=CANCEL_REASON_MAX,
+        help_text="Affiché sur le calendrier et le programme imprimé : pas de détail personnel "
+        "(ex. « congés », « locaux du partenaire fermés »).",
+    )
+
+    def clean_scope(self) -> str:
+        return self.cleaned_data["scope"] or CancelScope.ONE
 
 
 class ReasonForm(forms.Form):

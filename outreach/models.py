@@ -172,6 +172,13 @@ class Place(models.Model):
         return self.name
 
 
+class CancelScope(models.TextChoices):
+    """What cancelling a permanence of a series covers."""
+
+    ONE = "one", "Seulement celle-ci"
+    FOLLOWING = "following", "Celle-ci et les suivantes de la série"
+
+
 class PermanenceQuerySet(models.QuerySet["Permanence"]):
     def on_day(self, day: datetime.date) -> PermanenceQuerySet:
         return self.filter(start__date=day)
@@ -197,6 +204,15 @@ class Permanence(models.Model):
     end = models.DateTimeField("fin")
     series = models.UUIDField("série", null=True, blank=True, db_index=True)
     is_cancelled = models.BooleanField("annulée", default=False)
+    # Shown with « Annulée » on the day view, the calendar and the printed programme that
+    # partners pin up: a public word, never a personal detail.
+    cancellation_reason = models.CharField(
+        "motif d'annulation",
+        max_length=200,
+        blank=True,
+        help_text="Affiché sur le programme : pas de détail personnel (ex. « congés », "
+        "« locaux du partenaire fermés »).",
+    )
     public_note = models.CharField(
         "mention pour le programme", max_length=200, blank=True, help_text="Ex. « sans RDV »."
     )
@@ -219,6 +235,24 @@ class Permanence(models.Model):
     def __str__(self) -> str:
         local = timezone.localtime(self.start)
         return f"{self.place} — {local:%d/%m/%Y %H:%M}"
+
+    def cancel_refusal(self, *, now: datetime.datetime) -> str:
+        """Why this permanence cannot be cancelled ("" if it can), leaving aside the sessions
+        entered on it (a query: `services.permanence_cancel` checks them). A permanence is
+        over once it has ended: one under way may still be cancelled (the partner closes
+        its premises at 3 pm), as `services.place_update` counts it as still planned."""
+        if self.is_cancelled:
+            return "Cette permanence est déjà annulée."
+        if self.end <= now:
+            return "Cette permanence est passée : elle ne peut plus être annulée."
+        return ""
+
+    def cancel(self, *, now: datetime.datetime, reason: str = "") -> None:
+        refusal = self.cancel_refusal(now=now)
+        if refusal:
+            raise TransitionError(refusal)
+        self.is_cancelled = True
+        self.cancellation_reason = reason.strip()
 
 
 # --- People and sessions ----------------------------------------------------------------------

@@ -10,6 +10,11 @@ Correcting what was entered:
 - a collective action: narrower than `WRITE`, its organiser only (`can_edit_collective_action`);
 - a place: `WRITE` (any mediator, as for adding one): places are shared reference data with
   no author, and one no longer used is marked inactive, never deleted.
+
+Cancelling a permanence (or it and the following ones of its series): `WRITE`, any mediator,
+as for scheduling one. The permanence's mediator is often the one who cannot come (illness),
+so a colleague cancels for them, and `permanence_schedule` already lets any mediator plan a
+permanence for another one; the direction reads and writes nothing.
 """
 
 from __future__ import annotations

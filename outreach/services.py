@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from appointments.models import Appointment, ConsultationType
@@ -25,6 +26,7 @@ from outreach.models import (
     HISTORICAL_TOPICS,
     Action,
     AgeBand,
+    CancelScope,
     Channel,
     CollectiveAction,
     CollectiveKind,
@@ -247,16 +249,97 @@ def permanence_schedule(
     return created
 
 
-def permanence_cancel(*, by: User, permanence: Permanence) -> Permanence:
-    if permanence.is_cancelled:
-        raise OutreachError({"": "Cette permanence est déjà annulée."})
-    if permanence.sessions.exists():
-        raise OutreachError({"": "Des entretiens sont saisis sur cette permanence."})
+PERMANENCE_CANCEL_FIELDS = ("is_cancelled", "cancellation_reason")
+CANCEL_REASON_MAX = 200
+
+
+def permanence_cancel(
+    *,
+    by: User,
+    permanence: Permanence,
+    scope: str = CancelScope.ONE,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> list[Permanence]:
+    """Cancel a permanence, or (`scope=following`) it and the later occurrences of its series
+    not cancelled yet — all or nothing, in one transaction, one `outreach.permanence.cancel`
+    entry per occurrence. The reason is public (day view, calendar, printed programme).
+
+    Refused: a permanence already cancelled or over (`Permanence.cancel_refusal`), and one
+    with sessions entered on it. Nothing else points at a permanence: referrals, files and
+    the appointments booked from referrals hang on sessions, so refusing a permanence with
+    sessions leaves none of them pointing at a cancelled one. A permanence outside a series
+    with `scope=following` is cancelled alone."""
+    now = now or timezone.now()
+    reason = reason.strip()
+    errors: dict[str, str] = {}
+    if scope not in CancelScope.values:
+        errors["scope"] = (
+            "Choisissez « seulement celle-ci » ou « celle-ci et les suivantes de la série »."
+        )
+    if len(reason) > CANCEL_REASON_MAX:
+        errors["reason"] = f"Le motif ne peut dépasser {CANCEL_REASON_MAX} caractères."
+    _fail_if(errors)
     with transaction.atomic():
-        permanence.is_cancelled = True
-        permanence.save(update_fields=["is_cancelled"])
-        audit.record(actor=by, action="outreach.permanence.cancel", obj=permanence)
-    return permanence
+        # Lock the occurrences before checking them. A session being logged on one of them
+        # either committed first (its row is then seen below and the cancellation refused)
+        # or waits for this transaction and then finds the permanence cancelled
+        # (`session_log` re-reads it under lock); two cancellations at once (the page and
+        # the API) cannot both pass the « already cancelled » check.
+        locked = Permanence.objects.select_for_update().order_by("start", "pk")
+        if scope == CancelScope.FOLLOWING and permanence.series is not None:
+            # The later occurrences already cancelled stay as they are (their own reason).
+            targets = list(
+                locked.filter(series=permanence.series, start__gte=permanence.start).filter(
+                    Q(pk=permanence.pk) | Q(is_cancelled=False)
+                )
+            )
+        else:
+            targets = list(locked.filter(pk=permanence.pk))
+        [first] = [p for p in targets if p.pk == permanence.pk]
+        refusal = first.cancel_refusal(now=now)
+        if refusal:
+            raise OutreachError({"": refusal})
+        held = set(
+            RightsSession.objects.filter(permanence__in=targets).values_list(
+                "permanence_id", flat=True
+            )
+        )
+        if first.pk in held:
+            raise OutreachError(
+                {
+                    "": "Des entretiens sont saisis sur cette permanence : elle ne peut plus "
+                    "être annulée."
+                }
+            )
+        with_sessions = [p for p in targets if p.pk in held]
+        if with_sessions:
+            days = ", ".join(f"{timezone.localtime(p.start):%d/%m/%Y}" for p in with_sessions)
+            raise OutreachError(
+                {
+                    "": f"Des entretiens sont saisis sur des permanences de la série ({days}) : "
+                    "rien n'est annulé."
+                }
+            )
+        for perm in targets:
+            before = audit.snapshot(perm, PERMANENCE_CANCEL_FIELDS)
+            try:
+                perm.cancel(now=now, reason=reason)
+            except TransitionError as error:
+                raise OutreachError({"": str(error)}) from error
+            perm.save(update_fields=list(PERMANENCE_CANCEL_FIELDS))
+            audit.record(
+                actor=by,
+                action="outreach.permanence.cancel",
+                obj=perm,
+                changes=audit.diff(before, audit.snapshot(perm, PERMANENCE_CANCEL_FIELDS)),
+                extra={
+                    "scope": scope,
+                    "requested_from": permanence.pk,
+                    "series": str(perm.series) if perm.series else "",
+                },
+            )
+    return targets
 
 
 # --- People and sessions ----------------------------------------------------------------------
@@ -479,6 +562,16 @@ def session_log(
     _fail_if(errors)
     assert site is not None
     with transaction.atomic():
+        if data.permanence is not None:
+            # Re-read under lock: a cancellation committed since the check above must not
+            # get a session (`permanence_cancel` locks the same row).
+            cancelled = (
+                Permanence.objects.select_for_update(no_key=True)
+                .values_list("is_cancelled", flat=True)
+                .get(pk=data.permanence.pk)
+            )
+            if cancelled:
+                raise OutreachError({"permanence": "Cette permanence est annulée."})
         is_new_person = person is None
         if person is None:
             if patient is not None:

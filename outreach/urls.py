@@ -8,6 +8,9 @@ urlpatterns = [
     path("programme.pdf", views.permanence_programme_pdf, name="outreach_programme_pdf"),
     path("permanences/nouvelle/", views.permanence_new, name="outreach_permanence_new"),
     path("permanences/<int:pk>/", views.permanence_detail, name="outreach_permanence"),
+    path(
+        "permanences/<int:pk>/annuler/", views.permanence_cancel, name="outreach_permanence_cancel"
+    ),
     path("entretiens/nouveau/", views.session_new, name="outreach_session_new"),
     path("entretiens/<int:pk>/", views.session_detail, name="outreach_session"),
     path("entretiens/<int:pk>/modifier/", views.session_edit, name="outreach_session_edit"),

@@ -29,6 +29,7 @@ from outreach.forms import (
     OutcomeForm,
     PatientLinkForm,
     PeriodForm,
+    PermanenceCancelForm,
     PermanenceForm,
     PersonMode,
     PlaceForm,
@@ -135,7 +136,9 @@ def permanence_programme_pdf(request: HttpRequest) -> HttpResponse:
 
     first = _parse_month(request.GET.get("mois"), timezone.localdate())
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-    qs = selectors.permanences_between(first, last).filter(is_cancelled=False)
+    # Cancelled permanences stay on the programme, marked « Annulée » with their reason:
+    # a copy printed earlier may be pinned up at the partner's.
+    qs = selectors.permanences_between(first, last)
     place_id = request.GET.get("lieu")
     place = None
     if place_id and place_id.isdigit():
@@ -177,7 +180,44 @@ def permanence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if _user(request).has_role(*perms.WRITE):
         context.update(_session_form_context(request, SessionForm(initial=_initial(permanence))))
         context["permanence_id"] = permanence.pk
+        # The cancel form only where the service would accept it; it still checks (and says
+        # why) if the page was stale.
+        if not sessions and not permanence.cancel_refusal(now=timezone.now()):
+            # Own ids: the page also holds the session form.
+            context["cancel_form"] = PermanenceCancelForm(auto_id="cancel_%s")
     return render(request, "outreach/permanence_detail.html", context)
+
+
+@require_POST
+@role_required(*perms.WRITE)
+def permanence_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """« Annuler cette permanence » (and, in a series, the following ones). Any mediator
+    (perms)."""
+    permanence = get_object_or_404(Permanence, pk=pk)
+    form = PermanenceCancelForm(request.POST)
+    if not form.is_valid():
+        errors = " ".join(str(m) for msgs in form.errors.values() for m in msgs)
+        messages.error(request, f"Rien n'est annulé : {errors}")
+        return redirect("outreach_permanence", pk=pk)
+    try:
+        cancelled = services.permanence_cancel(
+            by=_user(request),
+            permanence=permanence,
+            scope=form.cleaned_data["scope"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.OutreachError as error:
+        messages.error(request, str(error))
+    else:
+        if len(cancelled) == 1:
+            messages.success(request, "Permanence annulée.")
+        else:
+            last = timezone.localtime(cancelled[-1].start)
+            messages.success(
+                request,
+                f"{len(cancelled)} permanences annulées, jusqu'au {last:%d/%m/%Y}.",
+            )
+    return redirect("outreach_permanence", pk=pk)
 
 
 # --- Sessions -----------------------------------------------------------------------------

@@ -57,6 +57,8 @@ ACCESS = {
     "outreach_programme_pdf": Access(READ),
     "outreach_permanence_new": Access(WRITE),
     "outreach_permanence": Access(READ, kwargs=_permanence),
+    # Any mediator, not only the permanence's own (a colleague cancels for a sick one).
+    "outreach_permanence_cancel": Access(WRITE, method="post", kwargs=_permanence),
     "outreach_session_new": Access(WRITE),
     "outreach_session": Access(READ, kwargs=_session),
     # Only the session's author (`_session` is entered by the `mediation` account); another
@@ -89,6 +91,9 @@ ACCESS.update(
         "api:outreach-places": Access(READ, api=True),
         "api:outreach-place-detail": Access(READ, api=True, kwargs=_place),
         "api:outreach-permanences": Access(READ, api=True),
+        "api:outreach-permanence-cancel": Access(
+            WRITE, api=True, method="post", kwargs=_permanence
+        ),
         "api:outreach-sessions": Access(READ, api=True),
         "api:outreach-session-detail": Access(READ, api=True, kwargs=_session),
         "api:outreach-referrals": Access(roles("accueil", "mediation", "direction"), api=True),
