@@ -4,6 +4,7 @@ serializers; writes go through `appointments.services`."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -22,9 +23,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from appointments import perms, selectors, services
-from appointments.models import Appointment, ConsultationType, Status
-from centre.models import Site, StaffProfile, User
+from appointments import perms, selectors, services, types
+from appointments.models import Appointment, Colour, ConsultationType, Status
+from centre.models import Profession, Site, StaffProfile, User
 from centre.perms import HasRole
 from patients.models import Patient
 
@@ -53,18 +54,159 @@ class ConsultationTypeOutput(serializers.ModelSerializer[ConsultationType]):
             "colour",
             "bookable_by_mediators",
             "needs_interpreter_slot",
+            "is_active",
         )
+
+
+DURATION_HELP = (
+    "Durée par défaut en minutes : de 5 à 240, multiple de 5. Ne vaut que pour les rendez-vous "
+    "pris ensuite (ceux déjà pris gardent leur début et leur fin)."
+)
+
+
+class ConsultationTypeInput(serializers.Serializer[Any]):
+    """A new type (`types.consultation_type_create`): the rules and their French messages are
+    the service's, as on the page."""
+
+    # DRF's metaclass takes declared fields off the class: this `label` does not shadow
+    # Field.label at run time, only for mypy.
+    label = serializers.CharField(allow_blank=True, max_length=200)  # type: ignore[assignment]
+    profession = serializers.ChoiceField(choices=Profession.choices)
+    duration_minutes = serializers.IntegerField(help_text=DURATION_HELP)
+    colour = serializers.ChoiceField(choices=Colour.choices, required=False, default=Colour.BLUE)
+    bookable_by_mediators = serializers.BooleanField(required=False, default=False)
+    needs_interpreter_slot = serializers.BooleanField(required=False, default=False)
+
+
+class ConsultationTypePatch(serializers.Serializer[Any]):
+    """A correction: only the fields sent change. `is_active: false` deactivates the type (no
+    longer offered for new bookings; appointments already made keep it)."""
+
+    label = serializers.CharField(allow_blank=True, max_length=200, required=False)  # type: ignore[assignment]
+    profession = serializers.ChoiceField(choices=Profession.choices, required=False)
+    duration_minutes = serializers.IntegerField(required=False, help_text=DURATION_HELP)
+    colour = serializers.ChoiceField(choices=Colour.choices, required=False)
+    bookable_by_mediators = serializers.BooleanField(required=False)
+    needs_interpreter_slot = serializers.BooleanField(required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+def _type_400(error: types.ConsultationTypeInvalid) -> Response:
+    return Response(
+        {field or "non_field_errors": [message] for field, message in error.errors.items()},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def _type_permissions(request: Request) -> list[Any]:
+    # Everybody who books or orients reads the types; reception and direction manage them.
+    roles = perms.READ_TYPES if request.method in ("GET", "HEAD", "OPTIONS") else perms.MANAGE_TYPES
+    return [HasRole.of(*roles)()]
+
+
+def _types_for(user: User, *, include_inactive: bool) -> QuerySet[ConsultationType]:
+    if include_inactive and perms.can_manage_types(user):
+        return ConsultationType.objects.all()
+    return perms.consultation_types_for(user)
 
 
 class ConsultationTypeList(ListAPIView[ConsultationType]):
     """Consultation types (motifs). Mediators see only those they may book (referrals)."""
 
     serializer_class = ConsultationTypeOutput
-    permission_classes = [HasRole.of(*perms.READ_TYPES)]
     pagination_class = None
 
+    def get_permissions(self) -> list[Any]:
+        return _type_permissions(self.request)
+
     def get_queryset(self) -> QuerySet[ConsultationType]:
-        return perms.consultation_types_for(_user(self.request)).order_by("profession", "label")
+        include = self.request.query_params.get("include_inactive", "") in ("1", "true")
+        return _types_for(_user(self.request), include_inactive=include).order_by(
+            "profession", "label"
+        )
+
+    @extend_schema(
+        summary="Motifs de consultation",
+        description=(
+            "Les motifs proposés (actifs). La médiation ne voit que ceux qu'elle peut réserver. "
+            "`include_inactive=true` ajoute les motifs désactivés pour l'accueil et la "
+            "direction (ignoré pour les autres rôles)."
+        ),
+        parameters=[OpenApiParameter("include_inactive", OpenApiTypes.BOOL)],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Créer un motif de consultation",
+        description=(
+            "Mêmes règles qu'à l'écran « Motifs de consultation » : libellé unique (sans tenir "
+            "compte des majuscules), durée de 5 à 240 minutes par pas de 5, profession et "
+            "couleur de la liste ; messages en français par champ. Réservé à l'accueil et à "
+            "la direction ; journalisé (`consultation_type.create`)."
+        ),
+        request=ConsultationTypeInput,
+        responses={201: ConsultationTypeOutput, 400: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request) -> Response:
+        data = ConsultationTypeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            ctype = types.consultation_type_create(**data.validated_data, by=_user(request))
+        except types.ConsultationTypeInvalid as error:
+            return _type_400(error)
+        return Response(ConsultationTypeOutput(ctype).data, status=status.HTTP_201_CREATED)
+
+
+class ConsultationTypeDetail(APIView):
+    def get_permissions(self) -> list[Any]:
+        return _type_permissions(self.request)
+
+    @extend_schema(
+        summary="Un motif de consultation",
+        description="Un motif désactivé n'est visible que de l'accueil et de la direction.",
+        responses={200: ConsultationTypeOutput, 404: OpenApiResponse(description="Inconnu")},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        ctype = get_object_or_404(_types_for(_user(request), include_inactive=True), pk=pk)
+        return Response(ConsultationTypeOutput(ctype).data)
+
+    @extend_schema(
+        summary="Corriger, désactiver ou réactiver un motif de consultation",
+        description=(
+            "Seuls les champs envoyés changent ; un champ inconnu est un 400. Mêmes règles "
+            "qu'à la création ; la profession d'un motif qui a déjà servi ne change plus. "
+            "`is_active: false` désactive le motif : il n'est plus proposé à la prise de "
+            "rendez-vous, les rendez-vous déjà pris le gardent. Une nouvelle durée ne vaut que "
+            "pour les rendez-vous pris ensuite. Réservé à l'accueil et à la direction ; "
+            "journalisé (`consultation_type.update`, champs modifiés avant et après)."
+        ),
+        request=ConsultationTypePatch,
+        responses={
+            200: ConsultationTypeOutput,
+            400: OpenApiTypes.OBJECT,
+            404: OpenApiResponse(description="Inconnu"),
+        },
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        ctype = get_object_or_404(ConsultationType, pk=pk)
+        if isinstance(request.data, Mapping):
+            # DRF would ignore an unknown field and answer 200 as if it had been applied.
+            unknown = sorted(set(request.data) - set(ConsultationTypePatch().fields))
+            if unknown:
+                return Response(
+                    {name: [types.NOT_EDITABLE] for name in unknown},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+        data = ConsultationTypePatch(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            ctype = types.consultation_type_update(
+                consultation_type=ctype, changes=data.validated_data, by=_user(request)
+            )
+        except types.ConsultationTypeInvalid as error:
+            return _type_400(error)
+        return Response(ConsultationTypeOutput(ctype).data)
 
 
 class SlotOutput(serializers.Serializer[Any]):
@@ -347,6 +489,7 @@ __all__ = [
     "AppointmentListCreate",
     "AppointmentNoShow",
     "AppointmentSeen",
+    "ConsultationTypeDetail",
     "ConsultationTypeList",
     "SlotList",
 ]

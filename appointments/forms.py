@@ -150,6 +150,9 @@ class WaitingListForm(forms.ModelForm[WaitingListEntry]):
         widget=forms.HiddenInput,
         error_messages={"required": "Choisissez un·e patient·e dans la recherche."},
     )
+    consultation_type = forms.ModelChoiceField(
+        queryset=ConsultationType.objects.filter(is_active=True), label="Motif"
+    )
     practitioner = PractitionerChoiceField(
         queryset=practitioners_qs(), label="Soignant·e souhaité·e", required=False
     )
@@ -350,3 +353,41 @@ class ConsultationFilterForm(PeriodForm):
             consultation_type=data["type"],
             walk_in={"oui": True, "non": False}.get(data["walk_in"]),
         )
+
+
+# --- consultation types (staff screens) -----------------------------------------------------
+
+
+class ConsultationTypeForm(forms.ModelForm[ConsultationType]):
+    """Entry of a type; its rules (unique label, duration, a used type keeps its profession)
+    and the save belong to `appointments.types`, which the API calls too."""
+
+    duration_minutes = forms.IntegerField(
+        label="Durée par défaut (minutes)",
+        help_text="Entre 5 et 240 minutes, par pas de 5. Ne change que les rendez-vous pris "
+        "ensuite : ceux déjà pris gardent leur heure de début et de fin.",
+        widget=forms.NumberInput(attrs={"min": 5, "max": 240, "step": 5}),
+    )
+
+    class Meta:
+        model = ConsultationType
+        fields = (
+            "label",
+            "profession",
+            "duration_minutes",
+            "colour",
+            "bookable_by_mediators",
+            "needs_interpreter_slot",
+        )
+        labels = {"needs_interpreter_slot": "Nécessite un interprète"}
+        help_texts = {
+            "label": "Tel que l'accueil le lit dans la liste des motifs, ex. : « Consultation "
+            "de médecine générale ».",
+            "colour": "Couleur du bloc du rendez-vous dans l'agenda.",
+            "bookable_by_mediators": "La médiation peut le choisir quand elle oriente une "
+            "personne vers le centre.",
+        }
+
+    def _post_clean(self) -> None:
+        # Checks and saving belong to the service (with the audit), not to the model form.
+        pass

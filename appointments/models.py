@@ -18,6 +18,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.db import models
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from centre.models import Profession, User
@@ -59,7 +60,15 @@ class ConsultationType(models.Model):
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=5) & Q(duration_minutes__lte=240),
                 name="consultation_type_duration_range",
-            )
+            ),
+            # « Vaccination » and « vaccination » would be two entries of one select list:
+            # the label is unique whatever its case, in the database too (two people creating
+            # the same type at once, or the admin).
+            models.UniqueConstraint(
+                Lower("label"),
+                name="consultation_type_label_ci_unique",
+                violation_error_message="Un motif porte déjà ce libellé.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,9 @@
 """Who may do what with appointments (DESIGN.md): reception books, moves, cancels and marks;
 practitioners see their own agenda and mark their own appointments arrived/seen; direction
-reads everything; billing reads appointments; mediation reads the types it may book."""
+reads everything; billing reads appointments; mediation reads the types it may book.
+Reception and direction manage the consultation types (`MANAGE_TYPES`), as they manage the
+opening schedules: both shape the agenda reception books from, and the director runs the
+centre's organisation. Practitioners, billing and mediation only read them."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ READ_AGENDA = (Role.ACCUEIL, Role.SOIGNANT, Role.DIRECTION)
 READ_APPOINTMENTS = (Role.ACCUEIL, Role.SOIGNANT, Role.DIRECTION, Role.FACTURATION)
 READ_TYPES = (Role.ACCUEIL, Role.SOIGNANT, Role.DIRECTION, Role.FACTURATION, Role.MEDIATION)
 MARK = (Role.ACCUEIL, Role.SOIGNANT)
+MANAGE_TYPES = (Role.ACCUEIL, Role.DIRECTION)
 
 
 def sees_all(user: User) -> bool:
@@ -39,6 +43,10 @@ def consultation_types_for(user: User) -> QuerySet[ConsultationType]:
     if user.has_role(Role.MEDIATION):
         return qs.filter(bookable_by_mediators=True)
     return qs.none()
+
+
+def can_manage_types(user: User) -> bool:
+    return user.is_superuser or user.has_role(*MANAGE_TYPES)
 
 
 def can_book(user: User) -> bool:

@@ -89,7 +89,10 @@ def _check_booking(
     site: Site,
     start: datetime.datetime,
     end: datetime.datetime,
+    moving: bool = False,
 ) -> None:
+    """`moving`: an appointment already made keeps its type even once the type is no longer
+    offered (deactivated): it can still be moved."""
     if end <= start:
         raise BookingError("La fin du rendez-vous doit être après son début.", field="end")
     if end - start > datetime.timedelta(hours=8):
@@ -102,7 +105,7 @@ def _check_booking(
             f"{practitioner}.",
             field="consultation_type",
         )
-    if not consultation_type.is_active:
+    if not consultation_type.is_active and not moving:
         raise BookingError("Ce motif n'est plus proposé.", field="consultation_type")
     if not site.is_active:
         raise BookingError("Ce site est fermé.", field="site")
@@ -227,6 +230,7 @@ def appointment_move(
             site=new_site,
             start=start,
             end=start + duration,
+            moving=True,
         )
         locked.practitioner = new_practitioner
         locked.site = new_site

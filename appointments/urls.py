@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import schedule_views, views
+from appointments import schedule_views, type_views, views
 
 app_name = "appointments"
 
@@ -54,4 +54,11 @@ urlpatterns = [
         schedule_views.absence_delete,
         name="absence_delete",
     ),
+    # Consultation types (reception, direction)
+    path("motifs/", type_views.type_list, name="types"),
+    path("motifs/nouveau/", type_views.type_create, name="type_create"),
+    path("motifs/<int:pk>/modifier/", type_views.type_edit, name="type_edit"),
+    path("motifs/<int:pk>/desactiver/", type_views.type_deactivate, name="type_deactivate"),
+    path("motifs/<int:pk>/reactiver/", type_views.type_reactivate, name="type_reactivate"),
+    path("motifs/<int:pk>/supprimer/", type_views.type_delete, name="type_delete"),
 ]

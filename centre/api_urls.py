@@ -99,6 +99,11 @@ urlpatterns = [
         appointments_api.ConsultationTypeList.as_view(),
         name="consultation-types",
     ),
+    path(
+        "consultation-types/<int:pk>/",
+        appointments_api.ConsultationTypeDetail.as_view(),
+        name="consultation-type-detail",
+    ),
     path("slots/", appointments_api.SlotList.as_view(), name="slots"),
     path("appointments/", appointments_api.AppointmentListCreate.as_view(), name="appointments"),
     path(

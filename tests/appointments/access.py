@@ -84,6 +84,13 @@ def _absence(w: World) -> dict[str, Any]:
     return {"pk": absence.pk}
 
 
+def _type(w: World) -> dict[str, Any]:
+    """A type of its own (bookable by mediators, so their API read finds it) per URL."""
+    ctype = ConsultationTypeFactory(label=f"Motif de la matrice {len(w.cache)}")
+    w.cache[f"type-{ctype.pk}"] = ctype
+    return {"pk": ctype.pk}
+
+
 # Opening schedules and absences: reception and direction (DESIGN.md: the director runs the
 # centre's organisation, reception keeps the agenda).
 SCHEDULES = roles("accueil", "direction")
@@ -99,6 +106,13 @@ ACCESS = {
     "appointments:absence_create": Access(SCHEDULES),
     "appointments:absence_edit": Access(SCHEDULES, kwargs=_absence),
     "appointments:absence_delete": Access(SCHEDULES, method="post", kwargs=_absence),
+    # Consultation types: reception and direction (perms.MANAGE_TYPES), as the plannings.
+    "appointments:types": Access(SCHEDULES),
+    "appointments:type_create": Access(SCHEDULES),
+    "appointments:type_edit": Access(SCHEDULES, kwargs=_type),
+    "appointments:type_deactivate": Access(SCHEDULES, method="post", kwargs=_type),
+    "appointments:type_reactivate": Access(SCHEDULES, method="post", kwargs=_type),
+    "appointments:type_delete": Access(SCHEDULES, method="post", kwargs=_type),
     "appointments:index": Access(AGENDA),
     "appointments:day": Access(AGENDA),
     "appointments:week": Access(
@@ -137,6 +151,9 @@ ACCESS = {
     "appointments:ics": Access(PUBLIC, kwargs=_feed),
     # API
     "api:consultation-types": Access(ALL_STAFF, api=True),
+    # Read by every staff role (perms.READ_TYPES); PATCH (reception, direction) is tested in
+    # test_types.py.
+    "api:consultation-type-detail": Access(ALL_STAFF, api=True, kwargs=_type),
     "api:slots": Access(ALL_STAFF, api=True),
     "api:appointments": Access(READ, api=True),
     "api:appointment-detail": Access(READ, api=True, kwargs=_appointment),
