@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from appointments import perms, types
@@ -39,8 +40,22 @@ def type_list(request: HttpRequest) -> HttpResponse:
 def _form_page(
     request: HttpRequest, form: ConsultationTypeForm, *, title: str, ctype: ConsultationType | None
 ) -> HttpResponse:
+    # The plannings' form page, with its own intro and way back.
     return render(
-        request, "appointments/type_form.html", {"form": form, "title": title, "ctype": ctype}
+        request,
+        "appointments/schedule_form.html",
+        {
+            "form": form,
+            "title": title,
+            "ctype": ctype,
+            "intro": (
+                "Un changement vaut pour les rendez-vous pris ensuite : ceux déjà pris gardent "
+                "leur motif, leur heure de début et de fin. La modification est inscrite au "
+                "journal."
+            ),
+            "back": reverse("appointments:types"),
+            "back_label": "Retour aux motifs",
+        },
     )
 
 

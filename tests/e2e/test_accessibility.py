@@ -30,6 +30,8 @@ PAGES_BY_ROLE = {
         "/rendez-vous/{appointment}/",
         "/mediation/activite/orientations/",
         "/facturation/suivi/encaissements/",
+        "/rendez-vous/motifs/",
+        "/rendez-vous/motifs/nouveau/",
     ],
     "soignant": [
         "/soignant/",
