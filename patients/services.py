@@ -595,15 +595,15 @@ def patient_export_data(patient: Patient) -> dict[str, Any]:
         {"at": e.at.isoformat(), "kind": e.kind, "label": e.label, "status": e.status}
         for e in hooks.timeline_for(patient, roles=_ALL_ROLES)
     ]
-    # The director's notes that this record and another are two different people: they
-    # are about the person (the reason may say « sa jumelle »), so they are part of the access.
+    # The director's decisions that this record is not the same person as another one: the
+    # person learns that such a check was made and when, but not which other record nor the
+    # reason, which concern someone else (the twin, the namesake) — the right of access must
+    # not reveal that another person is a patient here (GDPR art. 15(4)).
     marks = [
-        {
-            "other_record": m.second_id if m.first_id == patient.pk else m.first_id,
-            "reason": m.reason,
-            "decided_at": m.decided_at.isoformat(),
-        }
-        for m in NotDuplicatePair.objects.involving(patient.pk).order_by("decided_at", "pk")
+        {"decided_at": decided_at.isoformat()}
+        for decided_at in NotDuplicatePair.objects.involving(patient.pk)
+        .order_by("decided_at", "pk")
+        .values_list("decided_at", flat=True)
     ]
     return {
         "generated_at": timezone.now().isoformat(),

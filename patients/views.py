@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import json
 
 from django.contrib import messages
@@ -387,6 +388,10 @@ def export_pdf(request: HttpRequest, patient_id: int) -> HttpResponse:
         {
             "patient": patient,
             "data": data,
+            "identity_checks": [
+                datetime.datetime.fromisoformat(m["decided_at"])
+                for m in data["not_duplicate_marks"]
+            ],
             "coverages": Coverage.objects.filter(patient=patient).order_by("kind", "start"),
             "timeline": hooks.timeline_for(patient, roles=services._ALL_ROLES),
             "generated": timezone.localtime(),

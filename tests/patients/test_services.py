@@ -187,15 +187,13 @@ def test_export_lists_the_not_duplicate_marks_of_the_record(staff: dict[str, Use
         first=sister, second=twin, by=staff["direction"], reason="jumelles"
     )
     services.patients_mark_not_duplicates(first=sister, second=other, by=staff["direction"])
+    # When the check was made, never the other record nor the reason: they concern another
+    # person (GDPR art. 15(4)).
     assert services.patient_export_data(twin)["not_duplicate_marks"] == [
-        {"other_record": sister.pk, "reason": "jumelles", "decided_at": mark.decided_at.isoformat()}
+        {"decided_at": mark.decided_at.isoformat()}
     ]
-    assert [
-        m["other_record"] for m in services.patient_export_data(sister)["not_duplicate_marks"]
-    ] == [
-        twin.pk,
-        other.pk,
-    ]
+    assert "jumelles" not in str(services.patient_export_data(twin))
+    assert len(services.patient_export_data(sister)["not_duplicate_marks"]) == 2
 
 
 def test_update_checks_nir_against_existing_sex(clerk: User) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import re
 from collections.abc import Callable
 
 import pytest
@@ -10,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from centre.models import AuditEntry, User
 from patients import hooks
@@ -243,7 +245,7 @@ def test_gdpr_exports_are_audited(client_for: ClientFor) -> None:
     assert {"patient.export_json", "patient.export_pdf"} <= actions
 
 
-def test_the_gdpr_pdf_names_the_records_marked_as_other_people(
+def test_the_gdpr_pdf_dates_identity_checks_without_naming_the_other_person(
     client_for: ClientFor, staff: dict[str, User]
 ) -> None:
     from pypdf import PdfReader
@@ -256,8 +258,9 @@ def test_the_gdpr_pdf_names_the_records_marked_as_other_people(
     )
     pdf = client_for("direction").get(reverse("patients:export_pdf", args=[twin.pk]))
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
-    assert "Dossiers distincts" in text
-    assert f"dossier n° {sister.pk} — jumelles" in text
+    assert "Vérifications d'identité" in text
+    assert f"vérification du {timezone.localdate():%d/%m/%Y}" in text
+    assert "jumelles" not in text and not re.search(rf"n° {sister.pk}\b", text)
 
 
 def test_anonymise_needs_typed_confirmation(client_for: ClientFor) -> None:
