@@ -223,6 +223,11 @@ def permanence_schedule(
             day += step
     series = uuid.uuid4() if len(days) > 1 else None
     with transaction.atomic():
+        # The place is read again under a share lock: `place_update` (FOR UPDATE) refuses to
+        # mark a place unused while permanences are planned there, so the two must not
+        # interleave — one waits for the other, and a place deactivated meanwhile is refused.
+        if not Place.objects.select_for_update(no_key=True).get(pk=place.pk).is_active:
+            _fail_if({"place": "Ce lieu n'est plus actif."})
         created = Permanence.objects.bulk_create(
             Permanence(
                 place=place,

@@ -190,6 +190,26 @@ def test_a_place_with_permanences_still_planned_stays_in_use(
     assert _state(place)["is_active"] is False
 
 
+def test_a_place_marked_unused_while_a_permanence_form_was_open_refuses_it(
+    site: Site, staff: dict[str, User]
+) -> None:
+    place = _place(site)  # loaded by the scheduling form, still « in use » in that object
+    services.place_update(
+        by=staff["mediation"], place=Place.objects.get(pk=place.pk), changes={"is_active": False}
+    )
+    with pytest.raises(services.OutreachError) as caught:
+        services.permanence_schedule(
+            by=staff["mediation"],
+            place=place,
+            mediator=staff["mediation"],
+            first_day=TODAY + datetime.timedelta(days=7),
+            start_time=datetime.time(14),
+            end_time=datetime.time(17),
+        )
+    assert caught.value.errors["place"] == ["Ce lieu n'est plus actif."]
+    assert not place.permanences.exists()
+
+
 def test_edit_form_offers_exactly_the_editable_fields(site: Site) -> None:
     place = _place(site)
     assert set(PlaceForm(place=place).fields) == set(services.PLACE_EDITABLE_FIELDS)
