@@ -111,6 +111,19 @@ def _check_booking(
         raise BookingError("Ce site est fermé.", field="site")
 
 
+def _type_for_booking(consultation_type: ConsultationType) -> ConsultationType:
+    """The type read again inside the booking's transaction, under a key-share lock: a
+    concurrent change of its profession or its deactivation (`types.consultation_type_update`,
+    FOR UPDATE) either waits for the booking or is seen by its checks — never neither."""
+    # FOR KEY SHARE (raw: Django only offers FOR UPDATE / FOR NO KEY UPDATE): bookings of the
+    # same type do not wait for one another, only for a change of the type.
+    table = ConsultationType._meta.db_table
+    return ConsultationType.objects.raw(
+        f"SELECT * FROM {table} WHERE id = %s FOR KEY SHARE",  # noqa: S608 (model's table name)
+        [consultation_type.pk],
+    )[0]
+
+
 def appointment_book(
     *,
     patient: Patient,
@@ -127,17 +140,19 @@ def appointment_book(
     """Book `patient` with `practitioner`. Raises SlotUnavailable when the time is taken (by
     the database constraint, so two receptionists clicking at once cannot both win)."""
     start = _as_aware(start, "start")
-    end = _as_aware(end, "end") if end is not None else start + consultation_type.duration
-    _check_booking(
-        practitioner=practitioner,
-        consultation_type=consultation_type,
-        site=site,
-        start=start,
-        end=end,
-    )
+    given_end = _as_aware(end, "end") if end is not None else None
     if patient.merged_into_id is not None or patient.anonymised_at is not None:
         raise BookingError("Ce dossier patient n'est plus actif.", field="patient")
     with transaction.atomic():
+        consultation_type = _type_for_booking(consultation_type)
+        end = given_end or start + consultation_type.duration
+        _check_booking(
+            practitioner=practitioner,
+            consultation_type=consultation_type,
+            site=site,
+            start=start,
+            end=end,
+        )
         appointment = Appointment(
             patient=patient,
             practitioner=practitioner,
@@ -172,16 +187,17 @@ def appointment_record_walk_in(
 ) -> Appointment:
     """A patient seen without an appointment (sans rendez-vous): recorded directly as seen."""
     start = _as_aware(start, "start") if start is not None else timezone.now()
-    end = start + consultation_type.duration
-    _check_booking(
-        practitioner=practitioner,
-        consultation_type=consultation_type,
-        site=site,
-        start=start,
-        end=end,
-    )
     now = timezone.now()
     with transaction.atomic():
+        consultation_type = _type_for_booking(consultation_type)
+        end = start + consultation_type.duration
+        _check_booking(
+            practitioner=practitioner,
+            consultation_type=consultation_type,
+            site=site,
+            start=start,
+            end=end,
+        )
         appointment = Appointment(
             patient=patient,
             practitioner=practitioner,

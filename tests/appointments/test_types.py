@@ -516,3 +516,35 @@ def test_openapi_documents_the_type_writes(client_for: ClientFor) -> None:
     assert "/api/v1/consultation-types/{id}/" in text
     assert "Créer un motif de consultation" in text
     assert "Corriger, désactiver ou réactiver un motif de consultation" in text
+
+
+def test_a_type_deactivated_while_the_booking_form_was_open_is_refused(
+    site: Site, staff: dict[str, User]
+) -> None:
+    doctor = practitioner(site=site)
+    weekly(doctor, site, 0, "09:00", "12:00")
+    ctype = ConsultationTypeFactory()  # the object the booking form loaded: still active
+    types.consultation_type_set_active(
+        consultation_type=ConsultationType.objects.get(pk=ctype.pk),
+        active=False,
+        by=staff["accueil"],
+    )
+    assert ctype.is_active
+    with pytest.raises(services.BookingError, match="Ce motif n'est plus proposé"):
+        services.appointment_book(
+            patient=PatientFactory(),
+            practitioner=doctor,
+            consultation_type=ctype,
+            site=site,
+            start=paris(2030, 3, 4, 9, 0),
+            booked_by=staff["accueil"],
+        )
+    with pytest.raises(services.BookingError, match="Ce motif n'est plus proposé"):
+        services.appointment_record_walk_in(
+            patient=PatientFactory(),
+            practitioner=doctor,
+            consultation_type=ctype,
+            site=site,
+            recorded_by=staff["accueil"],
+        )
+    assert not Appointment.objects.exists()
