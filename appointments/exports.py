@@ -6,13 +6,13 @@ and times in French (`31/01/2026`, `14:20`), Paris time.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils import timezone
 
 from appointments.models import Appointment
+from centre.reports.exports import spreadsheet_csv
 
 CSV_COLUMNS = (
     "date",
@@ -39,13 +39,11 @@ def _text(value: str) -> str:
 def consultations_csv(appointments: Iterable[Appointment]) -> bytes:
     """`appointments` come with patient, practitioner, type and site joined
     (`selectors.consultations`): no query per row."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for a in appointments:
-        local = timezone.localtime(a.start)
-        writer.writerow(
-            [
+
+    def rows() -> Iterable[list[Any]]:
+        for a in appointments:
+            local = timezone.localtime(a.start)
+            yield [
                 f"{local:%d/%m/%Y}",
                 f"{local:%H:%M}",
                 _text(a.patient.display_name),
@@ -58,5 +56,5 @@ def consultations_csv(appointments: Iterable[Appointment]) -> bytes:
                 "oui" if a.is_walk_in else "non",
                 _text(a.interpreter_language),
             ]
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+    return spreadsheet_csv(CSV_COLUMNS, rows())

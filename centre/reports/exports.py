@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,20 +42,26 @@ class ExportContext:
     generated_at: str
 
 
-def to_csv(ctx: ExportContext, figures: Sequence[dict[str, Any]]) -> bytes:
+def spreadsheet_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A CSV file as French spreadsheets open it as is: UTF-8 with BOM, `;` separator, CRLF.
+    The one writer of the project's CSV exports (reports, surveys, consultations)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    base = [ctx.template_title, ctx.period_start, ctx.period_end, ctx.site_label]
-    for fig in figures:
-        writer.writerow(
-            [*base, fig["key"], fig["label"], TOTAL, csv_value(fig["value"]), fig["unit"]]
-        )
-        for category, cell in fig["breakdown"]:
-            writer.writerow(
-                [*base, fig["key"], fig["label"], category, csv_value(cell), fig["unit"]]
-            )
+    writer.writerow(header)
+    writer.writerows(rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_csv(ctx: ExportContext, figures: Sequence[dict[str, Any]]) -> bytes:
+    base = [ctx.template_title, ctx.period_start, ctx.period_end, ctx.site_label]
+
+    def rows() -> Iterable[list[Any]]:
+        for fig in figures:
+            yield [*base, fig["key"], fig["label"], TOTAL, csv_value(fig["value"]), fig["unit"]]
+            for category, cell in fig["breakdown"]:
+                yield [*base, fig["key"], fig["label"], category, csv_value(cell), fig["unit"]]
+
+    return spreadsheet_csv(CSV_COLUMNS, rows())
 
 
 def _sheet_title(label: str, taken: set[str]) -> str:

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from collections.abc import Iterator
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from centre.reports.exports import spreadsheet_csv
 from centre.reports.figures import csv_value
 from outreach.participation.models import Answer, AnswerSheet, Question, SheetChannel, Survey
 from outreach.participation.results import SurveyResults
@@ -56,12 +56,7 @@ def sheet_rows(survey: Survey) -> tuple[list[str], Iterator[list[str]]]:
 
 
 def to_csv(survey: Survey) -> bytes:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    header, rows = sheet_rows(survey)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return spreadsheet_csv(*sheet_rows(survey))
 
 
 def result_rows(results: SurveyResults) -> Iterator[list[str]]:
