@@ -4,7 +4,6 @@ serializers; writes go through `appointments.services`."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -25,6 +24,7 @@ from rest_framework.views import APIView
 
 from appointments import perms, selectors, services, types
 from appointments.models import Appointment, Colour, ConsultationType, Status
+from centre.api import refuse_unknown_fields
 from centre.models import Profession, Site, StaffProfile, User
 from centre.perms import HasRole
 from patients.models import Patient
@@ -190,14 +190,7 @@ class ConsultationTypeDetail(APIView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         ctype = get_object_or_404(ConsultationType, pk=pk)
-        if isinstance(request.data, Mapping):
-            # DRF would ignore an unknown field and answer 200 as if it had been applied.
-            unknown = sorted(set(request.data) - set(ConsultationTypePatch().fields))
-            if unknown:
-                return Response(
-                    {name: [types.NOT_EDITABLE] for name in unknown},
-                    status=status.HTTP_400_BAD_REQUEST,
-                )
+        refuse_unknown_fields(request, ConsultationTypePatch().fields, types.NOT_EDITABLE)
         data = ConsultationTypePatch(data=request.data)
         data.is_valid(raise_exception=True)
         try:

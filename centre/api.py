@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +15,16 @@ from rest_framework.reverse import reverse
 from centre.models import Site, User
 from centre.perms import HasRole
 from centre.roles import STAFF_ROLES
+
+
+def refuse_unknown_fields(request: Request, allowed: Iterable[str], message: str) -> None:
+    """A PATCH naming a field it may not change is refused whole, field by field, with
+    `message` (a 400): DRF would otherwise ignore the field and answer 200 as if it had been
+    applied."""
+    if isinstance(request.data, Mapping):
+        refused = sorted(set(request.data) - set(allowed))
+        if refused:
+            raise ValidationError({name: [message] for name in refused})
 
 
 class SiteOutput(serializers.ModelSerializer[Site]):

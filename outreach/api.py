@@ -13,7 +13,6 @@ series."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -26,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from centre.api import refuse_unknown_fields
 from centre.models import Site, User
 from outreach import perms, services
 from outreach.models import (
@@ -171,12 +171,7 @@ def _raise_400(error: services.OutreachError) -> None:
 
 
 def _refuse_unknown(request: Request, allowed: Any) -> None:
-    """A PATCH naming a field that cannot be corrected is refused whole, field by field
-    (DRF would otherwise ignore it and answer 200 as if it had been applied)."""
-    if isinstance(request.data, Mapping):
-        refused = sorted(set(request.data) - set(allowed))
-        if refused:
-            raise ValidationError({name: [services.NOT_EDITABLE] for name in refused})
+    refuse_unknown_fields(request, allowed, services.NOT_EDITABLE)
 
 
 def _acting_user(request: Request) -> User:
@@ -529,19 +524,14 @@ class SessionDetail(generics.GenericAPIView[RightsSession]):
     def patch(self, request: Request, pk: int) -> Response:
         session = self.get_object()
         if not perms.can_edit_session(request.user, session):
-            raise PermissionDenied(
-                "Seul·e la ou le médiateur·rice qui a saisi cet entretien peut le corriger."
-            )
-        if isinstance(request.data, Mapping):
-            refused = sorted(set(request.data) - set(SessionPatch().fields))
-            if refused:
-                raise ValidationError({name: [services.NOT_EDITABLE] for name in refused})
+            raise PermissionDenied(services.SESSION_EDIT_REFUSED)
+        _refuse_unknown(request, SessionPatch().fields)
         data = SessionPatch(data=request.data)
         data.is_valid(raise_exception=True)
-        user = request.user
-        assert isinstance(user, User)
         try:
-            session = services.session_update(by=user, session=session, changes=data.validated_data)
+            session = services.session_update(
+                by=_acting_user(request), session=session, changes=data.validated_data
+            )
         except services.OutreachError as error:
             _raise_400(error)
         return Response(SessionOutput(session).data)

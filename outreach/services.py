@@ -695,6 +695,8 @@ SESSION_EDITABLE_FIELDS = (
 # Mediators' notes are confidential: the journal records that they changed, never their text
 # (as `outreach.session.log` leaves them out).
 NOTES_NOT_JOURNALED = "(confidentielles, non journalisées)"
+# The page and the API refuse a correction by anybody but the author (`perms.can_edit_session`).
+SESSION_EDIT_REFUSED = "Seul·e la ou le médiateur·rice qui a saisi cet entretien peut le corriger."
 
 
 def session_update(

@@ -397,9 +397,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     if not perms.can_edit_session(_user(request), session):
-        raise PermissionDenied(
-            "Seul·e la ou le médiateur·rice qui a saisi cet entretien peut le corriger."
-        )
+        raise PermissionDenied(services.SESSION_EDIT_REFUSED)
     form = SessionEditForm(request.POST or None, session=session)
     if request.method == "POST" and form.is_valid():
         try:
