@@ -18,6 +18,7 @@ from appointments.models import (
 )
 from appointments.selectors import ConsultationFilter, practitioners_qs
 from appointments.slots import PARIS, local_datetime
+from appointments.types import EDITABLE_FIELDS
 from centre.models import Site, StaffProfile
 from centre.reports.forms import PeriodForm
 from centre.reports.services import default_period
@@ -295,9 +296,7 @@ class ConsultationFilterForm(PeriodForm):
 
     practitioner = PractitionerChoiceField(
         label="Soignant·e",
-        queryset=StaffProfile.objects.exclude(profession="")
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name"),
+        queryset=practitioners_qs(active_only=False),
         required=False,
         empty_label="Tous les soignant·e·s",
     )
@@ -371,14 +370,7 @@ class ConsultationTypeForm(forms.ModelForm[ConsultationType]):
 
     class Meta:
         model = ConsultationType
-        fields = (
-            "label",
-            "profession",
-            "duration_minutes",
-            "colour",
-            "bookable_by_mediators",
-            "needs_interpreter_slot",
-        )
+        fields = EDITABLE_FIELDS
         labels = {"needs_interpreter_slot": "Nécessite un interprète"}
         help_texts = {
             "label": "Tel que l'accueil le lit dans la liste des motifs, ex. : « Consultation "

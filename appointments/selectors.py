@@ -51,13 +51,13 @@ def with_related(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
     return qs.select_related("patient", "practitioner__user", "consultation_type", "site")
 
 
-def practitioners_qs() -> QuerySet[StaffProfile]:
-    return (
-        StaffProfile.objects.exclude(profession="")
-        .filter(user__is_active=True)
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name")
-    )
+def practitioners_qs(*, active_only: bool = True) -> QuerySet[StaffProfile]:
+    """Practitioners by name; `active_only=False` adds those whose account is closed (their
+    past consultations are still listed and filtered on)."""
+    qs = StaffProfile.objects.exclude(profession="")
+    if active_only:
+        qs = qs.filter(user__is_active=True)
+    return qs.select_related("user").order_by("user__last_name", "user__first_name")
 
 
 def practitioner_of(user: User) -> StaffProfile | None:

@@ -259,22 +259,11 @@ class SessionEditForm(SessionForm):
 
 
 def _session_initial(session: RightsSession) -> dict[str, Any]:
-    return {
-        "started_at": session.started_at,
-        "duration_minutes": session.duration_minutes,
-        "first_contact": "1" if session.first_contact else "0",
-        "situation": session.situation,
-        "topics": list(session.topics),
-        "actions": list(session.actions),
-        "interpreting": session.interpreting,
-        "interpreter_language": session.interpreter_language,
-        "outcome": session.outcome,
-        "followup_on": session.followup_on,
-        "file": session.file_id or "",
-        "consent_on": session.consent_on,
-        "consent_scope": session.consent_scope,
-        "notes": session.notes,
-    }
+    initial = {name: getattr(session, name) for name in SESSION_EDITABLE_FIELDS}
+    # As the form's widgets take them: a yes/no choice and the file's id.
+    initial["first_contact"] = "1" if session.first_contact else "0"
+    initial["file"] = session.file_id or ""
+    return initial
 
 
 class PatientLinkForm(forms.Form):

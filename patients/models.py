@@ -314,3 +314,7 @@ class NotDuplicatePair(models.Model):
 
     def __str__(self) -> str:
         return f"n° {self.first_id} ≠ n° {self.second_id}"
+
+    def other_id(self, patient_id: int) -> int:
+        """The record marked as another person than `patient_id` (one of the pair)."""
+        return self.second_id if self.first_id == patient_id else self.first_id

@@ -381,7 +381,7 @@ def _carry_not_duplicate_marks(*, source: Patient, target: Patient) -> dict[str,
     pair may already be marked). Returns the other records' ids, for the merge's audit entry."""
     carried: dict[str, list[int]] = {"removed": [], "moved": []}
     for mark in NotDuplicatePair.objects.select_for_update().involving(source.pk).order_by("pk"):
-        other_id = mark.second_id if mark.first_id == source.pk else mark.first_id
+        other_id = mark.other_id(source.pk)
         if other_id == target.pk or NotDuplicatePair.objects.for_pair(target.pk, other_id).exists():
             mark.delete()
             carried["removed"].append(other_id)
@@ -562,10 +562,7 @@ def patient_anonymise(*, patient: Patient, by: User) -> Patient:
         # An anonymised record never shows in the duplicates list again, and the reason
         # written for a mark may identify the person ("jumelle de …"): the marks go.
         marks = NotDuplicatePair.objects.involving(locked.pk)
-        unmarked = sorted(
-            m.second_id if m.first_id == locked.pk else m.first_id
-            for m in marks.only("first_id", "second_id")
-        )
+        unmarked = sorted(m.other_id(locked.pk) for m in marks.only("first_id", "second_id"))
         marks.delete()
         audit.record(
             actor=by,
