@@ -175,10 +175,7 @@ def consultation_type_update(
         errors = _validate(values, current=locked)
         if errors:
             raise ConsultationTypeInvalid(errors)
-        before = audit.snapshot(locked, AUDIT_FIELDS)
-        for name, value in values.items():
-            setattr(locked, name, value)
-        diff = audit.diff(before, audit.snapshot(locked, AUDIT_FIELDS))
+        diff = audit.assign(locked, values, AUDIT_FIELDS)
         if not diff:
             return locked
         _save_or_taken(locked, update_fields=list(diff))

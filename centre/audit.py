@@ -7,6 +7,9 @@ Usage from a service::
         ...change and save...
         audit.record(actor=user, action="patient.update", obj=patient,
                      changes=audit.diff(before, audit.snapshot(patient, FIELDS)))
+
+A correction that sets new values takes its changes from `audit.assign(obj, values, FIELDS)`
+(the same snapshot, set and diff in one call).
 """
 
 from __future__ import annotations
@@ -59,6 +62,18 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     return {
         key: [before.get(key), after.get(key)] for key in keys if before.get(key) != after.get(key)
     }
+
+
+def assign(
+    obj: models.Model, values: Mapping[str, Any], fields: Iterable[str]
+) -> dict[str, list[Any]]:
+    """Set `values` on `obj` (nothing saved) and return what changed among `fields`, as `diff`
+    gives it: what a correction journals, and the `update_fields` it saves."""
+    fields = list(fields)
+    before = snapshot(obj, fields)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    return diff(before, snapshot(obj, fields))
 
 
 def record(

@@ -168,10 +168,7 @@ def place_update(*, by: User, place: Place, changes: Mapping[str, Any]) -> Place
                     "annulez-les avant de le marquer comme plus utilisé."
                 )
         _fail_if(errors)
-        before = audit.snapshot(place, PLACE_EDITABLE_FIELDS)
-        for name, value in values.items():
-            setattr(place, name, value)
-        diff = audit.diff(before, audit.snapshot(place, PLACE_EDITABLE_FIELDS))
+        diff = audit.assign(place, values, PLACE_EDITABLE_FIELDS)
         if not diff:
             return place
         place.save(update_fields=list(diff))
@@ -750,11 +747,8 @@ def session_update(
             errors["followup_on"] = "Ce suivi est déjà fait : sa date ne peut plus être changée."
         _fail_if(errors)
         audited = [name for name in SESSION_EDITABLE_FIELDS if name != "notes"]
-        before = audit.snapshot(session, audited)
         notes_changed = values["notes"] != session.notes
-        for name, value in values.items():
-            setattr(session, name, value)
-        diff: dict[str, Any] = audit.diff(before, audit.snapshot(session, audited))
+        diff: dict[str, Any] = audit.assign(session, values, audited)
         if notes_changed:
             diff["notes"] = [NOTES_NOT_JOURNALED, NOTES_NOT_JOURNALED]
         if not diff:
@@ -762,18 +756,18 @@ def session_update(
         session.save(update_fields=list(diff))
         audit.record(actor=by, action="outreach.session.update", obj=session, changes=diff)
         if "interpreter_language" in diff:
-            _follow_interpreter_language(by=by, session=session, before=before)
+            _follow_interpreter_language(
+                by=by, session=session, old_language=diff["interpreter_language"][0]
+            )
     return session
 
 
-def _follow_interpreter_language(
-    *, by: User, session: RightsSession, before: Mapping[str, Any]
-) -> None:
+def _follow_interpreter_language(*, by: User, session: RightsSession, old_language: str) -> None:
     """Pending referrals copied the session's interpreting language when they were made;
     booked ones keep theirs (the appointment was booked with it)."""
     pending = session.referrals.select_for_update().filter(
         status=ReferralStatus.PENDING,
-        interpreter_language=before["interpreter_language"],
+        interpreter_language=old_language,
     )
     for referral in pending:
         old = referral.interpreter_language
@@ -1237,20 +1231,14 @@ def collective_action_update(
                 named_field="participants_count",
             )
         )
-        before = audit.snapshot(action, COLLECTIVE_FIELDS)
+        if values["place"].pk != action.place_id:
+            values["site"] = values["place"].site
         notes_changed = values["notes"] != action.notes
-        place_changed = values["place"].pk != action.place_id
-        for name, value in values.items():
-            setattr(action, name, value)
-        if place_changed:
-            action.site = action.place.site
-        diff: dict[str, Any] = audit.diff(before, audit.snapshot(action, COLLECTIVE_FIELDS))
-        update_fields = list(diff)
+        diff: dict[str, Any] = audit.assign(action, values, COLLECTIVE_FIELDS)
         if notes_changed:
             diff["notes"] = [TEXT_NOT_JOURNALED, TEXT_NOT_JOURNALED]
-            update_fields.append("notes")
         if not diff:
             return action
-        action.save(update_fields=update_fields)
+        action.save(update_fields=list(diff))
         audit.record(actor=by, action="outreach.collective_action.update", obj=action, changes=diff)
     return action

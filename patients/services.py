@@ -152,12 +152,10 @@ def patient_update(*, patient: Patient, values: Mapping[str, Any], by: User) -> 
     cleaned = clean_identity(merged)
     with transaction.atomic():
         locked = Patient.objects.select_for_update().get(pk=patient.pk)
-        before = audit.snapshot(locked, AUDITED_FIELDS)
-        for name, value in cleaned.items():
-            if name in AUDITED_FIELDS:
-                setattr(locked, name, value)
+        changes = audit.assign(
+            locked, {n: v for n, v in cleaned.items() if n in AUDITED_FIELDS}, AUDITED_FIELDS
+        )
         locked.save()
-        changes = audit.diff(before, audit.snapshot(locked, AUDITED_FIELDS))
         if changes:
             audit.record(actor=by, action="patient.update", obj=locked, changes=changes)
     return locked
