@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import psycopg.errors
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -69,10 +69,18 @@ def _as_aware(value: datetime.datetime, field: str) -> datetime.datetime:
 
 def _save_or_conflict(appointment: Appointment) -> None:
     """Save inside a savepoint so that an exclusion violation leaves the outer transaction
-    usable and turns into SlotUnavailable (never a 500)."""
+    usable and turns into SlotUnavailable (never a 500).
+
+    Two bookings of the same slot that insert at the same instant may each wait for the other
+    while PostgreSQL checks the exclusion constraint: it then cancels one of them (deadlock
+    detected) and the other goes on. The cancelled one lost the slot, like a violation."""
     try:
         with transaction.atomic():
             appointment.save()
+    except OperationalError as error:
+        if not isinstance(error.__cause__, psycopg.errors.DeadlockDetected):
+            raise
+        raise SlotUnavailable(CONFLICT_MESSAGE, field="start") from error
     except IntegrityError as error:
         cause = error.__cause__
         if not isinstance(cause, psycopg.errors.ExclusionViolation):
