@@ -26,7 +26,7 @@ from appointments import perms, selectors, services, types
 from appointments.models import Appointment, Colour, ConsultationType, Status
 from centre.api import refuse_unknown_fields
 from centre.models import Profession, Site, StaffProfile, User
-from centre.perms import HasRole
+from centre.perms import HasRole, acting_user
 from patients.models import Patient
 
 MAX_SLOT_DAYS = 62
@@ -35,12 +35,6 @@ ErrorOutput = inline_serializer(
     name="AppointmentError",
     fields={"detail": serializers.CharField(), "field": serializers.CharField(required=False)},
 )
-
-
-def _user(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 class ConsultationTypeOutput(serializers.ModelSerializer[ConsultationType]):
@@ -91,13 +85,6 @@ class ConsultationTypePatch(serializers.Serializer[Any]):
     is_active = serializers.BooleanField(required=False)
 
 
-def _type_400(error: types.ConsultationTypeInvalid) -> Response:
-    return Response(
-        {field or "non_field_errors": [message] for field, message in error.errors.items()},
-        status=status.HTTP_400_BAD_REQUEST,
-    )
-
-
 def _type_permissions(request: Request) -> list[Any]:
     # Everybody who books or orients reads the types; reception and direction manage them.
     roles = perms.READ_TYPES if request.method in ("GET", "HEAD", "OPTIONS") else perms.MANAGE_TYPES
@@ -121,7 +108,7 @@ class ConsultationTypeList(ListAPIView[ConsultationType]):
 
     def get_queryset(self) -> QuerySet[ConsultationType]:
         include = self.request.query_params.get("include_inactive", "") in ("1", "true")
-        return _types_for(_user(self.request), include_inactive=include).order_by(
+        return _types_for(acting_user(self.request), include_inactive=include).order_by(
             "profession", "label"
         )
 
@@ -151,10 +138,7 @@ class ConsultationTypeList(ListAPIView[ConsultationType]):
     def post(self, request: Request) -> Response:
         data = ConsultationTypeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            ctype = types.consultation_type_create(**data.validated_data, by=_user(request))
-        except types.ConsultationTypeInvalid as error:
-            return _type_400(error)
+        ctype = types.consultation_type_create(**data.validated_data, by=acting_user(request))
         return Response(ConsultationTypeOutput(ctype).data, status=status.HTTP_201_CREATED)
 
 
@@ -168,7 +152,7 @@ class ConsultationTypeDetail(APIView):
         responses={200: ConsultationTypeOutput, 404: OpenApiResponse(description="Inconnu")},
     )
     def get(self, request: Request, pk: int) -> Response:
-        ctype = get_object_or_404(_types_for(_user(request), include_inactive=True), pk=pk)
+        ctype = get_object_or_404(_types_for(acting_user(request), include_inactive=True), pk=pk)
         return Response(ConsultationTypeOutput(ctype).data)
 
     @extend_schema(
@@ -193,12 +177,9 @@ class ConsultationTypeDetail(APIView):
         refuse_unknown_fields(request, ConsultationTypePatch().fields, types.NOT_EDITABLE)
         data = ConsultationTypePatch(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            ctype = types.consultation_type_update(
-                consultation_type=ctype, changes=data.validated_data, by=_user(request)
-            )
-        except types.ConsultationTypeInvalid as error:
-            return _type_400(error)
+        ctype = types.consultation_type_update(
+            consultation_type=ctype, changes=data.validated_data, by=acting_user(request)
+        )
         return Response(ConsultationTypeOutput(ctype).data)
 
 
@@ -259,7 +240,11 @@ class SlotList(APIView):
         query = SlotQueryInput(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        if not perms.consultation_types_for(_user(request)).filter(pk=data["type"].pk).exists():
+        if (
+            not perms.consultation_types_for(acting_user(request))
+            .filter(pk=data["type"].pk)
+            .exists()
+        ):
             return Response(
                 {"type": ["Ce motif ne vous est pas ouvert."]}, status=status.HTTP_400_BAD_REQUEST
             )
@@ -333,7 +318,7 @@ class AppointmentListCreate(APIView):
         responses={200: AppointmentOutput(many=True)},
     )
     def get(self, request: Request) -> Response:
-        qs = perms.appointments_for(_user(request)).order_by("start", "id")
+        qs = perms.appointments_for(acting_user(request)).order_by("start", "id")
         params = request.query_params
         errors: dict[str, list[str]] = {}
         day = params.get("day")
@@ -385,7 +370,7 @@ class AppointmentListCreate(APIView):
                 start=data["start"],
                 end=data.get("end"),
                 interpreter_language=data.get("interpreter_language", ""),
-                booked_by=_user(request),
+                booked_by=acting_user(request),
             )
         except services.SlotUnavailable as error:
             return Response(
@@ -405,7 +390,7 @@ class AppointmentDetail(APIView):
 
     @extend_schema(summary="Un rendez-vous", responses={200: AppointmentOutput})
     def get(self, request: Request, pk: int) -> Response:
-        appointment = get_object_or_404(perms.appointments_for(_user(request)), pk=pk)
+        appointment = get_object_or_404(perms.appointments_for(acting_user(request)), pk=pk)
         return Response(AppointmentOutput(appointment).data)
 
 
@@ -436,7 +421,7 @@ def _transition_view(action: str, summary: str, *, with_cancel: bool = False) ->
             },
         )
         def post(self, request: Request, pk: int) -> Response:
-            user = _user(request)
+            user = acting_user(request)
             appointment = get_object_or_404(
                 perms.appointments_for(user).select_related("practitioner"), pk=pk
             )

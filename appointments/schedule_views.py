@@ -18,17 +18,10 @@ from appointments import services
 from appointments.forms import AbsenceForm, EndScheduleForm, ExtraScheduleForm, WeeklyScheduleForm
 from appointments.models import Absence, ExtraSchedule, WeeklySchedule
 from appointments.selectors import practitioners_qs
-from centre.models import User
-from centre.perms import role_required
+from centre.perms import acting_user, role_required
 from centre.roles import Role
 
 MANAGE = (Role.ACCUEIL, Role.DIRECTION)
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _back(practitioner_id: int) -> str:
@@ -104,7 +97,7 @@ def weekly_create(request: HttpRequest) -> HttpResponse:
     form = WeeklyScheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            schedule = services.weekly_schedule_create(**form.cleaned_data, by=_user(request))
+            schedule = services.weekly_schedule_create(**form.cleaned_data, by=acting_user(request))
         except services.BookingError as error:
             _add_error(form, error)
         else:
@@ -120,7 +113,7 @@ def weekly_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "practitioner"}
         try:
-            services.weekly_schedule_update(schedule=schedule, by=_user(request), **fields)
+            services.weekly_schedule_update(schedule=schedule, by=acting_user(request), **fields)
         except services.BookingError as error:
             _add_error(form, error)
         else:
@@ -146,7 +139,7 @@ def weekly_end(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_back(schedule.practitioner_id))
     try:
         ended, left = services.weekly_schedule_end(
-            schedule=schedule, last_day=form.cleaned_data["last_day"], by=_user(request)
+            schedule=schedule, last_day=form.cleaned_data["last_day"], by=acting_user(request)
         )
     except services.BookingError as error:
         messages.error(request, error.message)
@@ -167,7 +160,7 @@ def extra_create(request: HttpRequest) -> HttpResponse:
     form = ExtraScheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            extra = services.extra_schedule_create(**form.cleaned_data, by=_user(request))
+            extra = services.extra_schedule_create(**form.cleaned_data, by=acting_user(request))
         except services.BookingError as error:
             _add_error(form, error)
         else:
@@ -183,7 +176,7 @@ def extra_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "practitioner"}
         try:
-            services.extra_schedule_update(extra=extra, by=_user(request), **fields)
+            services.extra_schedule_update(extra=extra, by=acting_user(request), **fields)
         except services.BookingError as error:
             _add_error(form, error)
         else:
@@ -199,7 +192,7 @@ def extra_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def extra_delete(request: HttpRequest, pk: int) -> HttpResponse:
     extra = get_object_or_404(ExtraSchedule, pk=pk)
     practitioner_id = extra.practitioner_id
-    left = services.extra_schedule_delete(extra=extra, by=_user(request))
+    left = services.extra_schedule_delete(extra=extra, by=acting_user(request))
     messages.success(request, "Plage ponctuelle supprimée." + _moved_note(left, "sur cette plage"))
     return redirect(_back(practitioner_id))
 
@@ -219,7 +212,7 @@ def absence_create(request: HttpRequest) -> HttpResponse:
                 end=end,
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
-                by=_user(request),
+                by=acting_user(request),
             )
         except services.BookingError as error:
             form.add_error("end_date", error.message)
@@ -245,7 +238,7 @@ def absence_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 end=end,
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
-                by=_user(request),
+                by=acting_user(request),
             )
         except services.BookingError as error:
             form.add_error("end_date", error.message)
@@ -266,6 +259,6 @@ def absence_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def absence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     absence = get_object_or_404(Absence, pk=pk)
     practitioner_id = absence.practitioner_id
-    services.absence_delete(absence=absence, by=_user(request))
+    services.absence_delete(absence=absence, by=acting_user(request))
     messages.success(request, "Absence supprimée : les créneaux sont de nouveau libres.")
     return redirect(_back(practitioner_id))

@@ -29,6 +29,7 @@ from appointments.models import (
 from appointments.slots import PARIS, local_datetime
 from centre import audit
 from centre.models import Site, StaffProfile, User
+from centre.refusals import Kind, Refusal
 from patients.models import Patient
 
 AUDIT_FIELDS = (
@@ -48,17 +49,14 @@ CONFLICT_MESSAGE = "Ce créneau vient d'être pris : choisissez-en un autre."
 PATIENT_CONFLICT_MESSAGE = "Ce·tte patient·e a déjà un rendez-vous qui chevauche ce créneau."
 
 
-class BookingError(Exception):
+class BookingError(Refusal):
     """A booking or a change that cannot be made; the message is French, for the user."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class SlotUnavailable(BookingError):
     """The practitioner or the patient already has an active appointment at that time."""
+
+    kind = Kind.CONFLICT
 
 
 def _as_aware(value: datetime.datetime, field: str) -> datetime.datetime:

@@ -13,19 +13,8 @@ from django.views.decorators.http import require_POST
 from appointments import perms, types
 from appointments.forms import ConsultationTypeForm
 from appointments.models import ConsultationType
-from centre.models import User
-from centre.perms import role_required
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _add_errors(form: ConsultationTypeForm, error: types.ConsultationTypeInvalid) -> None:
-    for field, message in error.errors.items():
-        form.add_error(field if field in form.fields else None, message)
+from centre.forms import add_refusal, refusal_message
+from centre.perms import acting_user, role_required
 
 
 @role_required(*perms.MANAGE_TYPES)
@@ -64,9 +53,9 @@ def type_create(request: HttpRequest) -> HttpResponse:
     form = ConsultationTypeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            ctype = types.consultation_type_create(**form.cleaned_data, by=_user(request))
+            ctype = types.consultation_type_create(**form.cleaned_data, by=acting_user(request))
         except types.ConsultationTypeInvalid as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, f"Motif « {ctype} » créé.")
             return redirect("appointments:types")
@@ -81,10 +70,10 @@ def type_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             saved = types.consultation_type_update(
-                consultation_type=ctype, changes=form.cleaned_data, by=_user(request)
+                consultation_type=ctype, changes=form.cleaned_data, by=acting_user(request)
             )
         except types.ConsultationTypeInvalid as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             note = ""
             if saved.duration_minutes != old_duration and (n := types.upcoming_count(saved)):
@@ -96,7 +85,9 @@ def type_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _set_active(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse:
     ctype = get_object_or_404(ConsultationType, pk=pk)
-    types.consultation_type_set_active(consultation_type=ctype, active=active, by=_user(request))
+    types.consultation_type_set_active(
+        consultation_type=ctype, active=active, by=acting_user(request)
+    )
     if active:
         messages.success(request, f"Motif « {ctype} » réactivé : il est de nouveau proposé.")
     else:
@@ -127,9 +118,9 @@ def type_delete(request: HttpRequest, pk: int) -> HttpResponse:
     ctype = get_object_or_404(ConsultationType, pk=pk)
     label = str(ctype)
     try:
-        types.consultation_type_delete(consultation_type=ctype, by=_user(request))
+        types.consultation_type_delete(consultation_type=ctype, by=acting_user(request))
     except types.ConsultationTypeInvalid as error:
-        messages.error(request, " ".join(error.errors.values()))
+        refusal_message(request, error)
     else:
         messages.success(request, f"Motif « {label} » supprimé.")
     return redirect("appointments:types")

@@ -26,6 +26,7 @@ from django.utils import timezone
 from appointments.models import Appointment, Colour, ConsultationType, Status
 from centre import audit
 from centre.models import Profession, User
+from centre.refusals import Refusal
 
 # What the staff screens and the API may set. `is_active` changes through
 # `consultation_type_set_active` on the pages, or `is_active` in an API PATCH.
@@ -56,12 +57,8 @@ PROFESSION_LOCKED = (
 USED_CANNOT_DELETE = "Ce motif a déjà servi : il ne peut pas être supprimé. Désactivez-le plutôt."
 
 
-class ConsultationTypeInvalid(Exception):
-    """The rules refuse a type; `errors` maps fields ("" for the whole) to French messages."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = dict(errors)
+class ConsultationTypeInvalid(Refusal):
+    """The rules refuse a type; `{field: message}` ("" for the whole type), in French."""
 
 
 def _validate(

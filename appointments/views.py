@@ -41,17 +41,11 @@ from appointments.models import (
 from appointments.slots import PARIS
 from centre import audit
 from centre.models import Centre, Site, StaffProfile, User
-from centre.perms import role_required
+from centre.perms import acting_user, role_required
 from centre.reports.indicators import percent
 from centre.roles import Role
 from patients.models import Patient
 from patients.selectors import search_patients
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _default_site(user: User) -> Site | None:
@@ -86,7 +80,7 @@ def _next_url(request: HttpRequest, fallback: str) -> str:
 def index(request: HttpRequest) -> HttpResponse:
     """« /rendez-vous/ » typed by hand or bookmarked: a practitioner lands on their own agenda,
     reception and the director on the centre's day."""
-    user = _user(request)
+    user = acting_user(request)
     if user.has_role(Role.SOIGNANT) and not user.has_role(Role.ACCUEIL, Role.DIRECTION):
         return redirect("appointments:my_agenda")
     return redirect("appointments:day")
@@ -96,7 +90,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def day_view(request: HttpRequest) -> HttpResponse:
     """A site's day: one column per practitioner, appointments and (when a type is chosen)
     the free slots, which link to the booking form."""
-    user = _user(request)
+    user = acting_user(request)
     site = None
     site_id = request.GET.get("site")
     if site_id and site_id.isdigit():
@@ -156,7 +150,7 @@ def _week_context(practitioner: StaffProfile, day: datetime.date) -> dict[str, A
 
 @role_required(*perms.READ_AGENDA)
 def week_view(request: HttpRequest, practitioner_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     practitioner = get_object_or_404(selectors.practitioners_qs(), pk=practitioner_id)
     if not perms.sees_all(user) and practitioner.user_id != user.pk:
         raise PermissionDenied("Vous ne voyez que votre propre agenda.")
@@ -168,7 +162,7 @@ def week_view(request: HttpRequest, practitioner_id: int) -> HttpResponse:
 
 @role_required(Role.SOIGNANT)
 def my_agenda(request: HttpRequest) -> HttpResponse:
-    practitioner = selectors.practitioner_of(_user(request))
+    practitioner = selectors.practitioner_of(acting_user(request))
     if practitioner is None:
         raise PermissionDenied("Votre profil n'indique pas de profession de soin.")
     day = _parse_day(request.GET.get("date"), timezone.localdate())
@@ -183,7 +177,7 @@ def my_agenda(request: HttpRequest) -> HttpResponse:
 @role_required(Role.SOIGNANT)
 def my_today(request: HttpRequest) -> HttpResponse:
     """The practitioner's appointments of the day (HTMX fragment for the soignant home)."""
-    practitioner = selectors.practitioner_of(_user(request))
+    practitioner = selectors.practitioner_of(acting_user(request))
     appointments: list[Appointment] = []
     if practitioner is not None:
         start, end = selectors.day_bounds(timezone.localdate())
@@ -248,7 +242,7 @@ def _chosen_patient(form: Any, request: HttpRequest) -> Patient | None:
 
 @role_required(Role.ACCUEIL)
 def book(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     if request.method == "POST":
         form = BookingForm(request.POST)
         if form.is_valid():
@@ -312,7 +306,7 @@ def _long_date(day: datetime.date) -> str:
 
 @role_required(*perms.READ_APPOINTMENTS)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     appointment = get_object_or_404(selectors.with_related(perms.appointments_for(user)), pk=pk)
     candidates = (
         list(
@@ -365,7 +359,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
                 start=form.start(),
                 practitioner=form.cleaned_data["practitioner"],
                 site=form.cleaned_data["site"],
-                moved_by=_user(request),
+                moved_by=acting_user(request),
             )
         except services.BookingError as error:
             form.add_error(None, error.message)
@@ -388,7 +382,7 @@ _TRANSITIONS = {
 
 
 def _transition_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     appointment = get_object_or_404(
         perms.appointments_for(user).select_related("practitioner"), pk=pk
     )
@@ -439,7 +433,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.appointment_cancel(
             appointment=appointment,
-            by=_user(request),
+            by=acting_user(request),
             by_patient=form.cleaned_data["by_patient"],
             reason=form.cleaned_data["reason"],
         )
@@ -455,7 +449,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.ACCUEIL)
 def walk_in(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     form = WalkInForm(request.POST or None, initial={"site": _default_site(user)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -484,7 +478,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ACCUEIL, Role.SOIGNANT, Role.DIRECTION)
 def to_fill_in(request: HttpRequest) -> HttpResponse:
     """Past appointments without a final status: statistics are only true once it is empty."""
-    user = _user(request)
+    user = acting_user(request)
     practitioner = None if perms.sees_all(user) else selectors.practitioner_of(user)
     if not perms.sees_all(user) and practitioner is None:
         raise PermissionDenied("Votre profil n'indique pas de profession de soin.")
@@ -519,7 +513,7 @@ def _consultations_scope(user: User) -> tuple[AppointmentQuerySet, StaffProfile 
 def consultations(request: HttpRequest) -> HttpResponse:
     """Consultations of a period (held ones by default, as the dashboard counts them), with
     their totals. Not journaled, like the agenda and the other lists: the CSV export is."""
-    user = _user(request)
+    user = acting_user(request)
     scope, own = _consultations_scope(user)
     form = ConsultationFilterForm(request.GET, own_only=own is not None)
     context: dict[str, Any] = {"form": form, "own": own}
@@ -546,7 +540,7 @@ def consultations(request: HttpRequest) -> HttpResponse:
 def consultations_csv(request: HttpRequest) -> HttpResponse:
     """The same filter as a CSV file, every page. Each export is journaled with its filter
     and the patients it names (`extra.patients`): a list of consultations is health data."""
-    user = _user(request)
+    user = acting_user(request)
     scope, own = _consultations_scope(user)
     form = ConsultationFilterForm(request.GET, own_only=own is not None)
     if not form.is_valid():
@@ -586,7 +580,7 @@ def consultations_csv(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ACCUEIL)
 def waiting_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     form = WaitingListForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -623,7 +617,7 @@ def waiting_close(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(WaitingListEntry, pk=pk)
     try:
         services.waiting_list_close(
-            entry=entry, by=_user(request), booked=request.POST.get("booked") == "1"
+            entry=entry, by=acting_user(request), booked=request.POST.get("booked") == "1"
         )
     except services.BookingError as error:
         messages.error(request, error.message)
@@ -637,7 +631,7 @@ def waiting_close(request: HttpRequest, pk: int) -> HttpResponse:
 def waiting_notify(request: HttpRequest, pk: int) -> HttpResponse:
     """Reception called or texted the patient about a freed slot: note it."""
     entry = get_object_or_404(WaitingListEntry, pk=pk)
-    services.waiting_list_mark_notified(entry=entry, by=_user(request))
+    services.waiting_list_mark_notified(entry=entry, by=acting_user(request))
     messages.success(request, f"{entry.patient} noté·e comme prévenu·e.")
     return redirect(_next_url(request, reverse("appointments:waiting_list")))
 
@@ -648,7 +642,7 @@ def waiting_offer(request: HttpRequest, pk: int, appointment_id: int) -> HttpRes
     """Offer a freed slot to one person of the waiting list by SMS / e-mail (if consented)."""
     entry = get_object_or_404(WaitingListEntry.objects.select_related("patient"), pk=pk)
     freed = get_object_or_404(Appointment, pk=appointment_id)
-    reasons = services.waiting_list_offer(entry=entry, freed=freed, by=_user(request))
+    reasons = services.waiting_list_offer(entry=entry, freed=freed, by=acting_user(request))
     sent = reasons.count("sent")
     if sent:
         messages.success(request, f"Créneau proposé à {entry.patient} ({sent} message(s)).")
@@ -674,7 +668,7 @@ OFFER_REFUSALS = {
 @role_required(Role.ACCUEIL, Role.DIRECTION)
 def day_sheet(request: HttpRequest) -> HttpResponse:
     """Printable day sheet: one page per practitioner, black and white. Tomorrow by default."""
-    user = _user(request)
+    user = acting_user(request)
     site_id = request.GET.get("site")
     site = (
         Site.objects.filter(pk=int(site_id)).first()
@@ -696,7 +690,7 @@ def day_sheet(request: HttpRequest) -> HttpResponse:
 @role_required(Role.SOIGNANT)
 def calendar_feed(request: HttpRequest) -> HttpResponse:
     """The practitioner creates, renews or revokes the secret URL of their own feed."""
-    user = _user(request)
+    user = acting_user(request)
     practitioner = selectors.practitioner_of(user)
     if practitioner is None:
         raise PermissionDenied("Votre profil n'indique pas de profession de soin.")

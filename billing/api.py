@@ -21,15 +21,8 @@ from rest_framework.views import APIView
 from billing import perms, selectors, services, tasks
 from billing.formats import ReturnFileError
 from billing.models import Act, Batch, Claim, Invoice, InvoiceLine, ReturnFile, Tariff
-from centre.models import User
-from centre.perms import HasRole
+from centre.perms import HasRole, acting_user
 from patients.models import Patient
-
-
-def _user(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 class TariffOutput(serializers.ModelSerializer[Tariff]):
@@ -130,13 +123,13 @@ class InvoiceList(ListAPIView[Invoice]):
     permission_classes = [HasRole.of(*perms.INVOICE_READ)]
 
     def get_queryset(self) -> QuerySet[Invoice]:
-        return selectors.visible_invoices(_user(self.request)).prefetch_related("lines")
+        return selectors.visible_invoices(acting_user(self.request)).prefetch_related("lines")
 
     @extend_schema(request=InvoiceCreateInput, responses={201: InvoiceOutput})
     def post(self, request: Request) -> Response:
         from appointments.models import Appointment
 
-        user = _user(request)
+        user = acting_user(request)
         if not user.has_role(*perms.CLOSE_CONSULTATION):
             return Response({"detail": "Réservé aux soignant·e·s."}, status=403)
         data = InvoiceCreateInput(data=request.data)
@@ -172,7 +165,7 @@ class InvoiceDetail(RetrieveAPIView[Invoice]):
     lookup_url_kwarg = "invoice_id"
 
     def get_queryset(self) -> QuerySet[Invoice]:
-        return selectors.visible_invoices(_user(self.request)).prefetch_related("lines")
+        return selectors.visible_invoices(acting_user(self.request)).prefetch_related("lines")
 
 
 class CorrectInput(serializers.Serializer[Any]):
@@ -208,7 +201,7 @@ class InvoiceCorrect(APIView):
                     for a in data.validated_data["acts"]
                 ],
                 reason=data.validated_data["reason"],
-                by=_user(request),
+                by=acting_user(request),
             )
         except services.BillingError as error:
             return _billing_error(error)
@@ -239,7 +232,9 @@ class InvoiceConvertPending(APIView):
         data.is_valid(raise_exception=True)
         try:
             new = services.pending_convert(
-                invoice=invoice, reason=data.validated_data.get("reason", ""), by=_user(request)
+                invoice=invoice,
+                reason=data.validated_data.get("reason", ""),
+                by=acting_user(request),
             )
         except services.BillingError as error:
             return _billing_error(error)
@@ -371,7 +366,7 @@ class BatchList(ListAPIView[Batch]):
 
     @extend_schema(request=None, responses={202: BuildOutput})
     def post(self, request: Request) -> Response:
-        user = _user(request)
+        user = acting_user(request)
         if not user.has_role(*perms.BILLING_WRITE):
             return Response({"detail": "Réservé à la facturation."}, status=403)
         ids = list(Claim.objects.ready().values_list("id", flat=True))
@@ -440,7 +435,7 @@ class ReturnList(ListAPIView[ReturnFile]):
         upload = data.validated_data["file"]
         try:
             rf, created = services.return_upload(
-                upload=upload, filename=upload.name, by=_user(request)
+                upload=upload, filename=upload.name, by=acting_user(request)
             )
         except ReturnFileError as error:
             return Response(

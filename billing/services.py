@@ -52,17 +52,13 @@ from billing.rejects import reason_for
 from billing.transmission import get_adapter
 from centre import audit, request_context
 from centre.models import Centre, Site, StaffProfile, User
+from centre.refusals import Refusal
 from patients.coverage import CoverageSummary
 from patients.models import Patient
 
 
-class BillingError(Exception):
+class BillingError(Refusal):
     """A billing operation that cannot be done; the message is French, for the user."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)

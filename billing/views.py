@@ -36,14 +36,7 @@ from billing.models import (
 )
 from billing.rejects import REJECT_REASONS, Action
 from centre import audit
-from centre.models import User
-from centre.perms import role_required
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+from centre.perms import acting_user, role_required
 
 
 @role_required(*perms.BILLING_READ)
@@ -62,14 +55,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "worklist": worklist,
             "to_check": to_check,
-            "can_write": _user(request).has_role(*perms.BILLING_WRITE),
+            "can_write": acting_user(request).has_role(*perms.BILLING_WRITE),
         },
     )
 
 
 @role_required(*perms.INVOICE_READ)
 def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     invoice = get_object_or_404(
         selectors.visible_invoices(user).prefetch_related(
             "lines", Prefetch("claims", queryset=Claim.objects.order_by("id")), "payments"
@@ -110,7 +103,7 @@ def payment_record(request: HttpRequest, invoice_id: int) -> HttpResponse:
                 amount=form.cleaned_data["amount"],
                 method=form.cleaned_data["method"],
                 reference=form.cleaned_data["reference"],
-                by=_user(request),
+                by=acting_user(request),
             )
         except services.BillingError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -134,7 +127,9 @@ def receipt_pdf(request: HttpRequest, payment_id: int) -> HttpResponse:
         pk=payment_id,
         source="PAT",
     )
-    audit.record_read(actor=_user(request), action="billing.receipt.print", obj=payment.invoice)
+    audit.record_read(
+        actor=acting_user(request), action="billing.receipt.print", obj=payment.invoice
+    )
     html = render_to_string(
         "billing/receipt.html", {"payment": payment, "invoice": payment.invoice}
     )
@@ -159,7 +154,7 @@ def cashier(request: HttpRequest) -> HttpResponse:
 @role_required(*perms.BILLING_WRITE)
 def invoice_recheck(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice, pk=invoice_id)
-    services.invoice_recheck(invoice=invoice, by=_user(request))
+    services.invoice_recheck(invoice=invoice, by=acting_user(request))
     if invoice.issues:
         messages.warning(request, "Il reste des points à corriger.")
     else:
@@ -184,7 +179,10 @@ def invoice_correct(request: HttpRequest, invoice_id: int) -> HttpResponse:
         choices = [services.ActChoice(c, k) for c, k in form.cleaned_data["acts"]]
         try:
             new = services.invoice_correct(
-                invoice=invoice, acts=choices, reason=form.cleaned_data["reason"], by=_user(request)
+                invoice=invoice,
+                acts=choices,
+                reason=form.cleaned_data["reason"],
+                by=acting_user(request),
             )
         except services.BillingError as error:
             form.add_error(error.field if error.field in form.fields else "acts", error.message)
@@ -216,7 +214,7 @@ def pending_conversions(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "billing/pending_conversions.html",
-        {"invoices": invoices, "can_write": _user(request).has_role(*perms.BILLING_WRITE)},
+        {"invoices": invoices, "can_write": acting_user(request).has_role(*perms.BILLING_WRITE)},
     )
 
 
@@ -229,7 +227,7 @@ def pending_convert(request: HttpRequest) -> HttpResponse:
         messages.info(request, "Aucune consultation sélectionnée à convertir.")
         return redirect("billing:pending_conversions")
     try:
-        converted = services.pending_convert_many(invoices=invoices, by=_user(request))
+        converted = services.pending_convert_many(invoices=invoices, by=acting_user(request))
     except services.BillingError as error:
         messages.error(request, f"Rien n'a été converti — {error.message}")
     else:
@@ -254,7 +252,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         {
             "batches": batches,
             "ready": ready,
-            "can_write": _user(request).has_role(*perms.BILLING_WRITE),
+            "can_write": acting_user(request).has_role(*perms.BILLING_WRITE),
             "run": request.GET.get("run", ""),
         },
     )
@@ -268,7 +266,7 @@ def batch_build(request: HttpRequest) -> HttpResponse:
         messages.info(request, "Aucune demande prête : aucun lot à construire.")
         return redirect("billing:batch_list")
     run = uuid.uuid4().hex
-    actor_id = _user(request).pk
+    actor_id = acting_user(request).pk
     transaction.on_commit(
         lambda: tasks.build_batches.delay(claim_ids=ids, actor_id=actor_id, run=run)
     )
@@ -287,7 +285,7 @@ def batch_download(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(Batch, pk=batch_id)
     if not batch.file:
         raise Http404("Ce lot n'a pas de fichier.")
-    audit.record_read(actor=_user(request), action="billing.batch.download", obj=batch)
+    audit.record_read(actor=acting_user(request), action="billing.batch.download", obj=batch)
     with batch.file.open("rb") as fh:
         content = fh.read()
     response = HttpResponse(content, content_type="text/plain; charset=utf-8")
@@ -308,7 +306,7 @@ def return_import(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             rf, created = services.return_upload(
-                upload=upload, filename=upload.name, by=_user(request)
+                upload=upload, filename=upload.name, by=acting_user(request)
             )
         except ReturnFileError as error:
             form.add_error("file", f"Fichier refusé, rien n'a été importé — {error}")
@@ -360,7 +358,7 @@ def claims_to_work(request: HttpRequest) -> HttpResponse:
             "reasons": REJECT_REASONS,
             "actions": Action.LABELS,
             "write_off_form": WriteOffForm(),
-            "can_write": _user(request).has_role(*perms.BILLING_WRITE),
+            "can_write": acting_user(request).has_role(*perms.BILLING_WRITE),
         },
     )
 
@@ -369,7 +367,7 @@ def claims_to_work(request: HttpRequest) -> HttpResponse:
 @role_required(*perms.BILLING_WRITE)
 def claim_action(request: HttpRequest, claim_id: int, action: str) -> HttpResponse:
     claim = get_object_or_404(Claim, pk=claim_id)
-    user = _user(request)
+    user = acting_user(request)
     try:
         if action == Action.RESUBMIT:
             new = services.claim_resubmit(claim=claim, by=user)
@@ -412,7 +410,7 @@ def fee_schedule(request: HttpRequest) -> HttpResponse:
             "acts": acts,
             "today": today,
             "query": query,
-            "can_edit": _user(request).has_role(*perms.FEE_SCHEDULE_WRITE),
+            "can_edit": acting_user(request).has_role(*perms.FEE_SCHEDULE_WRITE),
         },
     )
 
@@ -422,7 +420,7 @@ def tariff_add(request: HttpRequest) -> HttpResponse:
     form = TariffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.tariff_add(**form.cleaned_data, by=_user(request))
+            services.tariff_add(**form.cleaned_data, by=acting_user(request))
         except services.BillingError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
@@ -440,7 +438,7 @@ def tariff_add(request: HttpRequest) -> HttpResponse:
 def close_consultation(request: HttpRequest, appointment_id: int) -> HttpResponse:
     from appointments.models import Appointment
 
-    user = _user(request)
+    user = acting_user(request)
     appointment = get_object_or_404(
         Appointment.objects.select_related("patient", "practitioner", "site"),
         pk=appointment_id,

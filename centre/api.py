@@ -3,18 +3,48 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.views import exception_handler as drf_exception_handler
 
 from centre.models import Site, User
 from centre.perms import HasRole
+from centre.refusals import Refusal
 from centre.roles import STAFF_ROLES
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """The one translation of refusals for the API (settings: EXCEPTION_HANDLER).
+
+    A service's `Refusal` answers its kind's status (400, 403, 404, 409) with its French
+    message; a Django `ValidationError` raised by a service (model validation, identity
+    checks) is a 400 field by field. Everything else is DRF's own handling (French messages
+    through LANGUAGE_CODE)."""
+    if isinstance(exc, Refusal):
+        return Response(exc.as_json(), status=exc.http_status)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            body = {
+                (k if k != "__all__" else "non_field_errors"): v
+                for k, v in exc.message_dict.items()
+            }
+        else:
+            body = {"non_field_errors": list(exc.messages)}
+        return Response(body, status=400)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Introuvable (ou hors de vos droits).")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    return drf_exception_handler(exc, context)
 
 
 def refuse_unknown_fields(request: Request, allowed: Iterable[str], message: str) -> None:

@@ -3,11 +3,36 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from centre.models import Profession, Site
+from centre.refusals import Refusal
 from centre.roles import Role
 from centre.validators import validate_rpps
+
+
+def add_refusal(form: forms.BaseForm, refusal: Refusal | ValidationError) -> None:
+    """Put what a service refused on the form: on the field it names when the form has that
+    field, on the whole form otherwise. The one translation of a refusal for forms."""
+    if isinstance(refusal, ValidationError):
+        errors: dict[str, list[str]] = (
+            {k: list(v) for k, v in refusal.message_dict.items()}
+            if hasattr(refusal, "error_dict")
+            else {"": list(refusal.messages)}
+        )
+    else:
+        errors = refusal.errors
+    for name, texts in errors.items():
+        for text in texts:
+            form.add_error(name if name in form.fields else None, text)
+
+
+def refusal_message(request: HttpRequest, refusal: Refusal | ValidationError) -> None:
+    """Show what a service refused as a page message (actions without a form)."""
+    text = refusal.message if isinstance(refusal, Refusal) else " ".join(refusal.messages)
+    messages.error(request, text)
 
 
 class StaffInviteForm(forms.Form):

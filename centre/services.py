@@ -16,10 +16,11 @@ from django.urls import reverse
 
 from centre import audit
 from centre.models import Centre, Site, StaffProfile, User
+from centre.refusals import Refusal
 from centre.roles import Role
 
 
-class StaffError(Exception):
+class StaffError(Refusal):
     """A staff change that cannot be made; the message is shown to the director."""
 
 

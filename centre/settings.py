@@ -319,6 +319,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Service refusals (centre.refusals) become 400/403/404/409 JSON in one place.
+    "EXCEPTION_HANDLER": "centre.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "API Passerelle",

@@ -183,12 +183,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+def _api_error(request: HttpRequest, status: int, detail: str) -> HttpResponse | None:
+    """Under /api/ every answer is JSON, the errors Django raises before DRF included (an
+    unknown URL, a CSRF refusal, a crash): a client never has to parse an HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=status)
+    return None
+
+
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+    api = _api_error(request, 403, str(exception or "") or "Accès refusé.")
+    return api or render(request, "403.html", {"reason": str(exception or "")}, status=403)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
+    api = _api_error(request, 404, "Adresse inconnue de l'API.")
+    return api or render(request, "404.html", status=404)
 
 
 def _database_down(error: BaseException | None) -> bool:
@@ -213,7 +223,9 @@ def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpR
     # Django reports it as a "session interrupted" 400; it is an outage, said as such.
     if _database_down(exception):
         return _unavailable()
-    return bad_request(request, exception or Exception())
+    return _api_error(request, 400, "Requête invalide.") or bad_request(
+        request, exception or Exception()
+    )
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
@@ -221,4 +233,5 @@ def error_500(request: HttpRequest) -> HttpResponse:
     # they would fail again when the database is what failed.
     if _database_down(sys.exc_info()[1]):
         return _unavailable()
-    return HttpResponse(loader.render_to_string("500.html"), status=500)
+    api = _api_error(request, 500, "Erreur interne ; elle a été signalée.")
+    return api or HttpResponse(loader.render_to_string("500.html"), status=500)

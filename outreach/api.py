@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from centre.api import refuse_unknown_fields
 from centre.models import Site, User
+from centre.perms import acting_user
 from outreach import perms, services
 from outreach.models import (
     CURRENT_TOPICS,
@@ -164,20 +165,8 @@ class PlaceInput(serializers.Serializer[Any]):
     )
 
 
-def _raise_400(error: services.OutreachError) -> None:
-    raise ValidationError(
-        {(k or "non_field_errors"): v for k, v in error.errors.items()}
-    ) from error
-
-
 def _refuse_unknown(request: Request, allowed: Any) -> None:
     refuse_unknown_fields(request, allowed, services.NOT_EDITABLE)
-
-
-def _acting_user(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 PATCH_RESPONSES = {400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT}
@@ -195,10 +184,7 @@ class PlaceListCreate(generics.ListAPIView[Place]):
     def post(self, request: Request) -> Response:
         data = PlaceInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            place = services.place_create(by=request.user, **data.validated_data)  # type: ignore[arg-type]
-        except services.OutreachError as error:
-            _raise_400(error)
+        place = services.place_create(by=request.user, **data.validated_data)  # type: ignore[arg-type]
         return Response(PlaceOutput(place).data, status=status.HTTP_201_CREATED)
 
 
@@ -247,12 +233,9 @@ class PlaceDetail(generics.GenericAPIView[Place]):
         _refuse_unknown(request, PlacePatch().fields)
         data = PlacePatch(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            place = services.place_update(
-                by=_acting_user(request), place=place, changes=data.validated_data
-            )
-        except services.OutreachError as error:
-            _raise_400(error)
+        place = services.place_update(
+            by=acting_user(request), place=place, changes=data.validated_data
+        )
         return Response(PlaceOutput(place).data)
 
 
@@ -313,10 +296,7 @@ class PermanenceListCreate(generics.ListAPIView[Permanence]):
     def post(self, request: Request) -> Response:
         data = PermanenceInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            created = services.permanence_schedule(by=request.user, **data.validated_data)  # type: ignore[arg-type]
-        except services.OutreachError as error:
-            _raise_400(error)
+        created = services.permanence_schedule(by=request.user, **data.validated_data)  # type: ignore[arg-type]
         return Response(PermanenceOutput(created, many=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -356,12 +336,9 @@ class PermanenceCancel(generics.GenericAPIView[Permanence]):
         permanence = self.get_object()
         data = PermanenceCancelInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            cancelled = services.permanence_cancel(
-                by=_acting_user(request), permanence=permanence, **data.validated_data
-            )
-        except services.OutreachError as error:
-            _raise_400(error)
+        cancelled = services.permanence_cancel(
+            by=acting_user(request), permanence=permanence, **data.validated_data
+        )
         return Response(PermanenceOutput(cancelled, many=True).data)
 
 
@@ -464,16 +441,13 @@ class SessionListCreate(generics.ListAPIView[RightsSession]):
             consent_scope=v["consent_scope"],
             notes=v["notes"],
         )
-        try:
-            session = services.session_log(
-                by=request.user,  # type: ignore[arg-type]
-                data=session_input,
-                person=v["person"],
-                patient=v["patient"],
-                anonymous=anonymous,
-            )
-        except services.OutreachError as error:
-            _raise_400(error)
+        session = services.session_log(
+            by=request.user,  # type: ignore[arg-type]
+            data=session_input,
+            person=v["person"],
+            patient=v["patient"],
+            anonymous=anonymous,
+        )
         return Response(SessionOutput(session).data, status=status.HTTP_201_CREATED)
 
 
@@ -528,12 +502,9 @@ class SessionDetail(generics.GenericAPIView[RightsSession]):
         _refuse_unknown(request, SessionPatch().fields)
         data = SessionPatch(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            session = services.session_update(
-                by=_acting_user(request), session=session, changes=data.validated_data
-            )
-        except services.OutreachError as error:
-            _raise_400(error)
+        session = services.session_update(
+            by=acting_user(request), session=session, changes=data.validated_data
+        )
         return Response(SessionOutput(session).data)
 
 
@@ -671,12 +642,7 @@ class CollectiveActionList(generics.ListAPIView[CollectiveAction]):
     def post(self, request: Request) -> Response:
         data = CollectiveActionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            action = services.collective_action_create(
-                by=_acting_user(request), **data.validated_data
-            )
-        except services.OutreachError as error:
-            _raise_400(error)
+        action = services.collective_action_create(by=acting_user(request), **data.validated_data)
         return Response(CollectiveActionOutput(action).data, status=status.HTTP_201_CREATED)
 
 
@@ -710,10 +676,7 @@ class CollectiveActionDetail(generics.GenericAPIView[CollectiveAction]):
         _refuse_unknown(request, CollectiveActionPatch().fields)
         data = CollectiveActionPatch(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            action = services.collective_action_update(
-                by=_acting_user(request), action=action, changes=data.validated_data
-            )
-        except services.OutreachError as error:
-            _raise_400(error)
+        action = services.collective_action_update(
+            by=acting_user(request), action=action, changes=data.validated_data
+        )
         return Response(CollectiveActionOutput(action).data)

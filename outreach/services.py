@@ -20,6 +20,7 @@ from django.utils import timezone
 from appointments.models import Appointment, ConsultationType
 from centre import audit
 from centre.models import Site, StaffProfile, User
+from centre.refusals import Refusal
 from outreach import perms
 from outreach.models import (
     ACTIONS_NEEDING_CONSENT,
@@ -55,14 +56,8 @@ from patients.models import Patient
 PARIS_MAX_RECURRENCE_WEEKS = 53
 
 
-class OutreachError(Exception):
-    """Refused input: `errors` maps a field name ("" for the whole form) to French messages."""
-
-    def __init__(self, errors: Mapping[str, str | list[str]]) -> None:
-        self.errors: dict[str, list[str]] = {
-            k: [v] if isinstance(v, str) else list(v) for k, v in errors.items()
-        }
-        super().__init__("; ".join(m for msgs in self.errors.values() for m in msgs))
+class OutreachError(Refusal):
+    """Refused input: a message, or `{field: messages}` ("" for the whole form)."""
 
 
 def _fail_if(errors: dict[str, str]) -> None:

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -20,8 +19,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from centre import audit
-from centre.models import StaffProfile, User
-from centre.perms import role_required
+from centre.forms import add_refusal
+from centre.models import StaffProfile
+from centre.perms import acting_user, role_required
 from outreach import indicators, perms, selectors, services
 from outreach.forms import (
     CollectiveActionForm,
@@ -51,18 +51,6 @@ from outreach.models import (
 )
 from patients.models import Patient
 from patients.selectors import rights_worklist, search_patients
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _add_errors(form: Form, error: services.OutreachError) -> None:
-    for name, msgs in error.errors.items():
-        for msg in msgs:
-            form.add_error(name if name in form.fields else None, msg)
 
 
 def _parse_day(value: str | None, default: datetime.date) -> datetime.date:
@@ -99,7 +87,7 @@ def permanence_day(request: HttpRequest) -> HttpResponse:
             "later": later,
             "previous": day - datetime.timedelta(days=1),
             "next": day + datetime.timedelta(days=1),
-            "can_write": _user(request).has_role(*perms.WRITE),
+            "can_write": acting_user(request).has_role(*perms.WRITE),
         },
     )
 
@@ -163,9 +151,9 @@ def permanence_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            created = services.permanence_schedule(by=_user(request), **data)
+            created = services.permanence_schedule(by=acting_user(request), **data)
         except services.OutreachError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, f"{len(created)} permanence(s) programmée(s).")
             return redirect(f"{reverse('outreach_calendar')}?mois={created[0].start:%Y-%m}")
@@ -177,7 +165,7 @@ def permanence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     permanence = get_object_or_404(Permanence.objects.select_related("place", "mediator"), pk=pk)
     sessions = list(selectors.permanence_sessions(permanence))
     context: dict[str, Any] = {"permanence": permanence, "sessions": sessions}
-    if _user(request).has_role(*perms.WRITE):
+    if acting_user(request).has_role(*perms.WRITE):
         context.update(_session_form_context(request, SessionForm(initial=_initial(permanence))))
         context["permanence_id"] = permanence.pk
         # The cancel form only where the service would accept it; it still checks (and says
@@ -201,7 +189,7 @@ def permanence_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("outreach_permanence", pk=pk)
     try:
         cancelled = services.permanence_cancel(
-            by=_user(request),
+            by=acting_user(request),
             permanence=permanence,
             scope=form.cleaned_data["scope"],
             reason=form.cleaned_data["reason"],
@@ -348,7 +336,7 @@ def _log_session(
     )
     try:
         return services.session_log(
-            by=_user(request),
+            by=acting_user(request),
             data=session_input,
             person=person,
             patient=patient,
@@ -356,7 +344,7 @@ def _log_session(
             referral=referral,
         )
     except services.OutreachError as error:
-        _add_errors(form, error)
+        add_refusal(form, error)
         return None
 
 
@@ -382,8 +370,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "session": session,
             "referrals": list(session.referrals.select_related("consultation_type")),
-            "can_write": _user(request).has_role(*perms.WRITE),
-            "can_edit": perms.can_edit_session(_user(request), session),
+            "can_write": acting_user(request).has_role(*perms.WRITE),
+            "can_edit": perms.can_edit_session(acting_user(request), session),
         },
     )
 
@@ -396,14 +384,16 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         RightsSession.objects.select_related("person__patient", "place", "permanence", "file"),
         pk=pk,
     )
-    if not perms.can_edit_session(_user(request), session):
+    if not perms.can_edit_session(acting_user(request), session):
         raise PermissionDenied(services.SESSION_EDIT_REFUSED)
     form = SessionEditForm(request.POST or None, session=session)
     if request.method == "POST" and form.is_valid():
         try:
-            services.session_update(by=_user(request), session=session, changes=form.changes())
+            services.session_update(
+                by=acting_user(request), session=session, changes=form.changes()
+            )
         except services.OutreachError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, "Entretien corrigé.")
             return redirect("outreach_session", pk=session.pk)
@@ -415,7 +405,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def session_followup_done(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(RightsSession, pk=pk)
     try:
-        services.session_followup_done(by=_user(request), session=session)
+        services.session_followup_done(by=acting_user(request), session=session)
     except services.OutreachError as error:
         messages.error(request, str(error))
     else:
@@ -427,7 +417,7 @@ def session_followup_done(request: HttpRequest, pk: int) -> HttpResponse:
 def followups(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     mine = request.GET.get("tous") != "1"
-    mediator = _user(request) if mine else None
+    mediator = acting_user(request) if mine else None
     return render(
         request,
         "outreach/followups.html",
@@ -446,7 +436,7 @@ def home_panel(request: HttpRequest) -> HttpResponse:
     (centre does not import outreach): today's permanences, follow-ups due, open files and
     patients whose rights end within 60 days or who have none."""
     today = timezone.localdate()
-    user = _user(request)
+    user = acting_user(request)
     return render(
         request,
         "outreach/_home_panel.html",
@@ -475,7 +465,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "person": person,
             "link_form": PatientLinkForm(),
-            "can_write": _user(request).has_role(*perms.WRITE),
+            "can_write": acting_user(request).has_role(*perms.WRITE),
             "step_form": FileStepForm(),
         },
     )
@@ -493,7 +483,7 @@ def person_link(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("outreach_person", pk=pk)
         try:
             person = services.person_link_patient(
-                by=_user(request),
+                by=acting_user(request),
                 person=person,
                 patient=patient,
                 consent_on=form.cleaned_data["consent_on"],
@@ -519,7 +509,7 @@ def file_advance(request: HttpRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         services.file_advance(
-            by=_user(request),
+            by=acting_user(request),
             file=file,
             step=data["step"],
             on=data["on"],
@@ -543,7 +533,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "outreach/place_list.html",
-        {"places": list(places), "can_write": _user(request).has_role(*perms.WRITE)},
+        {"places": list(places), "can_write": acting_user(request).has_role(*perms.WRITE)},
     )
 
 
@@ -552,9 +542,9 @@ def place_new(request: HttpRequest) -> HttpResponse:
     form = PlaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            place = services.place_create(by=_user(request), **form.cleaned_data)
+            place = services.place_create(by=acting_user(request), **form.cleaned_data)
         except services.OutreachError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, f"Lieu « {place} » ajouté.")
             return redirect("outreach_places")
@@ -569,9 +559,11 @@ def place_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PlaceForm(request.POST or None, place=place)
     if request.method == "POST" and form.is_valid():
         try:
-            place = services.place_update(by=_user(request), place=place, changes=form.cleaned_data)
+            place = services.place_update(
+                by=acting_user(request), place=place, changes=form.cleaned_data
+            )
         except services.OutreachError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, f"Lieu « {place} » modifié.")
             return redirect("outreach_places")
@@ -586,7 +578,7 @@ def collective_action_list(request: HttpRequest) -> HttpResponse:
         .order_by("-held_on", "-pk")
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    user = _user(request)
+    user = acting_user(request)
     can_write = user.has_role(*perms.WRITE)
     return render(
         request,
@@ -606,9 +598,9 @@ def collective_action_new(request: HttpRequest) -> HttpResponse:
     form = CollectiveActionForm(request.POST or None, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            action = services.collective_action_create(by=_user(request), **form.cleaned_data)
+            action = services.collective_action_create(by=acting_user(request), **form.cleaned_data)
         except services.OutreachError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, f"Action « {action.title} » enregistrée.")
             return redirect("outreach_collective_actions")
@@ -620,16 +612,16 @@ def collective_action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a collective action: the creation form pre-filled; only its organiser may
     (perms)."""
     action = get_object_or_404(CollectiveAction.objects.select_related("place"), pk=pk)
-    if not perms.can_edit_collective_action(_user(request), action):
+    if not perms.can_edit_collective_action(acting_user(request), action):
         raise PermissionDenied(services.COLLECTIVE_EDIT_REFUSED)
     form = CollectiveActionForm(request.POST or None, action=action)
     if request.method == "POST" and form.is_valid():
         try:
             action = services.collective_action_update(
-                by=_user(request), action=action, changes=form.cleaned_data
+                by=acting_user(request), action=action, changes=form.cleaned_data
             )
         except services.OutreachError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, f"Action « {action.title} » corrigée.")
             return redirect("outreach_collective_actions")
@@ -647,7 +639,7 @@ def referral_queue(request: HttpRequest) -> HttpResponse:
         "outreach/referral_queue.html",
         {
             "referrals": list(selectors.referral_queue()),
-            "can_book": _user(request).has_role(*perms.QUEUE_WRITE),
+            "can_book": acting_user(request).has_role(*perms.QUEUE_WRITE),
             "decline_form": ReasonForm(),
         },
     )
@@ -678,7 +670,7 @@ def referral_book(request: HttpRequest, pk: int) -> HttpResponse:
             start = timezone.make_aware(start)
         try:
             appointment = services.referral_book(
-                by=_user(request),
+                by=acting_user(request),
                 referral=referral,
                 practitioner=practitioner,
                 start=start,
@@ -687,7 +679,7 @@ def referral_book(request: HttpRequest, pk: int) -> HttpResponse:
                 link_consent_on=data.get("link_consent_on"),
             )
         except services.OutreachError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             local = timezone.localtime(appointment.start)
             messages.success(
@@ -704,7 +696,7 @@ def referral_decline(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.referral_decline(by=_user(request), referral=referral, reason=reason)
+        services.referral_decline(by=acting_user(request), referral=referral, reason=reason)
     except services.OutreachError as error:
         messages.error(request, str(error))
     else:
@@ -718,7 +710,7 @@ def referral_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_object_or_404(Referral, pk=pk)
     try:
         services.referral_cancel(
-            by=_user(request), referral=referral, reason=request.POST.get("reason", "")
+            by=acting_user(request), referral=referral, reason=request.POST.get("reason", "")
         )
     except services.OutreachError as error:
         messages.error(request, str(error))
@@ -734,7 +726,7 @@ def referral_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     form = OutcomeForm(request.POST)
     try:
         services.referral_record_outcome(
-            by=_user(request),
+            by=acting_user(request),
             referral=referral,
             outcome=form.cleaned_data["outcome"] if form.is_valid() else "",
         )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from centre import audit
 from centre.models import User
+from centre.refusals import Refusal
 from patients.identifiers import check_nir, normalize_phone
 from patients.models import (
     MULTIPLE_KINDS,
@@ -65,7 +66,7 @@ COVERAGE_FIELDS = (
 )
 
 
-class PatientError(Exception):
+class PatientError(Refusal):
     """A refused operation; the message is French and meant for the user."""
 
 

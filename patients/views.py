@@ -13,8 +13,7 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from centre import audit
-from centre.models import User
-from centre.perms import role_required
+from centre.perms import acting_user, role_required
 from patients import hooks, perms, selectors, services
 from patients.forms import (
     LANGUAGE_LABELS,
@@ -29,11 +28,6 @@ from patients.forms import (
 from patients.models import Coverage, CoverageKind, NotDuplicatePair, Patient
 
 PAGE_SIZE = 20
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _results_context(request: HttpRequest) -> dict[str, object]:
@@ -110,7 +104,7 @@ def create(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None, check_duplicates=True)
     if request.method == "POST" and form.is_valid():
         try:
-            patient = services.patient_create(values=form.values(), by=_user(request))
+            patient = services.patient_create(values=form.values(), by=acting_user(request))
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -149,7 +143,7 @@ def detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         kept = selectors.resolve_merged(patient)
         messages.info(request, "Ce dossier a été fusionné : voici le dossier conservé.")
         return redirect("patients:detail", patient_id=kept.pk)
-    user = _user(request)
+    user = acting_user(request)
     audit.record_read(actor=user, action="patient.view", obj=patient)
     today = timezone.localdate()
     coverages = selectors.coverage_history(patient)
@@ -179,7 +173,7 @@ def detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 @role_required(*perms.EDIT_IDENTITY, *perms.EDIT_COVERAGE)
 def edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = get_object_or_404(Patient.objects.active(), pk=patient_id)
-    user = _user(request)
+    user = acting_user(request)
     allowed = None if perms.can_edit_identity(user) else {"nir"}
     form = PatientForm(request.POST or None, instance=patient, fields_allowed=allowed)
     if request.method == "POST" and form.is_valid():
@@ -206,7 +200,9 @@ def coverage_add(request: HttpRequest, patient_id: int) -> HttpResponse:
     form = CoverageForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.coverage_add(patient=patient, values=form.cleaned_data, by=_user(request))
+            services.coverage_add(
+                patient=patient, values=form.cleaned_data, by=acting_user(request)
+            )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -228,7 +224,7 @@ def coverage_end(request: HttpRequest, patient_id: int, coverage_id: int) -> Htt
     if form.is_valid():
         try:
             services.coverage_end(
-                coverage=coverage, end=form.cleaned_data["end"], by=_user(request)
+                coverage=coverage, end=form.cleaned_data["end"], by=acting_user(request)
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -274,7 +270,7 @@ def not_duplicate(request: HttpRequest, first_id: int, second_id: int) -> HttpRe
         return redirect("patients:duplicates")
     try:
         mark = services.patients_mark_not_duplicates(
-            first=first, second=second, reason=form.cleaned_data["reason"], by=_user(request)
+            first=first, second=second, reason=form.cleaned_data["reason"], by=acting_user(request)
         )
     except services.PatientError as error:
         messages.error(request, str(error))
@@ -290,7 +286,7 @@ def not_duplicate(request: HttpRequest, first_id: int, second_id: int) -> HttpRe
 @require_POST
 @role_required(*perms.DIRECTION_ONLY)
 def not_duplicate_undo(request: HttpRequest, mark_id: int) -> HttpResponse:
-    if services.patients_unmark_not_duplicates(mark_id=mark_id, by=_user(request)):
+    if services.patients_unmark_not_duplicates(mark_id=mark_id, by=acting_user(request)):
         messages.success(
             request, "Marque annulée : la paire peut de nouveau apparaître parmi les doublons."
         )
@@ -315,7 +311,7 @@ def merge(request: HttpRequest, keep_id: int, merged_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             kept = services.patients_merge(
-                keep=keep, merged=other, by=_user(request), choices=form.choices()
+                keep=keep, merged=other, by=acting_user(request), choices=form.choices()
             )
         except ValidationError as error:
             form.add_error(
@@ -367,7 +363,7 @@ def _related_counts(patient: Patient) -> list[tuple[str, int]]:
 @role_required(*perms.DIRECTION_ONLY)
 def export_json(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = get_object_or_404(Patient, pk=patient_id)
-    audit.record_read(actor=_user(request), action="patient.export_json", obj=patient)
+    audit.record_read(actor=acting_user(request), action="patient.export_json", obj=patient)
     data = services.patient_export_data(patient)
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
@@ -381,7 +377,7 @@ def export_pdf(request: HttpRequest, patient_id: int) -> HttpResponse:
     from weasyprint import HTML
 
     patient = get_object_or_404(Patient, pk=patient_id)
-    audit.record_read(actor=_user(request), action="patient.export_pdf", obj=patient)
+    audit.record_read(actor=acting_user(request), action="patient.export_pdf", obj=patient)
     data = services.patient_export_data(patient)
     html = render_to_string(
         "patients/export_pdf.html",
@@ -411,7 +407,7 @@ def anonymise(request: HttpRequest, patient_id: int) -> HttpResponse:
             messages.error(request, "Tapez ANONYMISER pour confirmer.")
         else:
             try:
-                services.patient_anonymise(patient=patient, by=_user(request))
+                services.patient_anonymise(patient=patient, by=acting_user(request))
             except services.PatientError as error:
                 messages.error(request, str(error))
             else:

@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 
 from centre import audit
 from centre.models import Centre, Site, User
+from centre.refusals import Refusal
 from centre.reports import charts, figures, tasks
 from centre.reports.exports import ExportContext, to_csv, to_xlsx
 from centre.reports.indicators import Period, compute
@@ -41,7 +42,7 @@ FORMATS = {
 }
 
 
-class ReportError(Exception):
+class ReportError(Refusal):
     """A report that cannot be requested or downloaded (French message)."""
 
 

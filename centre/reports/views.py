@@ -11,20 +11,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from centre.models import User
-from centre.perms import role_required
+from centre.perms import acting_user, role_required
 from centre.reports import services
 from centre.reports.dashboard import dashboard_context
 from centre.reports.forms import PeriodForm, ReportRequestForm
 from centre.reports.models import ReportRun
 from centre.reports.templates import TEMPLATES
 from centre.roles import Role
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _period_form(request: HttpRequest) -> PeriodForm:
@@ -73,7 +66,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
                 template=form.cleaned_data["template"],
                 period=form.period,
                 site=form.cleaned_data["site"],
-                requested_by=_user(request),
+                requested_by=acting_user(request),
             )
         except services.ReportError as error:
             form.add_error(None, str(error))
@@ -84,7 +77,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
 
 
 def _run_context(request: HttpRequest, run: ReportRun) -> dict[str, Any]:
-    user = _user(request)
+    user = acting_user(request)
     links = {fmt: services.download_token(run=run, fmt=fmt, user=user) for fmt in run.files()}
     return {
         "run": run,
@@ -112,7 +105,7 @@ def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.DIRECTION)
 def report_download(request: HttpRequest, token: str) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     try:
         run_id, fmt = services.read_download_token(token, user=user)
         run = get_object_or_404(ReportRun, pk=run_id)

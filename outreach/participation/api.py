@@ -147,17 +147,13 @@ class SheetCreate(APIView):
             raw[int(key)] = value
         user = request.user
         assert isinstance(user, User)
-        try:
-            sheet = services.sheet_submit(
-                by=user,
-                survey=survey,
-                channel=SheetChannel.PAPER,
-                answers=raw,
-                wants_contact=data.validated_data["wants_contact"],
-                contact_name=data.validated_data["contact_name"],
-                contact=data.validated_data["contact"],
-            )
-        except services.ParticipationError as error:
-            body = {(k or "non_field_errors"): v for k, v in error.errors.items()}
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        sheet = services.sheet_submit(
+            by=user,
+            survey=survey,
+            channel=SheetChannel.PAPER,
+            answers=raw,
+            wants_contact=data.validated_data["wants_contact"],
+            contact_name=data.validated_data["contact_name"],
+            contact=data.validated_data["contact"],
+        )
         return Response({"id": sheet.pk}, status=status.HTTP_201_CREATED)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from centre import audit
 from centre.models import User
+from centre.refusals import Refusal
 from outreach.models import TransitionError
 from outreach.participation.models import (
     LANGUAGE_LABELS,
@@ -40,14 +41,8 @@ SURVEY_FIELDS = ("title", "introduction", "languages", "status", "public_token")
 QUESTION_FIELDS = ("position", "kind", "text", "translations", "required", "min_value", "max_value")
 
 
-class ParticipationError(Exception):
-    """Refused input: `errors` maps a field name ("" for the whole form) to French messages."""
-
-    def __init__(self, errors: Mapping[str, str | list[str]]) -> None:
-        self.errors: dict[str, list[str]] = {
-            k: [v] if isinstance(v, str) else list(v) for k, v in errors.items()
-        }
-        super().__init__("; ".join(m for msgs in self.errors.values() for m in msgs))
+class ParticipationError(Refusal):
+    """Refused input: a message, or `{field: messages}` ("" for the whole form)."""
 
 
 def _fail_if(errors: Mapping[str, str | list[str]]) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,8 +15,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from centre import audit
-from centre.models import User
-from centre.perms import role_required
+from centre.forms import add_refusal
+from centre.perms import acting_user, role_required
 from outreach.participation import exports, perms, results, selectors, services
 from outreach.participation.forms import (
     AnswerForm,
@@ -39,18 +38,6 @@ from outreach.participation.models import (
     UserRequest,
 )
 from outreach.participation.pdf import questionnaire_pdf, results_pdf
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _add_errors(form: BaseForm, error: services.ParticipationError) -> None:
-    for name, msgs in error.errors.items():
-        for msg in msgs:
-            form.add_error(name if name in form.fields else None, msg)
 
 
 def _survey(pk: int) -> Survey:
@@ -75,9 +62,9 @@ def survey_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            survey = services.survey_create(by=_user(request), **data)
+            survey = services.survey_create(by=acting_user(request), **data)
         except services.ParticipationError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, "Enquête créée : ajoutez ses questions.")
             return redirect("participation:survey_detail", pk=survey.pk)
@@ -98,9 +85,9 @@ def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = SurveyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.survey_update(by=_user(request), survey=survey, **form.cleaned_data)
+            services.survey_update(by=acting_user(request), survey=survey, **form.cleaned_data)
         except services.ParticipationError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, "Enquête enregistrée.")
             return redirect("participation:survey_detail", pk=survey.pk)
@@ -137,10 +124,10 @@ def survey_status(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action")
     try:
         if action == "ouvrir":
-            services.survey_open(by=_user(request), survey=survey)
+            services.survey_open(by=acting_user(request), survey=survey)
             messages.success(request, "L'enquête est ouverte à la saisie.")
         elif action == "clore":
-            services.survey_close(by=_user(request), survey=survey)
+            services.survey_close(by=acting_user(request), survey=survey)
             messages.success(request, "L'enquête est close : plus aucune saisie possible.")
         else:
             messages.error(request, "Action inconnue.")
@@ -155,9 +142,9 @@ def question_new(request: HttpRequest, pk: int) -> HttpResponse:
     form = QuestionForm(request.POST or None, survey=survey, initial={"kind": "choix_unique"})
     if request.method == "POST" and form.is_valid():
         try:
-            services.question_add(by=_user(request), survey=survey, data=form.to_input())
+            services.question_add(by=acting_user(request), survey=survey, data=form.to_input())
         except services.ParticipationError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, "Question ajoutée.")
             return redirect("participation:survey_detail", pk=survey.pk)
@@ -181,9 +168,11 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.question_update(by=_user(request), question=question, data=form.to_input())
+            services.question_update(
+                by=acting_user(request), question=question, data=form.to_input()
+            )
         except services.ParticipationError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, "Question enregistrée.")
             return redirect("participation:survey_detail", pk=survey.pk)
@@ -199,7 +188,7 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def question_delete(request: HttpRequest, pk: int) -> HttpResponse:
     question = _question(pk)
     try:
-        services.question_delete(by=_user(request), question=question)
+        services.question_delete(by=acting_user(request), question=question)
     except services.ParticipationError as error:
         messages.error(request, str(error))
     else:
@@ -213,7 +202,7 @@ def question_move(request: HttpRequest, pk: int) -> HttpResponse:
     question = _question(pk)
     try:
         services.question_move(
-            by=_user(request), question=question, up=request.POST.get("sens") == "haut"
+            by=acting_user(request), question=question, up=request.POST.get("sens") == "haut"
         )
     except services.ParticipationError as error:
         messages.error(request, str(error))
@@ -270,7 +259,7 @@ def survey_results_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _export(request: HttpRequest, survey: Survey, kind: str) -> None:
     audit.record_read(
-        actor=_user(request), action=f"participation.export.{kind}", obj=survey, format=kind
+        actor=acting_user(request), action=f"participation.export.{kind}", obj=survey, format=kind
     )
 
 
@@ -313,7 +302,7 @@ def survey_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 def entry_home(request: HttpRequest) -> HttpResponse:
     """The home page of the `collecte` role: the surveys open for entry."""
     surveys = list(selectors.open_surveys())
-    mine = selectors.sheets_entered_by(_user(request), [s.pk for s in surveys])
+    mine = selectors.sheets_entered_by(acting_user(request), [s.pk for s in surveys])
     return render(
         request,
         "outreach/participation/entry_home.html",
@@ -329,7 +318,7 @@ def entry_form(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             sheet = services.sheet_submit(
-                by=_user(request),
+                by=acting_user(request),
                 survey=survey,
                 channel=SheetChannel.PAPER,
                 answers=form.raw_answers(),
@@ -338,7 +327,7 @@ def entry_form(request: HttpRequest, pk: int) -> HttpResponse:
                 contact=form.cleaned_data["contact"],
             )
         except services.ParticipationError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request, f"Questionnaire n° {sheet.pk} enregistré. Saisissez le suivant."
@@ -409,7 +398,7 @@ def public_form(request: HttpRequest, token: str) -> HttpResponse:
                     contact=form.cleaned_data["contact"],
                 )
             except services.ParticipationError as error:
-                _add_errors(form, error)
+                add_refusal(form, error)
             else:
                 return render(request, "outreach/participation/public_thanks.html", context)
         return render(request, "outreach/participation/entry_form.html", context, status=400)
@@ -437,9 +426,9 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     form = MeetingForm(request.POST or None, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            meeting = services.meeting_create(by=_user(request), **form.cleaned_data)
+            meeting = services.meeting_create(by=acting_user(request), **form.cleaned_data)
         except services.ParticipationError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, "Réunion enregistrée.")
             return redirect("participation:meeting_detail", pk=meeting.pk)
@@ -454,9 +443,9 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = MeetingForm(request.POST or None, instance=meeting)
     if request.method == "POST" and form.is_valid():
         try:
-            services.meeting_update(by=_user(request), meeting=meeting, **form.cleaned_data)
+            services.meeting_update(by=acting_user(request), meeting=meeting, **form.cleaned_data)
         except services.ParticipationError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, "Compte rendu enregistré.")
             return redirect("participation:meeting_detail", pk=meeting.pk)
@@ -491,7 +480,7 @@ def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.decision_add(
-                by=_user(request), meeting=meeting, text=form.cleaned_data["text"]
+                by=acting_user(request), meeting=meeting, text=form.cleaned_data["text"]
             )
         except services.ParticipationError as error:
             messages.error(request, str(error))
@@ -510,7 +499,7 @@ def decision_status(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.decision_move(
-                by=_user(request),
+                by=acting_user(request),
                 decision=decision,
                 status=form.cleaned_data["status"],
                 note=form.cleaned_data["note"],
@@ -533,9 +522,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
     form = RequestForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.request_create(by=_user(request), **form.cleaned_data)
+            services.request_create(by=acting_user(request), **form.cleaned_data)
         except services.ParticipationError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, "Idée ou demande enregistrée.")
             return redirect("participation:committee")
@@ -550,7 +539,7 @@ def request_action(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.request_move(
-                by=_user(request),
+                by=acting_user(request),
                 request=user_request,
                 action=form.cleaned_data["action"],
                 reason=form.cleaned_data["reason"],
