@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -84,6 +84,7 @@ def record(
     changes: Mapping[str, Any] | None = None,
     extra: Mapping[str, Any] | None = None,
     require_transaction: bool = True,
+    object_type: str = "",
 ) -> AuditEntry:
     """Append one entry to the journal.
 
@@ -101,7 +102,7 @@ def record(
         actor=real_actor,
         actor_label=real_actor.email if real_actor else "système",
         action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
+        object_type=obj._meta.label_lower if obj is not None else object_type,
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:200] if obj is not None else "",
         changes=_jsonable_mapping(changes or {}),
@@ -116,6 +117,28 @@ def record_read(
 ) -> AuditEntry:
     """Log a read of sensitive data (a patient record, an export)."""
     return record(actor=actor, action=action, obj=obj, extra=extra, require_transaction=False)
+
+
+def record_list_read(
+    *,
+    actor: User | AnonymousUser,
+    action: str,
+    model: type[models.Model],
+    ids: Sequence[Any],
+    **extra: Any,
+) -> AuditEntry:
+    """Log a list or a search that showed sensitive records: one entry naming which records
+    were shown (`extra["ids"]`, in the order shown), so that « who saw this person » can be
+    answered for lists too. Pages and the API call it through the same selector, with the
+    same action, so both doors leave the same entry."""
+    return record(
+        actor=actor,
+        action=action,
+        changes=None,
+        extra={"ids": [str(pk) for pk in ids], "count": len(ids), **extra},
+        require_transaction=False,
+        object_type=model._meta.label_lower,
+    )
 
 
 def _jsonable_mapping(data: Mapping[str, Any]) -> dict[str, Any]:
