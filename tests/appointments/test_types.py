@@ -304,7 +304,7 @@ def test_the_database_refuses_a_label_differing_only_by_case(staff: dict[str, Us
             duration_minutes=15,
             by=staff["accueil"],
         )
-    assert refused.value.errors == {"label": types.LABEL_TAKEN}
+    assert refused.value.errors == {"label": [types.LABEL_TAKEN]}
     assert ConsultationType.objects.count() == 1
 
 
