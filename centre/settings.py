@@ -337,6 +337,11 @@ SPECTACULAR_SETTINGS = {
         "PlaceKindEnum": "outreach.models.PlaceKind.choices",
     },
     "COMPONENT_SPLIT_REQUEST": True,
+    # The 400/401/403/404 every operation can answer, documented once (centre/api_schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "centre.api_schema.add_error_responses",
+    ],
 }
 
 # --- Demo and reports -------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_practitioner_closes_the_consultation_with_acts(
     invoice = Invoice.objects.get()
     assert invoice.appointment_id == appointment.pk and invoice.patient == patient
     assert [line.act.code for line in invoice.lines.select_related("act")] == ["G"]
-    assert invoice.total == Decimal("30.00")  # G, tariff of the fee schedule (BILLING.md)
+    assert invoice.total == Decimal("30.00")  # G, 30 € since 2024-12-22 (convention médicale 2024)
     assert invoice.patient_due == Decimal("9.00")
     expect(page.locator(".message-success")).to_contain_text("9,00 € à régler à l'accueil")
     assert set(invoice.claims.values_list("payer_type", flat=True)) >= {"AMO"}

@@ -6,7 +6,7 @@ the URL or the API: a colleague's consultations and invoices, another role's dat
 and report downloads, a calendar feed token, merged or anonymised patient records.
 
 Sites are not a boundary inside a centre: reception, billing and direction work for every
-site of the centre (DESIGN.md), so objects of another site are reachable by design; the
+site of the centre (docs/roles.md), so objects of another site are reachable by design; the
 boundary is the practitioner (their own agenda and invoices) and the role.
 """
 

@@ -1,0 +1,65 @@
+"""The error answers every API operation can give, documented once.
+
+Each endpoint documents its own success body and, when it has one, its 409. The errors that
+come from the shared doors are the same everywhere, so they are added here to every operation
+of the schema instead of being repeated on each view (drf-spectacular post-processing hook):
+
+- 400 for operations that read a body or query parameters (DRF validation, `Refusal` of kind
+  invalid: `{field: [messages]}`);
+- 401 when no valid token or session is sent, 403 when the role or the object is not allowed
+  (`{"detail": …}`);
+- 404 for operations on one object (`{"detail": …}`, the object does not exist or is outside the
+  caller's rights: the API never says which);
+- 405 is answered by DRF with an Allow header for any method an endpoint does not serve.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DETAIL = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "kind": {"type": "string", "enum": ["invalid", "forbidden", "not_found", "conflict"]},
+        "field": {"type": "string"},
+    },
+    "required": ["detail"],
+}
+# DRF validation errors and invalid refusals: field names (or non_field_errors) to messages,
+# nested for nested serializers; the shape depends on the body, so only "an object" is promised.
+VALIDATION = {"type": "object", "additionalProperties": True}
+
+COMPONENTS = {"ErrorDetail": DETAIL, "ValidationErrors": VALIDATION}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _answer(description: str, schema: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def add_error_responses(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(COMPONENTS)
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            has_input = bool(operation.get("parameters")) or "requestBody" in operation
+            if has_input or method in ("post", "put", "patch"):
+                responses.setdefault(
+                    "400", _answer("Données invalides (messages par champ)", "ValidationErrors")
+                )
+            responses.setdefault("401", _answer("Authentification requise", "ErrorDetail"))
+            responses.setdefault("403", _answer("Rôle ou objet non autorisé", "ErrorDetail"))
+            if "{" in path:
+                responses.setdefault(
+                    "404", _answer("Introuvable ou hors de vos droits", "ErrorDetail")
+                )
+    return result
