@@ -146,4 +146,4 @@ def test_api_conforms_to_its_schema(
 ) -> None:
     if case.path_parameters:
         _use_real_ids(case, objects())
-    case.call_and_validate(headers={"Authorization": f"Token {token}"})
+    case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
