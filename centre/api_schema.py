@@ -9,7 +9,7 @@ of the schema instead of being repeated on each view (drf-spectacular post-proce
 - 401 when no valid token or session is sent, 403 when the role or the object is not allowed
   (`{"detail": …}`);
 - 404 for operations on one object (`{"detail": …}`, the object does not exist or is outside the
-  caller's rights: the API never says which);
+  caller's rights: the API never says which) and for paginated lists (a page past the end);
 - 405 is answered by DRF with an Allow header for any method an endpoint does not serve.
 """
 
@@ -58,7 +58,9 @@ def add_error_responses(
                 )
             responses.setdefault("401", _answer("Authentification requise", "ErrorDetail"))
             responses.setdefault("403", _answer("Rôle ou objet non autorisé", "ErrorDetail"))
-            if "{" in path:
+            # A paginated list answers 404 for a page past its end (DRF's pagination).
+            paginated = any(p.get("name") == "page" for p in operation.get("parameters", []))
+            if "{" in path or paginated:
                 responses.setdefault(
                     "404", _answer("Introuvable ou hors de vos droits", "ErrorDetail")
                 )
