@@ -16,7 +16,7 @@ class QpvStreetAdmin(AuditedModelAdmin[QpvStreet]):
     search_fields = ("street", "qpv_name")
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        from patients.services import street_key
+        from patients.services.identity import street_key
 
         obj.street_key = street_key(obj.street)
         super().save_model(request, obj, form, change)

@@ -26,8 +26,9 @@ from rest_framework.response import Response
 from centre import audit
 from centre.models import User
 from centre.perms import HasRole
-from patients import perms, selectors, services
+from patients import perms, selectors
 from patients.models import Coverage, CoverageKind, Patient, Sex
+from patients.services import coverage, identity
 
 API_COVERAGE_KINDS = [k for k in CoverageKind.values if k != CoverageKind.MEDECIN_TRAITANT]
 
@@ -37,13 +38,13 @@ class CoverageSerializer(serializers.ModelSerializer[Coverage]):
 
     class Meta:
         model = Coverage
-        fields = ("id", *services.COVERAGE_FIELDS)
+        fields = ("id", *coverage.COVERAGE_FIELDS)
         read_only_fields = ("id",)
         extra_kwargs = {"doctor_in_centre": {"read_only": True}, "doctor_name": {"read_only": True}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:
-            return services.clean_coverage(attrs)
+            return coverage.clean_coverage(attrs)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None
 
@@ -92,16 +93,14 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
         return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        identity = {
-            k: v for k, v in attrs.items() if k not in ("coverages", "has_medecin_traitant")
-        }
+        values = {k: v for k, v in attrs.items() if k not in ("coverages", "has_medecin_traitant")}
         if self.instance is not None:
             # Checked as the service will check it: the whole identity after the change (a
             # new sex or birth date must still agree with the NIR already on record).
-            for name in services.IDENTITY_FIELDS:
-                identity.setdefault(name, getattr(self.instance, name))
+            for name in identity.IDENTITY_FIELDS:
+                values.setdefault(name, getattr(self.instance, name))
         try:
-            cleaned = services.clean_identity(identity)
+            cleaned = identity.clean_identity(values)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None
         return {**attrs, **{k: v for k, v in cleaned.items() if k in attrs}}
@@ -126,7 +125,7 @@ def _save_nested(
     errors: dict[str, Any] = {}
     for index, item in enumerate(coverages):
         try:
-            services.coverage_add(patient=patient, values=item, by=by)
+            coverage.coverage_add(patient=patient, values=item, by=by)
         except DjangoValidationError as error:
             errors[str(index)] = error.message_dict
     if errors:
@@ -138,14 +137,14 @@ def _save_nested(
         today
     )
     if has_mt and not current.exists():
-        services.coverage_add(
+        coverage.coverage_add(
             patient=patient,
             values={"kind": CoverageKind.MEDECIN_TRAITANT, "start": today},
             by=by,
         )
     elif not has_mt:
         for row in current:
-            services.coverage_end(
+            coverage.coverage_end(
                 coverage=row, end=max(row.start, today - datetime.timedelta(days=1)), by=by
             )
 
@@ -198,7 +197,7 @@ class PatientListCreate(GenericAPIView[Patient]):
         user = request.user
         assert isinstance(user, User)
         with transaction.atomic():  # patient and rights together, or nothing
-            patient = services.patient_create(values=data, by=user)
+            patient = identity.patient_create(values=data, by=user)
             _save_nested(patient, coverages, has_mt, user)
         patient = _with_coverages(Patient.objects.all()).get(pk=patient.pk)
         return Response(self.get_serializer(patient).data, status=status.HTTP_201_CREATED)
@@ -244,7 +243,7 @@ class PatientDetail(GenericAPIView[Patient]):
         assert isinstance(user, User)
         try:
             with transaction.atomic():
-                services.patient_update(patient=patient, values=data, by=user)
+                identity.patient_update(patient=patient, values=data, by=user)
                 _save_nested(patient, coverages, has_mt, user)
         except DjangoValidationError as error:  # whatever the service refuses is a 400
             detail = error.message_dict if hasattr(error, "error_dict") else error.messages

@@ -20,7 +20,7 @@ from django.utils import timezone
 from centre.demo import OrganisationSeed
 from patients.identifiers import nir_key
 from patients.models import Coverage, CoverageKind, Patient
-from patients.services import street_key
+from patients.services.identity import street_key
 
 COUNT = 300
 BIRTH_ANCHOR = datetime.date(2026, 1, 1)

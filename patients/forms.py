@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from centre.models import Site
-from patients import services
 from patients.identifiers import format_nir, format_phone
 from patients.models import AldCode, Coverage, CoverageKind, Patient, Sex
 from patients.selectors import SearchFilters
+from patients.services import coverage, duplicates, identity
 
 LANGUAGES = [
     ("fr", "français"),
@@ -44,7 +44,7 @@ class PatientForm(forms.ModelForm[Patient]):
 
     class Meta:
         model = Patient
-        fields = services.IDENTITY_FIELDS
+        fields = identity.IDENTITY_FIELDS
         widgets = {
             "birth_date": DATE_INPUT,
             "gdpr_informed_on": DATE_INPUT,
@@ -90,7 +90,7 @@ class PatientForm(forms.ModelForm[Patient]):
             for name in ("sex", "birth_date"):
                 values.setdefault(name, getattr(self.instance, name))
         try:
-            cleaned = services.clean_identity(values)
+            cleaned = identity.clean_identity(values)
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 if field in self.fields:
@@ -123,14 +123,14 @@ class PatientForm(forms.ModelForm[Patient]):
 
     def _post_clean(self) -> None:
         # The services save; the ModelForm must not validate the instance against the
-        # half-filled model (NIR, phones are normalised by services.clean_identity).
+        # half-filled model (NIR, phones are normalised by identity.clean_identity).
         pass
 
 
 class CoverageForm(forms.ModelForm[Coverage]):
     class Meta:
         model = Coverage
-        fields = services.COVERAGE_FIELDS
+        fields = coverage.COVERAGE_FIELDS
         widgets = {"start": DATE_INPUT, "end": DATE_INPUT}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -140,7 +140,7 @@ class CoverageForm(forms.ModelForm[Coverage]):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         try:
-            return services.clean_coverage(data)
+            return coverage.clean_coverage(data)
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
@@ -157,7 +157,7 @@ class CoverageEndForm(forms.Form):
 class NotDuplicateForm(forms.Form):
     reason = forms.CharField(
         label="Raison (facultatif)",
-        max_length=services.NOT_DUPLICATE_REASON_MAX,
+        max_length=duplicates.NOT_DUPLICATE_REASON_MAX,
         required=False,
         help_text="Par exemple : jumelles, homonymes.",
     )
@@ -194,10 +194,10 @@ def merge_value_label(patient: Patient, name: str) -> str:
 class MergeChoiceForm(forms.Form):
     """One radio group per identity field that differs between the two records: the value of
     the kept (older) record or of the other one. Nothing posted for a field means the
-    default of `services.merge_default_choices` (a blank of the kept record is filled)."""
+    default of `duplicates.merge_default_choices` (a blank of the kept record is filled)."""
 
     def __init__(self, data: Any = None, *, keep: Patient, merged: Patient, **kwargs: Any) -> None:
-        self.defaults = services.merge_default_choices(keep, merged)
+        self.defaults = duplicates.merge_default_choices(keep, merged)
         if data is not None:
             # A field left out of the POST takes its default, and shows it checked when the
             # screen comes back with an error.
@@ -219,11 +219,11 @@ class MergeChoiceForm(forms.Form):
             )
         self.identical = [
             (patient_field_label(name), merge_value_label(keep, name))
-            for name in services.IDENTITY_FIELDS
+            for name in identity.IDENTITY_FIELDS
             if name not in self.defaults
         ]
 
-    def choices(self) -> dict[str, services.MergeSide]:
+    def choices(self) -> dict[str, duplicates.MergeSide]:
         """The side of every differing field (the default where nothing was posted)."""
         chosen = dict(self.defaults)
         for name in self.defaults:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from centre import audit
 from centre.perms import acting_user, role_required
-from patients import hooks, perms, selectors, services
+from patients import hooks, perms, selectors
 from patients.forms import (
     LANGUAGE_LABELS,
     CoverageEndForm,
@@ -26,6 +26,7 @@ from patients.forms import (
     patient_field_label,
 )
 from patients.models import Coverage, CoverageKind, NotDuplicatePair, Patient
+from patients.services import coverage, duplicates, gdpr, identity
 
 PAGE_SIZE = 20
 
@@ -104,7 +105,7 @@ def create(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None, check_duplicates=True)
     if request.method == "POST" and form.is_valid():
         try:
-            patient = services.patient_create(values=form.values(), by=acting_user(request))
+            patient = identity.patient_create(values=form.values(), by=acting_user(request))
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -162,7 +163,7 @@ def detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         "access_log": selectors.access_log(patient) if perms.is_direction(user) else [],
         "coverage_kinds": CoverageKind.choices,
         "qpv_street": (
-            services.street_in_qpv(patient.address, patient.city)
+            identity.street_in_qpv(patient.address, patient.city)
             if patient.in_qpv is None
             else None
         ),
@@ -178,11 +179,11 @@ def edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     form = PatientForm(request.POST or None, instance=patient, fields_allowed=allowed)
     if request.method == "POST" and form.is_valid():
         try:
-            services.patient_update(patient=patient, values=form.values(), by=user)
+            identity.patient_update(patient=patient, values=form.values(), by=user)
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
-        except services.PatientError as error:
+        except identity.PatientError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Dossier mis à jour.")
@@ -200,7 +201,7 @@ def coverage_add(request: HttpRequest, patient_id: int) -> HttpResponse:
     form = CoverageForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.coverage_add(
+            coverage.coverage_add(
                 patient=patient, values=form.cleaned_data, by=acting_user(request)
             )
         except ValidationError as error:
@@ -215,7 +216,7 @@ def coverage_add(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_POST
 @role_required(*perms.EDIT_COVERAGE)
 def coverage_end(request: HttpRequest, patient_id: int, coverage_id: int) -> HttpResponse:
-    coverage = get_object_or_404(
+    row = get_object_or_404(
         Coverage.objects.filter(patient__merged_into__isnull=True),
         pk=coverage_id,
         patient_id=patient_id,
@@ -223,8 +224,8 @@ def coverage_end(request: HttpRequest, patient_id: int, coverage_id: int) -> Htt
     form = CoverageEndForm(request.POST)
     if form.is_valid():
         try:
-            services.coverage_end(
-                coverage=coverage, end=form.cleaned_data["end"], by=acting_user(request)
+            coverage.coverage_end(
+                coverage=row, end=form.cleaned_data["end"], by=acting_user(request)
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -246,13 +247,13 @@ def rights_worklist(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*perms.DIRECTION_ONLY)
-def duplicates(request: HttpRequest) -> HttpResponse:
+def duplicates_list(request: HttpRequest) -> HttpResponse:
     pairs = selectors.possible_duplicates(limit=100)
     marks = selectors.not_duplicate_marks(limit=100)
     return render(
         request,
         "patients/duplicates.html",
-        {"pairs": pairs, "marks": marks, "reason_max": services.NOT_DUPLICATE_REASON_MAX},
+        {"pairs": pairs, "marks": marks, "reason_max": duplicates.NOT_DUPLICATE_REASON_MAX},
     )
 
 
@@ -269,10 +270,10 @@ def not_duplicate(request: HttpRequest, first_id: int, second_id: int) -> HttpRe
         messages.error(request, " ".join(str(error) for error in errors))
         return redirect("patients:duplicates")
     try:
-        mark = services.patients_mark_not_duplicates(
+        mark = duplicates.patients_mark_not_duplicates(
             first=first, second=second, reason=form.cleaned_data["reason"], by=acting_user(request)
         )
-    except services.PatientError as error:
+    except identity.PatientError as error:
         messages.error(request, str(error))
     else:
         messages.success(
@@ -286,7 +287,7 @@ def not_duplicate(request: HttpRequest, first_id: int, second_id: int) -> HttpRe
 @require_POST
 @role_required(*perms.DIRECTION_ONLY)
 def not_duplicate_undo(request: HttpRequest, mark_id: int) -> HttpResponse:
-    if services.patients_unmark_not_duplicates(mark_id=mark_id, by=acting_user(request)):
+    if duplicates.patients_unmark_not_duplicates(mark_id=mark_id, by=acting_user(request)):
         messages.success(
             request, "Marque annulée : la paire peut de nouveau apparaître parmi les doublons."
         )
@@ -310,7 +311,7 @@ def merge(request: HttpRequest, keep_id: int, merged_id: int) -> HttpResponse:
     form = MergeChoiceForm(data, keep=keep, merged=other)
     if request.method == "POST" and form.is_valid():
         try:
-            kept = services.patients_merge(
+            kept = duplicates.patients_merge(
                 keep=keep, merged=other, by=acting_user(request), choices=form.choices()
             )
         except ValidationError as error:
@@ -320,11 +321,11 @@ def merge(request: HttpRequest, keep_id: int, merged_id: int) -> HttpResponse:
                 "Rien n'a été modifié.",
             )
             for field, errors in error.message_dict.items():
-                if field in services.IDENTITY_FIELDS:
+                if field in identity.IDENTITY_FIELDS:
                     label = capfirst(patient_field_label(field))
                     errors = [f"{label} : {message}" for message in errors]
                 form.add_error(field if field in form.fields else None, errors)
-        except services.PatientError as error:
+        except identity.PatientError as error:
             form.add_error(None, str(error))
         else:
             messages.success(
@@ -364,7 +365,7 @@ def _related_counts(patient: Patient) -> list[tuple[str, int]]:
 def export_json(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = get_object_or_404(Patient, pk=patient_id)
     audit.record_read(actor=acting_user(request), action="patient.export_json", obj=patient)
-    data = services.patient_export_data(patient)
+    data = gdpr.patient_export_data(patient)
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
     )
@@ -378,7 +379,7 @@ def export_pdf(request: HttpRequest, patient_id: int) -> HttpResponse:
 
     patient = get_object_or_404(Patient, pk=patient_id)
     audit.record_read(actor=acting_user(request), action="patient.export_pdf", obj=patient)
-    data = services.patient_export_data(patient)
+    data = gdpr.patient_export_data(patient)
     html = render_to_string(
         "patients/export_pdf.html",
         {
@@ -389,7 +390,7 @@ def export_pdf(request: HttpRequest, patient_id: int) -> HttpResponse:
                 for m in data["not_duplicate_marks"]
             ],
             "coverages": Coverage.objects.filter(patient=patient).order_by("kind", "start"),
-            "timeline": hooks.timeline_for(patient, roles=services._ALL_ROLES),
+            "timeline": hooks.timeline_for(patient, roles=gdpr._ALL_ROLES),
             "generated": timezone.localtime(),
         },
     )
@@ -407,8 +408,8 @@ def anonymise(request: HttpRequest, patient_id: int) -> HttpResponse:
             messages.error(request, "Tapez ANONYMISER pour confirmer.")
         else:
             try:
-                services.patient_anonymise(patient=patient, by=acting_user(request))
-            except services.PatientError as error:
+                gdpr.patient_anonymise(patient=patient, by=acting_user(request))
+            except identity.PatientError as error:
                 messages.error(request, str(error))
             else:
                 messages.success(request, "Le dossier est anonymisé.")
