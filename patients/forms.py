@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from centre.forms import add_refusal
 from centre.models import Site
 from patients.identifiers import format_nir, format_phone
 from patients.models import AldCode, Coverage, CoverageKind, Patient, Sex
@@ -79,8 +80,6 @@ class PatientForm(forms.ModelForm[Patient]):
                     del self.fields[name]
         if not check_duplicates:
             del self.fields["not_a_duplicate"]
-        self.check_duplicates = check_duplicates
-        self.duplicates: list[Patient] = []
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -92,30 +91,11 @@ class PatientForm(forms.ModelForm[Patient]):
         try:
             cleaned = identity.clean_identity(values)
         except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                if field in self.fields:
-                    self.add_error(field, messages)
-                else:
-                    self.add_error(None, messages)
+            add_refusal(self, error)
             return data
         for name in self.fields:
             if name in cleaned:
                 data[name] = cleaned[name]
-        if self.check_duplicates and not self.errors:
-            from patients.selectors import duplicate_candidates
-
-            self.duplicates = duplicate_candidates(
-                last_name=data.get("last_name", ""),
-                first_name=data.get("first_name", ""),
-                birth_name=data.get("birth_name", ""),
-                birth_date=data.get("birth_date"),
-                nir=data.get("nir", ""),
-            )
-            if self.duplicates and not data.get("not_a_duplicate"):
-                raise ValidationError(
-                    "Cette personne est peut-être déjà enregistrée : vérifiez les dossiers "
-                    "proposés, ouvrez le bon ou cochez la case de confirmation."
-                )
         return data
 
     def values(self) -> dict[str, Any]:
@@ -142,8 +122,7 @@ class CoverageForm(forms.ModelForm[Coverage]):
         try:
             return coverage.clean_coverage(data)
         except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages)
+            add_refusal(self, error)
         return data
 
     def _post_clean(self) -> None:

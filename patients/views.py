@@ -5,15 +5,16 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
-from centre import audit
+from centre.forms import add_refusal, refusal_message
 from centre.perms import acting_user, role_required
+from centre.refusals import Refusal
 from patients import hooks, perms, selectors
 from patients.forms import (
     LANGUAGE_LABELS,
@@ -39,25 +40,13 @@ def _results_context(request: HttpRequest) -> dict[str, object]:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
+    result = selectors.patients_search(
+        by=acting_user(request), query=query, filters=filters, page=page, page_size=PAGE_SIZE
+    )
+    patients = result.patients
     has_filters = bool(
         filters.site_id or filters.coverage_kind or filters.language or filters.in_qpv is not None
     )
-    patients: list[Patient] = []
-    if query:
-        patients = selectors.search_patients(
-            query, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, filters=filters
-        )
-    elif has_filters:
-        qs = selectors.with_current_coverage(
-            selectors.apply_filters(
-                Patient.objects.active().order_by("last_name", "first_name", "id"),
-                filters,
-                today=timezone.localdate(),
-            )
-        )
-        patients = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
-    has_next = len(patients) > PAGE_SIZE
-    patients = patients[:PAGE_SIZE]
     next_dates = hooks.next_appointments(p.pk for p in patients)
     rows = [
         {
@@ -75,7 +64,7 @@ def _results_context(request: HttpRequest) -> dict[str, object]:
         "searched": bool(query) or has_filters,
         "rows": rows,
         "page": page,
-        "has_next": has_next,
+        "has_next": result.has_next,
         "has_previous": page > 1,
         "params": params.urlencode(),
         "pick": request.GET.get("mode") == "pick",
@@ -102,20 +91,27 @@ def search_results(request: HttpRequest) -> HttpResponse:
 
 @role_required(*perms.CREATE)
 def create(request: HttpRequest) -> HttpResponse:
+    """Intake: the registration service refuses (409) while existing records look like the
+    person and the box « ce n'est aucune de ces personnes » is not ticked."""
     form = PatientForm(request.POST or None, check_duplicates=True)
+    candidates: list[dict[str, object]] = []
     if request.method == "POST" and form.is_valid():
         try:
-            patient = identity.patient_create(values=form.values(), by=acting_user(request))
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            patient = identity.patient_register(
+                by=acting_user(request),
+                values=form.values(),
+                confirm_not_duplicate=bool(form.cleaned_data.get("not_a_duplicate")),
+            )
+        except Refusal as refusal:
+            add_refusal(form, refusal)
+            candidates = refusal.details.get("candidates", [])
         else:
             messages.success(request, f"Dossier de {patient.display_name} créé.")
             return redirect("patients:detail", patient_id=patient.pk)
     return render(
         request,
         "patients/form.html",
-        {"form": form, "duplicates": form.duplicates, "creating": True},
+        {"form": form, "duplicates": candidates, "creating": True},
     )
 
 
@@ -124,31 +120,22 @@ def duplicate_check(request: HttpRequest) -> HttpResponse:
     """HTMX: while the intake form is filled in, the likely existing records."""
     form = PatientForm(request.GET)
     form.is_valid()
-    data = getattr(form, "cleaned_data", {})
-    duplicates = selectors.duplicate_candidates(
-        last_name=data.get("last_name") or "",
-        first_name=data.get("first_name") or "",
-        birth_name=data.get("birth_name") or "",
-        birth_date=data.get("birth_date"),
-        nir=data.get("nir") or "",
+    found = selectors.duplicate_check(
+        by=acting_user(request), values=getattr(form, "cleaned_data", {})
     )
-    return render(request, "patients/_duplicates.html", {"duplicates": duplicates})
+    return render(request, "patients/_duplicates.html", {"duplicates": found})
 
 
 @role_required(*perms.VIEW)
 def detail(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = get_object_or_404(
-        Patient.objects.select_related("usual_site", "merged_into"), pk=patient_id
-    )
+    user = acting_user(request)
+    patient = selectors.patient_detail(by=user, patient_id=patient_id, redirect_merged=True)
     if patient.merged_into_id is not None:
         kept = selectors.resolve_merged(patient)
         messages.info(request, "Ce dossier a été fusionné : voici le dossier conservé.")
         return redirect("patients:detail", patient_id=kept.pk)
-    user = acting_user(request)
-    audit.record_read(actor=user, action="patient.view", obj=patient)
     today = timezone.localdate()
-    coverages = selectors.coverage_history(patient)
-    patient.valid_coverages = [c for c in coverages if c.is_valid_on(today)]  # type: ignore[attr-defined]
+    coverages = patient.all_coverages  # type: ignore[attr-defined]
     context = {
         "patient": patient,
         "coverages": coverages,
@@ -180,11 +167,8 @@ def edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             identity.patient_update(patient=patient, values=form.values(), by=user)
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        except identity.PatientError as error:
-            form.add_error(None, str(error))
+        except (Refusal, ValidationError) as refusal:
+            add_refusal(form, refusal)
         else:
             messages.success(request, "Dossier mis à jour.")
             return redirect("patients:detail", patient_id=patient.pk)
@@ -204,9 +188,8 @@ def coverage_add(request: HttpRequest, patient_id: int) -> HttpResponse:
             coverage.coverage_add(
                 patient=patient, values=form.cleaned_data, by=acting_user(request)
             )
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+        except (Refusal, ValidationError) as refusal:
+            add_refusal(form, refusal)
         else:
             messages.success(request, "Droit enregistré.")
             return redirect("patients:detail", patient_id=patient.pk)
@@ -227,8 +210,8 @@ def coverage_end(request: HttpRequest, patient_id: int, coverage_id: int) -> Htt
             coverage.coverage_end(
                 coverage=row, end=form.cleaned_data["end"], by=acting_user(request)
             )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        except (Refusal, ValidationError) as refusal:
+            refusal_message(request, refusal)
         else:
             messages.success(request, "Droit clôturé.")
     else:
@@ -241,15 +224,14 @@ def rights_worklist(request: HttpRequest) -> HttpResponse:
     """No rights, or rights ending within 60 days: the mediators' worklist."""
     form = SearchForm(request.GET)
     today = timezone.localdate()
-    patients = list(selectors.rights_worklist(today=today, filters=form.filters())[:200])
+    patients = selectors.patients_rights_worklist(by=acting_user(request), filters=form.filters())
     rows = [{"patient": p, "badges": selectors.coverage_badges(p, today)} for p in patients]
     return render(request, "patients/rights_worklist.html", {"rows": rows, "form": form})
 
 
 @role_required(*perms.DIRECTION_ONLY)
 def duplicates_list(request: HttpRequest) -> HttpResponse:
-    pairs = selectors.possible_duplicates(limit=100)
-    marks = selectors.not_duplicate_marks(limit=100)
+    pairs, marks = selectors.duplicates_screen(by=acting_user(request), limit=100)
     return render(
         request,
         "patients/duplicates.html",
@@ -273,8 +255,8 @@ def not_duplicate(request: HttpRequest, first_id: int, second_id: int) -> HttpRe
         mark = duplicates.patients_mark_not_duplicates(
             first=first, second=second, reason=form.cleaned_data["reason"], by=acting_user(request)
         )
-    except identity.PatientError as error:
-        messages.error(request, str(error))
+    except Refusal as refusal:
+        refusal_message(request, refusal)
     else:
         messages.success(
             request,
@@ -299,13 +281,9 @@ def not_duplicate_undo(request: HttpRequest, mark_id: int) -> HttpResponse:
 @role_required(*perms.DIRECTION_ONLY)
 def merge(request: HttpRequest, keep_id: int, merged_id: int) -> HttpResponse:
     """Comparison of the two records, one choice per differing identity field, then merge."""
-    active = Patient.objects.active().select_related("usual_site")
-    keep = get_object_or_404(active, pk=keep_id)
-    other = get_object_or_404(active, pk=merged_id)
-    if keep.pk == other.pk:
-        raise Http404("Deux dossiers différents sont nécessaires.")
-    if keep.pk > other.pk:
-        keep, other = other, keep
+    keep, other = selectors.merge_screen(
+        by=acting_user(request), keep_id=keep_id, merged_id=merged_id
+    )
     # Bound even when empty: a POST without choices merges with the defaults.
     data = request.POST if request.method == "POST" else None
     form = MergeChoiceForm(data, keep=keep, merged=other)
@@ -325,8 +303,8 @@ def merge(request: HttpRequest, keep_id: int, merged_id: int) -> HttpResponse:
                     label = capfirst(patient_field_label(field))
                     errors = [f"{label} : {message}" for message in errors]
                 form.add_error(field if field in form.fields else None, errors)
-        except identity.PatientError as error:
-            form.add_error(None, str(error))
+        except Refusal as refusal:
+            add_refusal(form, refusal)
         else:
             messages.success(
                 request, f"Dossiers fusionnés : le dossier n° {other.pk} renvoie au n° {kept.pk}."
@@ -364,8 +342,7 @@ def _related_counts(patient: Patient) -> list[tuple[str, int]]:
 @role_required(*perms.DIRECTION_ONLY)
 def export_json(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = get_object_or_404(Patient, pk=patient_id)
-    audit.record_read(actor=acting_user(request), action="patient.export_json", obj=patient)
-    data = gdpr.patient_export_data(patient)
+    data = gdpr.patient_export(by=acting_user(request), patient=patient, fmt="json")
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
     )
@@ -378,8 +355,7 @@ def export_pdf(request: HttpRequest, patient_id: int) -> HttpResponse:
     from weasyprint import HTML
 
     patient = get_object_or_404(Patient, pk=patient_id)
-    audit.record_read(actor=acting_user(request), action="patient.export_pdf", obj=patient)
-    data = gdpr.patient_export_data(patient)
+    data = gdpr.patient_export(by=acting_user(request), patient=patient, fmt="pdf")
     html = render_to_string(
         "patients/export_pdf.html",
         {
@@ -409,8 +385,8 @@ def anonymise(request: HttpRequest, patient_id: int) -> HttpResponse:
         else:
             try:
                 gdpr.patient_anonymise(patient=patient, by=acting_user(request))
-            except identity.PatientError as error:
-                messages.error(request, str(error))
+            except Refusal as refusal:
+                refusal_message(request, refusal)
             else:
                 messages.success(request, "Le dossier est anonymisé.")
                 return redirect("patients:detail", patient_id=patient.pk)

@@ -9,6 +9,8 @@ from django.db import IntegrityError, transaction
 
 from centre import audit
 from centre.models import User
+from centre.refusals import Forbidden
+from patients import perms
 from patients.models import NotDuplicatePair, Patient
 from patients.services.identity import (
     AUDITED_FIELDS,
@@ -16,6 +18,13 @@ from patients.services.identity import (
     PatientError,
     clean_identity,
 )
+
+
+def _check_direction(by: User) -> None:
+    # Merging and deciding who is who are the director's (patients/perms.py).
+    if not perms.is_direction(by):
+        raise Forbidden("Seule la direction peut fusionner des dossiers ou les déclarer distincts.")
+
 
 MergeSide = Literal["keep", "merged"]
 MERGE_SIDES: tuple[MergeSide, ...] = ("keep", "merged")
@@ -74,6 +83,7 @@ def patients_merge(
     other record's value (`from_merged`, before/after): enough to undo by hand. All or
     nothing: a database constraint refusing a move (two appointments at the same time…)
     cancels the whole merge with a French message."""
+    _check_direction(by)
     if keep.pk == merged.pk:
         raise PatientError("Choisissez deux dossiers différents.")
     if keep.pk > merged.pk:
@@ -220,6 +230,7 @@ def patients_mark_not_duplicates(
     the possible-duplicates list. Idempotent: marking a pair already marked returns the
     existing mark unchanged (the first decision and its reason stay) and writes nothing.
     Merging the pair stays possible (the merge drops the mark)."""
+    _check_direction(by)
     if first.pk == second.pk:
         raise PatientError("Choisissez deux dossiers différents.")
     reason = " ".join(reason.split())
@@ -255,6 +266,7 @@ def patients_mark_not_duplicates(
 def patients_unmark_not_duplicates(*, mark_id: int, by: User) -> bool:
     """Remove a "not duplicates" mark: the pair may show in the duplicates list again.
     Idempotent: False (and nothing written) when the mark is already gone."""
+    _check_direction(by)
     with transaction.atomic():
         mark = (
             NotDuplicatePair.objects.select_for_update(of=("self",))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.db import transaction
 from django.utils import timezone
 
 from centre import audit
 from centre.models import User
+from centre.refusals import Forbidden
+from patients import perms
 from patients.models import NotDuplicatePair, Patient
 from patients.services.coverage import COVERAGE_FIELDS
 from patients.services.identity import AUDITED_FIELDS, PatientError
@@ -32,6 +34,7 @@ def patient_anonymise(*, patient: Patient, by: User) -> Patient:
     aggregates still count them) but point to a record without identity. Sex, birth year,
     postal code and QPV flag are kept for the funders' aggregates. The audit entry lists the
     fields erased, never their values."""
+    _check_direction(by)
     with transaction.atomic():
         locked = Patient.objects.select_for_update().get(pk=patient.pk)
         if locked.anonymised_at is not None:
@@ -67,6 +70,19 @@ def patient_anonymise(*, patient: Patient, by: User) -> Patient:
             },
         )
     return locked
+
+
+def patient_export(*, by: User, patient: Patient, fmt: Literal["json", "pdf"]) -> dict[str, Any]:
+    """The subject access export (art. 15), journaled as read (`patient.export_json` or
+    `patient.export_pdf`): the director's only."""
+    _check_direction(by)
+    audit.record_read(actor=by, action=f"patient.export_{fmt}", obj=patient)
+    return patient_export_data(patient)
+
+
+def _check_direction(by: User) -> None:
+    if not perms.is_direction(by):
+        raise Forbidden("Seule la direction exerce les droits RGPD sur un dossier.")
 
 
 def patient_export_data(patient: Patient) -> dict[str, Any]:

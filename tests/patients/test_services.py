@@ -25,7 +25,7 @@ def test_create_normalises_audits_and_flags_provisional_nir(clerk: User) -> None
     body = "7840386194123"
     from patients.identifiers import nir_key
 
-    patient = identity.patient_create(
+    patient = identity.patient_register(
         values={
             "last_name": "  Dupont ",
             "first_name": "Hélène",
@@ -46,7 +46,7 @@ def test_create_normalises_audits_and_flags_provisional_nir(clerk: User) -> None
 
 def test_create_refuses_inconsistent_nir_and_saves_nothing(clerk: User) -> None:
     with pytest.raises(ValidationError) as error:
-        identity.patient_create(
+        identity.patient_register(
             values={
                 "last_name": "Dupont",
                 "first_name": "Paul",
@@ -66,7 +66,7 @@ def test_qpv_flag_suggested_from_the_street_list(clerk: User) -> None:
     from django.core.management import call_command
 
     call_command("load_qpv_streets", verbosity=0)
-    patient = identity.patient_create(
+    patient = identity.patient_register(
         values={
             "last_name": "Diallo",
             "first_name": "Awa",

@@ -81,7 +81,7 @@ def test_a_day_of_work_leaves_a_complete_journal(
 
     # Reception: registers a patient with her rights, books, marks the arrival.
     birth = datetime.date(1984, 3, 12)
-    patient = identity.patient_create(
+    patient = identity.patient_register(
         values={
             "last_name": "Moreau",
             "first_name": "Lina",
