@@ -210,3 +210,38 @@ def test_update_checks_nir_against_existing_sex(clerk: User) -> None:
     entry = AuditEntry.objects.get(action="patient.update")
     assert entry.changes == {"nir": ["", updated.nir]}
     assert timezone.now() >= entry.at
+
+
+def test_every_service_checks_the_role_of_whoever_calls_it(staff: dict[str, User]) -> None:
+    """The pages check roles too, but a task, a command or a new door calling a service gets
+    the same refusal (patients/perms.py)."""
+    from centre.refusals import Forbidden
+
+    patient = PatientFactory(sex="F", birth_date=D(1984, 3, 12), email="")
+    other = PatientFactory()
+    with pytest.raises(Forbidden):
+        identity.patient_update(
+            patient=patient, values={"email": "a@b.fr"}, by=staff["facturation"]
+        )
+    # Billing clerks correct the NIR, and only the NIR.
+    identity.patient_update(patient=patient, values={"nir": make_nir()}, by=staff["facturation"])
+    with pytest.raises(Forbidden):
+        identity.patient_update(patient=patient, values={"email": "a@b.fr"}, by=staff["mediation"])
+    with pytest.raises(Forbidden):
+        coverage.coverage_add(
+            patient=patient, values={"kind": "amo", "start": D(2025, 1, 1)}, by=staff["mediation"]
+        )
+    with pytest.raises(Forbidden):
+        duplicates.patients_merge(keep=patient, merged=other, by=staff["accueil"])
+    with pytest.raises(Forbidden):
+        duplicates.patients_mark_not_duplicates(first=patient, second=other, by=staff["accueil"])
+    with pytest.raises(Forbidden):
+        gdpr.patient_anonymise(patient=patient, by=staff["accueil"])
+    with pytest.raises(Forbidden):
+        gdpr.patient_export(by=staff["accueil"], patient=patient, fmt="json")
+    patient.refresh_from_db()
+    assert patient.nir == make_nir() and patient.email == "" and patient.is_active
+    assert not Coverage.objects.filter(patient=patient).exists()
+    assert list(
+        AuditEntry.objects.filter(object_id=str(patient.pk)).values_list("action", flat=True)
+    ) == ["patient.update"]
