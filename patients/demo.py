@@ -318,7 +318,7 @@ def _draw_coverage(
             {
                 "kind": CoverageKind.C2S,
                 "start": c2s_start,
-                "end": c2s_start + _days(364),  # granted for 12 months (BILLING.md)
+                "end": c2s_start + _days(364),  # granted for one year (CSS art. L861-5)
                 "with_contribution": rng.random() < 0.3,
             }
         )

@@ -375,15 +375,6 @@ def rights_worklist(
     return with_current_coverage(qs.order_by("last_name", "first_name", "id"), today)
 
 
-def patient_for_page(pk: int) -> Patient:
-    """The patient with coverage history (one query each)."""
-    return Patient.objects.select_related("usual_site", "merged_into").get(pk=pk)
-
-
-def coverage_history(patient: Patient) -> list[Coverage]:
-    return list(patient.coverages.order_by("kind", "-start", "-id"))
-
-
 def access_log(patient: Patient, *, limit: int = 50) -> list[AuditEntry]:
     """Who read or changed this record, newest first (shown to the director)."""
     return list(
@@ -489,15 +480,17 @@ def patients_search(
     return PatientPage(shown, page, has_next=len(rows) > page_size, count=count)
 
 
-def patient_detail(*, by: User, patient_id: int, redirect_merged: bool = False) -> Patient:
+def patient_detail(
+    *, by: User, patient_id: int, redirect_merged: bool = False, active_only: bool = False
+) -> Patient:
     """One record with its rights (`all_coverages`, `valid_coverages`), journaled
     (`patient.view`), for the record page and `GET /api/v1/patients/{id}/`. Http404 when
     there is no such record. With `redirect_merged`, a merged record is returned unread and
-    unjournaled: the page sends the person to the record kept instead."""
+    unjournaled: the page sends the person to the record kept instead. With `active_only`
+    (the edit form), a merged or anonymised record is a 404."""
+    qs = Patient.objects.active() if active_only else Patient.objects.all()
     patient = get_object_or_404(
-        Patient.objects.select_related("usual_site", "merged_into").prefetch_related(
-            _all_coverages()
-        ),
+        qs.select_related("usual_site", "merged_into").prefetch_related(_all_coverages()),
         pk=patient_id,
     )
     if redirect_merged and patient.merged_into_id is not None:

@@ -160,8 +160,11 @@ def detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @role_required(*perms.EDIT_IDENTITY, *perms.EDIT_COVERAGE)
 def edit(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = get_object_or_404(Patient.objects.active(), pk=patient_id)
     user = acting_user(request)
+    if request.method == "POST":
+        patient = get_object_or_404(Patient.objects.active(), pk=patient_id)
+    else:  # the form shows the record: read as the record page reads it
+        patient = selectors.patient_detail(by=user, patient_id=patient_id, active_only=True)
     allowed = None if perms.can_edit_identity(user) else {"nir"}
     form = PatientForm(request.POST or None, instance=patient, fields_allowed=allowed)
     if request.method == "POST" and form.is_valid():

@@ -170,3 +170,15 @@ def test_the_other_patient_lists_of_the_pages_are_journaled(
         ("patient.duplicates", "patients.patient", "", [str(a.pk), str(b.pk)], 2),
         ("patient.merge_screen", "patients.patient", "", [str(a.pk), str(b.pk)], 2),
     ]
+
+
+def test_the_edit_form_reads_the_record_as_the_record_page_does(
+    client_for: ClientFor, staff: dict[str, User]
+) -> None:
+    patient = PatientFactory()
+    client = client_for("accueil")
+    before = _mark()
+    assert client.get(reverse("patients:edit", args=[patient.pk])).status_code == 200
+    assert _entries_after(before, staff["accueil"]) == [
+        ("patient.view", "patients.patient", str(patient.pk), None, None)
+    ]

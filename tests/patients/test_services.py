@@ -245,3 +245,13 @@ def test_every_service_checks_the_role_of_whoever_calls_it(staff: dict[str, User
     assert list(
         AuditEntry.objects.filter(object_id=str(patient.pk)).values_list("action", flat=True)
     ) == ["patient.update"]
+
+
+def test_patient_data_has_no_admin_door() -> None:
+    from django.contrib import admin
+
+    from patients.models import NotDuplicatePair, QpvStreet
+
+    for model in (Patient, Coverage, NotDuplicatePair):
+        assert not admin.site.is_registered(model)
+    assert admin.site.is_registered(QpvStreet)  # reference data only
