@@ -8,15 +8,17 @@ from patients.models import QpvStreet
 
 @admin.register(QpvStreet)
 class QpvStreetAdmin(AuditedModelAdmin[QpvStreet]):
-    """Reference data: streets of priority neighbourhoods (loaded by `load_qpv_streets`).
-    Patients themselves are edited through the application, where every change is audited."""
+    """Reference data: streets of priority neighbourhoods (loaded by `load_qpv_streets`),
+    editable here, each change journaled by `AuditedModelAdmin`. Patients, their rights and
+    the "not duplicates" marks are deliberately not registered: they change only through
+    `patients.services` (role checks, rules, journal), whichever door is used."""
 
     list_display = ("street", "city", "postal_code", "qpv_name", "qpv_code")
     list_filter = ("city", "qpv_name")
     search_fields = ("street", "qpv_name")
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        from patients.services import street_key
+        from patients.services.identity import street_key
 
         obj.street_key = street_key(obj.street)
         super().save_model(request, obj, form, change)

@@ -4,32 +4,40 @@ Coverage history is never rewritten through the API: `coverages` items sent on c
 update are *added* (a new right of a kind held one at a time closes the current one, as in
 the UI); items that carry an `id` are ignored. `has_medecin_traitant: true` opens a
 "médecin traitant" record from today if none is valid; `false` closes the current one.
+
+The views only parse and render: the reads go through `patients.selectors` (journaled as
+the pages journal them), the writes through `patients.services`, whose refusals become
+400/403/404/409 in `centre.api.exception_handler`. NIRs (`nir`, `coverages[].insured_nir`)
+are left out for the roles that do not see them (`patients.perms.SEE_NIR`).
 """
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
-from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from centre import audit
-from centre.models import User
-from centre.perms import HasRole
-from patients import perms, selectors, services
+from centre.perms import HasRole, acting_user
+from patients import perms, selectors
 from patients.models import Coverage, CoverageKind, Patient, Sex
+from patients.services import coverage, identity
 
 API_COVERAGE_KINDS = [k for k in CoverageKind.values if k != CoverageKind.MEDECIN_TRAITANT]
+NIR_FIELDS = ("nir",)
 
 
 class CoverageSerializer(serializers.ModelSerializer[Coverage]):
@@ -37,13 +45,13 @@ class CoverageSerializer(serializers.ModelSerializer[Coverage]):
 
     class Meta:
         model = Coverage
-        fields = ("id", *services.COVERAGE_FIELDS)
+        fields = ("id", *coverage.COVERAGE_FIELDS)
         read_only_fields = ("id",)
         extra_kwargs = {"doctor_in_centre": {"read_only": True}, "doctor_name": {"read_only": True}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:
-            return services.clean_coverage(attrs)
+            return coverage.clean_coverage(attrs)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None
 
@@ -55,7 +63,7 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
 
     class Meta:
         model = Patient
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "last_name",
             "birth_name",
@@ -77,83 +85,96 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None and not perms.can_see_nir(request.user):
+            # Neither shown nor accepted: a role that does not see NIRs does not type them.
             self.fields.pop("nir")
+            nested = self.fields["coverages"]
+            assert isinstance(nested, serializers.ListSerializer)
+            assert isinstance(nested.child, serializers.Serializer)
+            nested.child.fields.pop("insured_nir")
 
     def to_representation(self, instance: Patient) -> dict[str, Any]:
-        today = timezone.localdate()
+        # `all_coverages` and `valid_coverages` are set by the selectors.
         rows: list[Coverage] = list(getattr(instance, "all_coverages", None) or [])
+        valid: list[Coverage] = list(getattr(instance, "valid_coverages", None) or [])
         data = super().to_representation(instance)
-        data["coverages"] = CoverageSerializer(
-            [c for c in rows if c.kind != CoverageKind.MEDECIN_TRAITANT], many=True
-        ).data
-        data["has_medecin_traitant"] = any(
-            c.kind == CoverageKind.MEDECIN_TRAITANT and c.is_valid_on(today) for c in rows
+        data["coverages"] = self.fields["coverages"].to_representation(
+            [c for c in rows if c.kind != CoverageKind.MEDECIN_TRAITANT]
         )
+        data["has_medecin_traitant"] = any(c.kind == CoverageKind.MEDECIN_TRAITANT for c in valid)
         return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        identity = {
-            k: v for k, v in attrs.items() if k not in ("coverages", "has_medecin_traitant")
-        }
+        values = {k: v for k, v in attrs.items() if k not in ("coverages", "has_medecin_traitant")}
         if self.instance is not None:
             # Checked as the service will check it: the whole identity after the change (a
             # new sex or birth date must still agree with the NIR already on record).
-            for name in services.IDENTITY_FIELDS:
-                identity.setdefault(name, getattr(self.instance, name))
+            for name in identity.IDENTITY_FIELDS:
+                values.setdefault(name, getattr(self.instance, name))
         try:
-            cleaned = services.clean_identity(identity)
+            cleaned = identity.clean_identity(values)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None
         return {**attrs, **{k: v for k, v in cleaned.items() if k in attrs}}
 
 
-def _with_coverages(qs: Any) -> Any:
-    from django.db.models import Prefetch
-
-    return qs.prefetch_related(
-        Prefetch(
-            "coverages",
-            queryset=Coverage.objects.order_by("kind", "-start"),
-            to_attr="all_coverages",
-        )
+class PatientCreateSerializer(PatientSerializer):
+    confirm_not_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text=(
+            "Vrai quand l'appelant a vérifié que les dossiers proposés par un refus 409 sont "
+            "d'autres personnes : l'enregistrement est alors fait et la confirmation "
+            "journalisée (`patient.duplicates_dismissed`, avec les id écartés)."
+        ),
     )
 
+    class Meta(PatientSerializer.Meta):
+        fields = (*PatientSerializer.Meta.fields, "confirm_not_duplicate")
 
-def _save_nested(
-    patient: Patient, coverages: list[dict[str, Any]], has_mt: bool | None, by: User
-) -> None:
-    # Keyed by the item's index, like DRF's own nested-list errors.
-    errors: dict[str, Any] = {}
-    for index, item in enumerate(coverages):
-        try:
-            services.coverage_add(patient=patient, values=item, by=by)
-        except DjangoValidationError as error:
-            errors[str(index)] = error.message_dict
-    if errors:
-        raise serializers.ValidationError({"coverages": errors})
-    if has_mt is None:
-        return
-    today = timezone.localdate()
-    current = Coverage.objects.filter(patient=patient, kind=CoverageKind.MEDECIN_TRAITANT).valid_on(
-        today
-    )
-    if has_mt and not current.exists():
-        services.coverage_add(
-            patient=patient,
-            values={"kind": CoverageKind.MEDECIN_TRAITANT, "start": today},
-            by=by,
-        )
-    elif not has_mt:
-        for row in current:
-            services.coverage_end(
-                coverage=row, end=max(row.start, today - datetime.timedelta(days=1)), by=by
-            )
+
+CANDIDATE = inline_serializer(
+    "PatientDuplicateCandidate",
+    fields={
+        "id": serializers.IntegerField(),
+        "display_name": serializers.CharField(),
+        "birth_date": serializers.DateField(),
+        "nir": serializers.CharField(
+            required=False, help_text="Seulement pour les rôles qui voient le NIR."
+        ),
+    },
+)
+DUPLICATE_CONFLICT = inline_serializer(
+    "PatientDuplicateConflict",
+    fields={
+        "detail": serializers.CharField(),
+        "kind": serializers.ChoiceField(choices=["conflict"]),
+        "field": serializers.CharField(allow_blank=True),
+        "candidates": serializers.ListField(child=CANDIDATE),
+    },
+)
+REFUSAL = inline_serializer(
+    "PatientRefusal",
+    fields={
+        "detail": serializers.CharField(),
+        "kind": serializers.CharField(required=False),
+        "field": serializers.CharField(required=False, allow_blank=True),
+    },
+)
+FIELD_ERRORS = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="Données invalides : messages en français par champ (les droits par indice, "
+    '`{"coverages": {"0": {"organism_name": [...]}}}`). Rien n\'est enregistré.',
+)
 
 
 @extend_schema_view(
     get=extend_schema(
         operation_id="v1_patients_list",
-        summary="Rechercher des patient·e·s",
+        summary="Rechercher des patient·e·s (lecture journalisée)",
+        description="Chaque page montrée est journalisée (`patient.search`, avec les id "
+        "montrés), comme la recherche des pages. Un NIR tapé dans `q` ne trouve personne pour "
+        "les rôles qui ne voient pas le NIR.",
         parameters=[
             OpenApiParameter(
                 "q",
@@ -161,68 +182,135 @@ def _save_nested(
                 description="Nom, « nom prénom année », jj/mm/aaaa, téléphone ou partie du NIR.",
             )
         ],
-        responses={200: PatientSerializer(many=True)},  # paginated (documented as such)
+        responses={
+            200: PatientSerializer(many=True),  # paginated (documented as such)
+            403: REFUSAL,
+            404: OpenApiResponse(REFUSAL, description="Page hors de la liste."),
+        },
     ),
-    post=extend_schema(summary="Enregistrer un·e patient·e (droits compris)"),
+    post=extend_schema(
+        summary="Enregistrer un·e patient·e (droits compris)",
+        description="Même règle de doublons que l'écran d'inscription : si des dossiers "
+        "ressemblent à la personne (même NIR, ou même date de naissance et noms proches), "
+        "la réponse est 409 avec les `candidates` et rien n'est enregistré, sauf si "
+        "`confirm_not_duplicate` est vrai.",
+        request=PatientCreateSerializer,
+        responses={
+            201: PatientSerializer,
+            400: FIELD_ERRORS,
+            403: REFUSAL,
+            409: OpenApiResponse(
+                DUPLICATE_CONFLICT,
+                description="Doublons probables : vérifiez les dossiers proposés, puis "
+                "renvoyez avec `confirm_not_duplicate: true` s'il s'agit d'une autre personne.",
+            ),
+        },
+    ),
 )
 class PatientListCreate(GenericAPIView[Patient]):
     serializer_class = PatientSerializer
-    queryset = Patient.objects.active()
+    queryset = Patient.objects.none()
 
     def get_permissions(self) -> list[Any]:
         roles = perms.CREATE if self.request.method == "POST" else perms.VIEW
         return [HasRole.of(*roles)()]
 
     def get(self, request: Request) -> Response:
-        query = request.query_params.get("q", "").strip()
-        if query:
-            with transaction.atomic():
-                selectors._word_similarity_threshold()
-                qs = _with_coverages(selectors.search_queryset(query))
-                page = self.paginate_queryset(qs)
-                assert page is not None
-                data = self.get_serializer(page, many=True).data
-        else:
-            qs = _with_coverages(Patient.objects.active().order_by("last_name", "first_name", "id"))
-            page = self.paginate_queryset(qs)
-            assert page is not None
-            data = self.get_serializer(page, many=True).data
-        return self.get_paginated_response(data)
+        paginator = self.paginator
+        assert paginator is not None
+        page_param: str = getattr(paginator, "page_query_param", "page")
+        page_size: int = getattr(paginator, "page_size", None) or 50
+        raw = request.query_params.get(page_param, "1")
+        try:
+            number = int(raw)
+        except ValueError:
+            number = 0
+        if number < 1:
+            raise NotFound("Page non valide.")
+        found = selectors.patients_search(
+            by=acting_user(request),
+            query=request.query_params.get("q", "").strip(),
+            page=number,
+            page_size=page_size,
+            everyone_when_empty=True,
+            with_count=True,
+        )
+        if number > 1 and not found.patients:
+            raise NotFound("Page non valide.")
+        url = request.build_absolute_uri()
+        previous = None
+        if number > 1:
+            previous = (
+                remove_query_param(url, page_param)
+                if number == 2
+                else replace_query_param(url, page_param, number - 1)
+            )
+        return Response(
+            {
+                "count": found.count,
+                "next": replace_query_param(url, page_param, number + 1)
+                if found.has_next
+                else None,
+                "previous": previous,
+                "results": self.get_serializer(found.patients, many=True).data,
+            }
+        )
 
     def post(self, request: Request) -> Response:
-        serializer = self.get_serializer(data=request.data)
+        serializer = PatientCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        coverages = data.pop("coverages", [])
-        has_mt = data.pop("has_medecin_traitant", None)
-        user = request.user
-        assert isinstance(user, User)
-        with transaction.atomic():  # patient and rights together, or nothing
-            patient = services.patient_create(values=data, by=user)
-            _save_nested(patient, coverages, has_mt, user)
-        patient = _with_coverages(Patient.objects.all()).get(pk=patient.pk)
-        return Response(self.get_serializer(patient).data, status=status.HTTP_201_CREATED)
+        by = acting_user(request)
+        patient = identity.patient_register(
+            by=by,
+            values={k: v for k, v in data.items() if k in identity.IDENTITY_FIELDS},
+            coverages=data.get("coverages", []),
+            has_medecin_traitant=data.get("has_medecin_traitant"),
+            confirm_not_duplicate=data.get("confirm_not_duplicate", False),
+        )
+        # The record just written, as the caller will read it (not a read of someone else's
+        # data: not journaled as one).
+        saved = selectors.patient_with_rights(patient.pk)
+        return Response(self.get_serializer(saved).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
-    get=extend_schema(summary="Un dossier patient (lecture journalisée)"),
-    put=extend_schema(summary="Modifier un dossier (les droits envoyés sont ajoutés)"),
-    patch=extend_schema(summary="Modifier une partie d'un dossier"),
+    get=extend_schema(
+        summary="Un dossier patient (lecture journalisée)",
+        description="Journalisé `patient.view`, comme la fiche.",
+        responses={200: PatientSerializer, 403: REFUSAL, 404: REFUSAL},
+    ),
+    put=extend_schema(
+        summary="Modifier un dossier (les droits envoyés sont ajoutés)",
+        responses={
+            200: PatientSerializer,
+            400: FIELD_ERRORS,
+            403: REFUSAL,
+            404: REFUSAL,
+        },
+    ),
+    patch=extend_schema(
+        summary="Modifier une partie d'un dossier",
+        responses={
+            200: PatientSerializer,
+            400: FIELD_ERRORS,
+            403: REFUSAL,
+            404: REFUSAL,
+        },
+    ),
 )
 class PatientDetail(GenericAPIView[Patient]):
     serializer_class = PatientSerializer
-    queryset = Patient.objects.all()
+    queryset = Patient.objects.none()
 
     def get_permissions(self) -> list[Any]:
         roles = perms.VIEW if self.request.method == "GET" else perms.EDIT_IDENTITY
         return [HasRole.of(*roles)()]
 
-    def _load(self, pk: int) -> Patient:
-        return get_object_or_404(_with_coverages(Patient.objects.all()), pk=pk)
-
     def get(self, request: Request, pk: int) -> Response:
-        patient = self._load(pk)
-        audit.record_read(actor=request.user, action="patient.view_api", obj=patient)
+        patient = selectors.patient_detail(by=acting_user(request), patient_id=pk)
         return Response(self.get_serializer(patient).data)
 
     def put(self, request: Request, pk: int) -> Response:
@@ -232,21 +320,16 @@ class PatientDetail(GenericAPIView[Patient]):
         return self._update(request, pk, partial=True)
 
     def _update(self, request: Request, pk: int, *, partial: bool) -> Response:
-        patient = self._load(pk)
-        if not patient.is_active:
-            raise PermissionDenied("Ce dossier a été fusionné ou anonymisé.")
+        patient = selectors.patient_with_rights(pk)
+        identity.ensure_changeable(patient)
         serializer = self.get_serializer(patient, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        coverages = data.pop("coverages", [])
-        has_mt = data.pop("has_medecin_traitant", None)
-        user = request.user
-        assert isinstance(user, User)
-        try:
-            with transaction.atomic():
-                services.patient_update(patient=patient, values=data, by=user)
-                _save_nested(patient, coverages, has_mt, user)
-        except DjangoValidationError as error:  # whatever the service refuses is a 400
-            detail = error.message_dict if hasattr(error, "error_dict") else error.messages
-            raise serializers.ValidationError(detail) from None
-        return Response(self.get_serializer(self._load(pk)).data)
+        identity.patient_update_with_rights(
+            by=acting_user(request),
+            patient=patient,
+            values={k: v for k, v in data.items() if k in identity.IDENTITY_FIELDS},
+            coverages=data.get("coverages", []),
+            has_medecin_traitant=data.get("has_medecin_traitant"),
+        )
+        return Response(self.get_serializer(selectors.patient_with_rights(pk)).data)

@@ -53,7 +53,8 @@ class CoverageSummary:
 
 
 # Rights ending within this many days are shown to reception and mediators (issue #3), which
-# leaves time for a C2S renewal, asked 2–4 months before the end (BILLING.md).
+# leaves time for a C2S renewal, to be asked 2 to 4 months before the end of the rights
+# (ameli.fr, « Complémentaire santé solidaire » ; docs/patients.md, « Droits finissant bientôt »).
 ENDING_SOON_DAYS = 60
 
 

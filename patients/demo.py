@@ -20,7 +20,7 @@ from django.utils import timezone
 from centre.demo import OrganisationSeed
 from patients.identifiers import nir_key
 from patients.models import Coverage, CoverageKind, Patient
-from patients.services import street_key
+from patients.services.identity import street_key
 
 COUNT = 300
 BIRTH_ANCHOR = datetime.date(2026, 1, 1)
@@ -318,7 +318,7 @@ def _draw_coverage(
             {
                 "kind": CoverageKind.C2S,
                 "start": c2s_start,
-                "end": c2s_start + _days(364),  # granted for 12 months (BILLING.md)
+                "end": c2s_start + _days(364),  # granted for one year (CSS art. L861-5)
                 "with_contribution": rng.random() < 0.3,
             }
         )

@@ -7,11 +7,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from centre.forms import add_refusal
 from centre.models import Site
-from patients import services
 from patients.identifiers import format_nir, format_phone
 from patients.models import AldCode, Coverage, CoverageKind, Patient, Sex
 from patients.selectors import SearchFilters
+from patients.services import coverage, duplicates, identity
 
 LANGUAGES = [
     ("fr", "français"),
@@ -44,7 +45,7 @@ class PatientForm(forms.ModelForm[Patient]):
 
     class Meta:
         model = Patient
-        fields = services.IDENTITY_FIELDS
+        fields = identity.IDENTITY_FIELDS
         widgets = {
             "birth_date": DATE_INPUT,
             "gdpr_informed_on": DATE_INPUT,
@@ -79,8 +80,6 @@ class PatientForm(forms.ModelForm[Patient]):
                     del self.fields[name]
         if not check_duplicates:
             del self.fields["not_a_duplicate"]
-        self.check_duplicates = check_duplicates
-        self.duplicates: list[Patient] = []
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -90,32 +89,13 @@ class PatientForm(forms.ModelForm[Patient]):
             for name in ("sex", "birth_date"):
                 values.setdefault(name, getattr(self.instance, name))
         try:
-            cleaned = services.clean_identity(values)
+            cleaned = identity.clean_identity(values)
         except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                if field in self.fields:
-                    self.add_error(field, messages)
-                else:
-                    self.add_error(None, messages)
+            add_refusal(self, error)
             return data
         for name in self.fields:
             if name in cleaned:
                 data[name] = cleaned[name]
-        if self.check_duplicates and not self.errors:
-            from patients.selectors import duplicate_candidates
-
-            self.duplicates = duplicate_candidates(
-                last_name=data.get("last_name", ""),
-                first_name=data.get("first_name", ""),
-                birth_name=data.get("birth_name", ""),
-                birth_date=data.get("birth_date"),
-                nir=data.get("nir", ""),
-            )
-            if self.duplicates and not data.get("not_a_duplicate"):
-                raise ValidationError(
-                    "Cette personne est peut-être déjà enregistrée : vérifiez les dossiers "
-                    "proposés, ouvrez le bon ou cochez la case de confirmation."
-                )
         return data
 
     def values(self) -> dict[str, Any]:
@@ -123,14 +103,14 @@ class PatientForm(forms.ModelForm[Patient]):
 
     def _post_clean(self) -> None:
         # The services save; the ModelForm must not validate the instance against the
-        # half-filled model (NIR, phones are normalised by services.clean_identity).
+        # half-filled model (NIR, phones are normalised by identity.clean_identity).
         pass
 
 
 class CoverageForm(forms.ModelForm[Coverage]):
     class Meta:
         model = Coverage
-        fields = services.COVERAGE_FIELDS
+        fields = coverage.COVERAGE_FIELDS
         widgets = {"start": DATE_INPUT, "end": DATE_INPUT}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -140,10 +120,9 @@ class CoverageForm(forms.ModelForm[Coverage]):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         try:
-            return services.clean_coverage(data)
+            return coverage.clean_coverage(data)
         except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages)
+            add_refusal(self, error)
         return data
 
     def _post_clean(self) -> None:
@@ -157,7 +136,7 @@ class CoverageEndForm(forms.Form):
 class NotDuplicateForm(forms.Form):
     reason = forms.CharField(
         label="Raison (facultatif)",
-        max_length=services.NOT_DUPLICATE_REASON_MAX,
+        max_length=duplicates.NOT_DUPLICATE_REASON_MAX,
         required=False,
         help_text="Par exemple : jumelles, homonymes.",
     )
@@ -194,10 +173,10 @@ def merge_value_label(patient: Patient, name: str) -> str:
 class MergeChoiceForm(forms.Form):
     """One radio group per identity field that differs between the two records: the value of
     the kept (older) record or of the other one. Nothing posted for a field means the
-    default of `services.merge_default_choices` (a blank of the kept record is filled)."""
+    default of `duplicates.merge_default_choices` (a blank of the kept record is filled)."""
 
     def __init__(self, data: Any = None, *, keep: Patient, merged: Patient, **kwargs: Any) -> None:
-        self.defaults = services.merge_default_choices(keep, merged)
+        self.defaults = duplicates.merge_default_choices(keep, merged)
         if data is not None:
             # A field left out of the POST takes its default, and shows it checked when the
             # screen comes back with an error.
@@ -219,11 +198,11 @@ class MergeChoiceForm(forms.Form):
             )
         self.identical = [
             (patient_field_label(name), merge_value_label(keep, name))
-            for name in services.IDENTITY_FIELDS
+            for name in identity.IDENTITY_FIELDS
             if name not in self.defaults
         ]
 
-    def choices(self) -> dict[str, services.MergeSide]:
+    def choices(self) -> dict[str, duplicates.MergeSide]:
         """The side of every differing field (the default where nothing was posted)."""
         chosen = dict(self.defaults)
         for name in self.defaults:

@@ -1,6 +1,7 @@
 """NIR (n° de sécurité sociale) and phone numbers.
 
-NIR rules (BILLING.md, "Identifiers"): `stdnum.fr.nir` only checks characters, length and
+NIR rules (docs/patients.md, « NIR », from the INSEE structure of the registration number
+in the RNIPP): `stdnum.fr.nir` only checks characters, length and
 the key (97 − number mod 97, with 2A → 19 and 2B → 18). The structural checks below are those
 of the CNAM's own validator: sex 1 or 2, month 01–12 or 20–99 (unknown month, common for
 people born abroad), place = département (01–95, 2A/2B, 20 before 1976) + commune, or 97x/98x

@@ -158,7 +158,9 @@ RIGHTS_KINDS = frozenset({CoverageKind.AMO, CoverageKind.AME})
 
 
 class AldCode(models.TextChoices):
-    # CNAM exemption codes (BILLING.md, "ALD exemption codes seen in CNAM documentation").
+    # Exemption codes of the long-term conditions (CSS art. L160-14, 3° for the listed ALD,
+    # 4° for the off-list ones and polypathology), as the Assurance Maladie codes them;
+    # docs/patients.md, « Droits ».
     LISTED = "41", "41 — ALD de la liste"
     OFF_LIST = "43", "43 — ALD hors liste"
     MULTIPLE = "45", "45 — polypathologie"

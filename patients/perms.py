@@ -1,4 +1,5 @@
-"""Who may do what with patient records (DESIGN.md, least privilege).
+"""Who may do what with patient records: least privilege, i.e. data minimisation and data
+protection by default (GDPR art. 5(1)(c) and 25(2)); docs/patients.md, « Qui voit quoi ».
 
 | role        | search & view | create | edit identity | edit coverage / NIR | see NIR |
 |-------------|---------------|--------|---------------|---------------------|---------|

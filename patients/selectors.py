@@ -23,9 +23,13 @@ from django.db.models import (
 )
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Greatest
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from centre.models import AuditEntry
+from centre import audit
+from centre.models import AuditEntry, User
+from patients import perms
 from patients.coverage import ENDING_SOON_DAYS
 from patients.models import (
     RIGHTS_KINDS,
@@ -114,11 +118,16 @@ def _word_similarity_threshold() -> None:
 
 
 def search_queryset(
-    query: str, *, filters: SearchFilters | None = None, today: datetime.date | None = None
+    query: str,
+    *,
+    filters: SearchFilters | None = None,
+    today: datetime.date | None = None,
+    match_nir: bool = True,
 ) -> QuerySet[Patient]:
     """Active patients matching `query`, best first (needs the similarity threshold set:
     use `search_patients`, or call inside `transaction.atomic()` after
-    `_word_similarity_threshold()`)."""
+    `_word_similarity_threshold()`). `match_nir=False` (roles that do not see NIRs): digits
+    are looked for in the phone numbers only, so that a NIR typed in the box finds nobody."""
     parsed = parse_query(query)
     qs = Patient.objects.active()
     if parsed.empty:
@@ -145,7 +154,13 @@ def search_queryset(
     if parsed.numbers:
         numbers_q = Q()
         for digits in parsed.numbers:
-            numbers_q |= Q(ids_text__contains=digits)
+            if match_nir:
+                numbers_q |= Q(ids_text__contains=digits)
+            else:
+                # ids_text (indexed) narrows the rows; the phones decide.
+                numbers_q |= Q(ids_text__contains=digits) & (
+                    Q(phone__contains=digits) | Q(phone_alt__contains=digits)
+                )
         qs = qs.filter(numbers_q)
     return apply_filters(qs, filters, today=today or timezone.localdate())
 
@@ -204,16 +219,22 @@ def with_current_coverage(
 
 
 def search_patients(
-    query: str, *, limit: int = 20, offset: int = 0, filters: SearchFilters | None = None
+    query: str,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    filters: SearchFilters | None = None,
+    match_nir: bool = True,
 ) -> list[Patient]:
-    """Ranked, accent- and typo-tolerant patient search for any app.
+    """Ranked, accent- and typo-tolerant patient search for any app (not journaled: the
+    pages and the API of this app use `patients_search`, which is).
 
     `query` may hold names (`dupont mar`), a year (`1984`), a birth date (`12/03/1984`),
     a phone number or part of a NIR. Each patient comes with `valid_coverages` (coverage
     rows valid today) prefetched. Two queries (plus the similarity setting)."""
     with transaction.atomic():
         _word_similarity_threshold()
-        qs = with_current_coverage(search_queryset(query, filters=filters))
+        qs = with_current_coverage(search_queryset(query, filters=filters, match_nir=match_nir))
         return list(qs[offset : offset + limit])
 
 
@@ -354,15 +375,6 @@ def rights_worklist(
     return with_current_coverage(qs.order_by("last_name", "first_name", "id"), today)
 
 
-def patient_for_page(pk: int) -> Patient:
-    """The patient with coverage history (one query each)."""
-    return Patient.objects.select_related("usual_site", "merged_into").get(pk=pk)
-
-
-def coverage_history(patient: Patient) -> list[Coverage]:
-    return list(patient.coverages.order_by("kind", "-start", "-id"))
-
-
 def access_log(patient: Patient, *, limit: int = 50) -> list[AuditEntry]:
     """Who read or changed this record, newest first (shown to the director)."""
     return list(
@@ -383,3 +395,200 @@ def resolve_merged(patient: Patient) -> Patient:
 
 def ids(patients: Iterable[Patient]) -> list[int]:
     return [p.pk for p in patients]
+
+
+# ---------------------------------------------------------------------------------------
+# Journaled reads. Pages and API call the same selector, so that both doors leave the same
+# journal entry: one `record_list_read` naming the records a list showed, one `record_read`
+# per record opened. The NIR is matched and shown to the roles of `perms.SEE_NIR` only.
+
+SEARCH_ACTION = "patient.search"
+VIEW_ACTION = "patient.view"
+DUPLICATE_CANDIDATES_ACTION = "patient.duplicate_candidates"
+RIGHTS_WORKLIST_ACTION = "patient.rights_worklist"
+DUPLICATES_ACTION = "patient.duplicates"
+MERGE_SCREEN_ACTION = "patient.merge_screen"
+
+
+@dataclass
+class PatientPage:
+    """One page of a patient list. Each patient has `all_coverages` (every right, by kind
+    then newest first) and `valid_coverages` (those valid today) set."""
+
+    patients: list[Patient]
+    number: int
+    has_next: bool
+    count: int | None = None
+
+
+def _all_coverages() -> Prefetch:
+    return Prefetch(
+        "coverages",
+        queryset=Coverage.objects.order_by("kind", "-start", "-id"),
+        to_attr="all_coverages",
+    )
+
+
+def _set_valid_coverages(patients: Iterable[Patient], today: datetime.date) -> None:
+    for patient in patients:
+        rows: list[Coverage] = getattr(patient, "all_coverages", [])
+        patient.valid_coverages = [c for c in rows if c.is_valid_on(today)]  # type: ignore[attr-defined]
+
+
+def patients_search(
+    *,
+    by: User,
+    query: str = "",
+    filters: SearchFilters | None = None,
+    page: int = 1,
+    page_size: int = 20,
+    everyone_when_empty: bool = False,
+    with_count: bool = False,
+) -> PatientPage:
+    """The patient search and list of the pages and of `GET /api/v1/patients/`, journaled
+    (`patient.search`, with the ids of the page shown, when it shows any).
+
+    `query` searches as `search_patients` does (a NIR only for roles that see NIRs);
+    without a query, `filters` list the patients matching them, and when there are none
+    either, the list is empty — or every active patient with `everyone_when_empty` (the
+    API's plain list). `with_count` adds the total (the API's `count`)."""
+    today = timezone.localdate()
+    has_filters = filters is not None and bool(
+        filters.site_id or filters.coverage_kind or filters.language or filters.in_qpv is not None
+    )
+    offset = (max(1, page) - 1) * page_size
+    with transaction.atomic():
+        if query:
+            _word_similarity_threshold()
+            qs = search_queryset(
+                query, filters=filters, today=today, match_nir=perms.can_see_nir(by)
+            )
+        elif has_filters or everyone_when_empty:
+            qs = apply_filters(
+                Patient.objects.active().order_by("last_name", "first_name", "id"),
+                filters,
+                today=today,
+            )
+        else:
+            return PatientPage([], page, has_next=False, count=0 if with_count else None)
+        count = qs.count() if with_count else None
+        rows = list(qs.prefetch_related(_all_coverages())[offset : offset + page_size + 1])
+    shown = rows[:page_size]
+    _set_valid_coverages(shown, today)
+    if shown:
+        audit.record_list_read(actor=by, action=SEARCH_ACTION, model=Patient, ids=ids(shown))
+    return PatientPage(shown, page, has_next=len(rows) > page_size, count=count)
+
+
+def patient_detail(
+    *, by: User, patient_id: int, redirect_merged: bool = False, active_only: bool = False
+) -> Patient:
+    """One record with its rights (`all_coverages`, `valid_coverages`), journaled
+    (`patient.view`), for the record page and `GET /api/v1/patients/{id}/`. Http404 when
+    there is no such record. With `redirect_merged`, a merged record is returned unread and
+    unjournaled: the page sends the person to the record kept instead. With `active_only`
+    (the edit form), a merged or anonymised record is a 404."""
+    qs = Patient.objects.active() if active_only else Patient.objects.all()
+    patient = get_object_or_404(
+        qs.select_related("usual_site", "merged_into").prefetch_related(_all_coverages()),
+        pk=patient_id,
+    )
+    if redirect_merged and patient.merged_into_id is not None:
+        return patient
+    _set_valid_coverages([patient], timezone.localdate())
+    audit.record_read(actor=by, action=VIEW_ACTION, obj=patient)
+    return patient
+
+
+def patient_with_rights(patient_id: int) -> Patient:
+    """A record with its rights set as `patient_detail` sets them, not journaled: what an
+    API write answers with (the caller's own write, not a read of the record) and the
+    instance it validates against. Http404 when there is no such record."""
+    patient = get_object_or_404(Patient.objects.prefetch_related(_all_coverages()), pk=patient_id)
+    _set_valid_coverages([patient], timezone.localdate())
+    return patient
+
+
+def candidate_summary(patient: Patient, *, by: User) -> dict[str, Any]:
+    """What a duplicate warning shows of an existing record (the API's 409 `candidates`)."""
+    summary: dict[str, Any] = {
+        "id": patient.pk,
+        "display_name": patient.display_name,
+        "birth_date": patient.birth_date,
+    }
+    if perms.can_see_nir(by):
+        summary["nir"] = patient.nir
+    return summary
+
+
+def duplicate_candidates_shown(*, by: User, candidates: Sequence[Patient]) -> list[dict[str, Any]]:
+    """The candidates a registration refused with, as shown, journaled."""
+    if candidates:
+        audit.record_list_read(
+            actor=by, action=DUPLICATE_CANDIDATES_ACTION, model=Patient, ids=ids(candidates)
+        )
+    return [candidate_summary(p, by=by) for p in candidates]
+
+
+def duplicate_check(*, by: User, values: dict[str, Any]) -> list[Patient]:
+    """The live check of the intake form: the records that look like the person being
+    typed, as the registration will find them (the NIR only for roles that see NIRs),
+    journaled when there are any."""
+    found = duplicate_candidates(
+        last_name=values.get("last_name") or "",
+        first_name=values.get("first_name") or "",
+        birth_name=values.get("birth_name") or "",
+        birth_date=values.get("birth_date"),
+        nir=(values.get("nir") or "") if perms.can_see_nir(by) else "",
+    )
+    if found:
+        audit.record_list_read(
+            actor=by, action=DUPLICATE_CANDIDATES_ACTION, model=Patient, ids=ids(found)
+        )
+    return found
+
+
+def patients_rights_worklist(
+    *, by: User, filters: SearchFilters | None = None, limit: int = 200
+) -> list[Patient]:
+    """The rights worklist page (`rights_worklist`), journaled (`patient.rights_worklist`)."""
+    today = timezone.localdate()
+    shown = list(rights_worklist(today=today, filters=filters)[:limit])
+    if shown:
+        audit.record_list_read(
+            actor=by, action=RIGHTS_WORKLIST_ACTION, model=Patient, ids=ids(shown)
+        )
+    return shown
+
+
+def duplicates_screen(
+    *, by: User, limit: int = 100
+) -> tuple[list[DuplicatePair], list[NotDuplicatePair]]:
+    """The director's duplicates page: possible pairs and pairs marked "not duplicates",
+    journaled (`patient.duplicates`, every record shown once)."""
+    pairs = possible_duplicates(limit=limit)
+    marks = not_duplicate_marks(limit=limit)
+    shown = [
+        *(p for pair in pairs for p in (pair.first.pk, pair.second.pk)),
+        *(p for mark in marks for p in (mark.first_id, mark.second_id)),
+    ]
+    if shown:
+        audit.record_list_read(
+            actor=by, action=DUPLICATES_ACTION, model=Patient, ids=list(dict.fromkeys(shown))
+        )
+    return pairs, marks
+
+
+def merge_screen(*, by: User, keep_id: int, merged_id: int) -> tuple[Patient, Patient]:
+    """Both active records of a merge, older first, journaled (`patient.merge_screen`)."""
+    if keep_id == merged_id:
+        raise Http404("Deux dossiers différents sont nécessaires.")
+    active = Patient.objects.active().select_related("usual_site")
+    keep = get_object_or_404(active, pk=keep_id)
+    other = get_object_or_404(active, pk=merged_id)
+    if keep.pk > other.pk:
+        keep, other = other, keep
+    audit.record_list_read(
+        actor=by, action=MERGE_SCREEN_ACTION, model=Patient, ids=[keep.pk, other.pk]
+    )
+    return keep, other

@@ -10,7 +10,7 @@ urlpatterns = [
     path("nouveau/", views.create, name="create"),
     path("nouveau/doublons/", views.duplicate_check, name="duplicate_check"),
     path("droits-a-suivre/", views.rights_worklist, name="rights_worklist"),
-    path("doublons/", views.duplicates, name="duplicates"),
+    path("doublons/", views.duplicates_list, name="duplicates"),
     path(
         "doublons/<int:first_id>/<int:second_id>/pas-un-doublon/",
         views.not_duplicate,

@@ -5,16 +5,17 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
-from centre import audit
+from centre.forms import add_refusal, refusal_message
 from centre.perms import acting_user, role_required
-from patients import hooks, perms, selectors, services
+from centre.refusals import Refusal
+from patients import hooks, perms, selectors
 from patients.forms import (
     LANGUAGE_LABELS,
     CoverageEndForm,
@@ -26,6 +27,7 @@ from patients.forms import (
     patient_field_label,
 )
 from patients.models import Coverage, CoverageKind, NotDuplicatePair, Patient
+from patients.services import coverage, duplicates, gdpr, identity
 
 PAGE_SIZE = 20
 
@@ -38,25 +40,13 @@ def _results_context(request: HttpRequest) -> dict[str, object]:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
+    result = selectors.patients_search(
+        by=acting_user(request), query=query, filters=filters, page=page, page_size=PAGE_SIZE
+    )
+    patients = result.patients
     has_filters = bool(
         filters.site_id or filters.coverage_kind or filters.language or filters.in_qpv is not None
     )
-    patients: list[Patient] = []
-    if query:
-        patients = selectors.search_patients(
-            query, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, filters=filters
-        )
-    elif has_filters:
-        qs = selectors.with_current_coverage(
-            selectors.apply_filters(
-                Patient.objects.active().order_by("last_name", "first_name", "id"),
-                filters,
-                today=timezone.localdate(),
-            )
-        )
-        patients = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
-    has_next = len(patients) > PAGE_SIZE
-    patients = patients[:PAGE_SIZE]
     next_dates = hooks.next_appointments(p.pk for p in patients)
     rows = [
         {
@@ -74,7 +64,7 @@ def _results_context(request: HttpRequest) -> dict[str, object]:
         "searched": bool(query) or has_filters,
         "rows": rows,
         "page": page,
-        "has_next": has_next,
+        "has_next": result.has_next,
         "has_previous": page > 1,
         "params": params.urlencode(),
         "pick": request.GET.get("mode") == "pick",
@@ -101,20 +91,27 @@ def search_results(request: HttpRequest) -> HttpResponse:
 
 @role_required(*perms.CREATE)
 def create(request: HttpRequest) -> HttpResponse:
+    """Intake: the registration service refuses (409) while existing records look like the
+    person and the box « ce n'est aucune de ces personnes » is not ticked."""
     form = PatientForm(request.POST or None, check_duplicates=True)
+    candidates: list[dict[str, object]] = []
     if request.method == "POST" and form.is_valid():
         try:
-            patient = services.patient_create(values=form.values(), by=acting_user(request))
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            patient = identity.patient_register(
+                by=acting_user(request),
+                values=form.values(),
+                confirm_not_duplicate=bool(form.cleaned_data.get("not_a_duplicate")),
+            )
+        except Refusal as refusal:
+            add_refusal(form, refusal)
+            candidates = refusal.details.get("candidates", [])
         else:
             messages.success(request, f"Dossier de {patient.display_name} créé.")
             return redirect("patients:detail", patient_id=patient.pk)
     return render(
         request,
         "patients/form.html",
-        {"form": form, "duplicates": form.duplicates, "creating": True},
+        {"form": form, "duplicates": candidates, "creating": True},
     )
 
 
@@ -123,31 +120,22 @@ def duplicate_check(request: HttpRequest) -> HttpResponse:
     """HTMX: while the intake form is filled in, the likely existing records."""
     form = PatientForm(request.GET)
     form.is_valid()
-    data = getattr(form, "cleaned_data", {})
-    duplicates = selectors.duplicate_candidates(
-        last_name=data.get("last_name") or "",
-        first_name=data.get("first_name") or "",
-        birth_name=data.get("birth_name") or "",
-        birth_date=data.get("birth_date"),
-        nir=data.get("nir") or "",
+    found = selectors.duplicate_check(
+        by=acting_user(request), values=getattr(form, "cleaned_data", {})
     )
-    return render(request, "patients/_duplicates.html", {"duplicates": duplicates})
+    return render(request, "patients/_duplicates.html", {"duplicates": found})
 
 
 @role_required(*perms.VIEW)
 def detail(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = get_object_or_404(
-        Patient.objects.select_related("usual_site", "merged_into"), pk=patient_id
-    )
+    user = acting_user(request)
+    patient = selectors.patient_detail(by=user, patient_id=patient_id, redirect_merged=True)
     if patient.merged_into_id is not None:
         kept = selectors.resolve_merged(patient)
         messages.info(request, "Ce dossier a été fusionné : voici le dossier conservé.")
         return redirect("patients:detail", patient_id=kept.pk)
-    user = acting_user(request)
-    audit.record_read(actor=user, action="patient.view", obj=patient)
     today = timezone.localdate()
-    coverages = selectors.coverage_history(patient)
-    patient.valid_coverages = [c for c in coverages if c.is_valid_on(today)]  # type: ignore[attr-defined]
+    coverages = patient.all_coverages  # type: ignore[attr-defined]
     context = {
         "patient": patient,
         "coverages": coverages,
@@ -162,7 +150,7 @@ def detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         "access_log": selectors.access_log(patient) if perms.is_direction(user) else [],
         "coverage_kinds": CoverageKind.choices,
         "qpv_street": (
-            services.street_in_qpv(patient.address, patient.city)
+            identity.street_in_qpv(patient.address, patient.city)
             if patient.in_qpv is None
             else None
         ),
@@ -172,18 +160,18 @@ def detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @role_required(*perms.EDIT_IDENTITY, *perms.EDIT_COVERAGE)
 def edit(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = get_object_or_404(Patient.objects.active(), pk=patient_id)
     user = acting_user(request)
+    if request.method == "POST":
+        patient = get_object_or_404(Patient.objects.active(), pk=patient_id)
+    else:  # the form shows the record: read as the record page reads it
+        patient = selectors.patient_detail(by=user, patient_id=patient_id, active_only=True)
     allowed = None if perms.can_edit_identity(user) else {"nir"}
     form = PatientForm(request.POST or None, instance=patient, fields_allowed=allowed)
     if request.method == "POST" and form.is_valid():
         try:
-            services.patient_update(patient=patient, values=form.values(), by=user)
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        except services.PatientError as error:
-            form.add_error(None, str(error))
+            identity.patient_update(patient=patient, values=form.values(), by=user)
+        except (Refusal, ValidationError) as refusal:
+            add_refusal(form, refusal)
         else:
             messages.success(request, "Dossier mis à jour.")
             return redirect("patients:detail", patient_id=patient.pk)
@@ -200,12 +188,11 @@ def coverage_add(request: HttpRequest, patient_id: int) -> HttpResponse:
     form = CoverageForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.coverage_add(
+            coverage.coverage_add(
                 patient=patient, values=form.cleaned_data, by=acting_user(request)
             )
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+        except (Refusal, ValidationError) as refusal:
+            add_refusal(form, refusal)
         else:
             messages.success(request, "Droit enregistré.")
             return redirect("patients:detail", patient_id=patient.pk)
@@ -215,7 +202,7 @@ def coverage_add(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_POST
 @role_required(*perms.EDIT_COVERAGE)
 def coverage_end(request: HttpRequest, patient_id: int, coverage_id: int) -> HttpResponse:
-    coverage = get_object_or_404(
+    row = get_object_or_404(
         Coverage.objects.filter(patient__merged_into__isnull=True),
         pk=coverage_id,
         patient_id=patient_id,
@@ -223,11 +210,11 @@ def coverage_end(request: HttpRequest, patient_id: int, coverage_id: int) -> Htt
     form = CoverageEndForm(request.POST)
     if form.is_valid():
         try:
-            services.coverage_end(
-                coverage=coverage, end=form.cleaned_data["end"], by=acting_user(request)
+            coverage.coverage_end(
+                coverage=row, end=form.cleaned_data["end"], by=acting_user(request)
             )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        except (Refusal, ValidationError) as refusal:
+            refusal_message(request, refusal)
         else:
             messages.success(request, "Droit clôturé.")
     else:
@@ -240,19 +227,18 @@ def rights_worklist(request: HttpRequest) -> HttpResponse:
     """No rights, or rights ending within 60 days: the mediators' worklist."""
     form = SearchForm(request.GET)
     today = timezone.localdate()
-    patients = list(selectors.rights_worklist(today=today, filters=form.filters())[:200])
+    patients = selectors.patients_rights_worklist(by=acting_user(request), filters=form.filters())
     rows = [{"patient": p, "badges": selectors.coverage_badges(p, today)} for p in patients]
     return render(request, "patients/rights_worklist.html", {"rows": rows, "form": form})
 
 
 @role_required(*perms.DIRECTION_ONLY)
-def duplicates(request: HttpRequest) -> HttpResponse:
-    pairs = selectors.possible_duplicates(limit=100)
-    marks = selectors.not_duplicate_marks(limit=100)
+def duplicates_list(request: HttpRequest) -> HttpResponse:
+    pairs, marks = selectors.duplicates_screen(by=acting_user(request), limit=100)
     return render(
         request,
         "patients/duplicates.html",
-        {"pairs": pairs, "marks": marks, "reason_max": services.NOT_DUPLICATE_REASON_MAX},
+        {"pairs": pairs, "marks": marks, "reason_max": duplicates.NOT_DUPLICATE_REASON_MAX},
     )
 
 
@@ -269,11 +255,11 @@ def not_duplicate(request: HttpRequest, first_id: int, second_id: int) -> HttpRe
         messages.error(request, " ".join(str(error) for error in errors))
         return redirect("patients:duplicates")
     try:
-        mark = services.patients_mark_not_duplicates(
+        mark = duplicates.patients_mark_not_duplicates(
             first=first, second=second, reason=form.cleaned_data["reason"], by=acting_user(request)
         )
-    except services.PatientError as error:
-        messages.error(request, str(error))
+    except Refusal as refusal:
+        refusal_message(request, refusal)
     else:
         messages.success(
             request,
@@ -286,7 +272,7 @@ def not_duplicate(request: HttpRequest, first_id: int, second_id: int) -> HttpRe
 @require_POST
 @role_required(*perms.DIRECTION_ONLY)
 def not_duplicate_undo(request: HttpRequest, mark_id: int) -> HttpResponse:
-    if services.patients_unmark_not_duplicates(mark_id=mark_id, by=acting_user(request)):
+    if duplicates.patients_unmark_not_duplicates(mark_id=mark_id, by=acting_user(request)):
         messages.success(
             request, "Marque annulée : la paire peut de nouveau apparaître parmi les doublons."
         )
@@ -298,19 +284,15 @@ def not_duplicate_undo(request: HttpRequest, mark_id: int) -> HttpResponse:
 @role_required(*perms.DIRECTION_ONLY)
 def merge(request: HttpRequest, keep_id: int, merged_id: int) -> HttpResponse:
     """Comparison of the two records, one choice per differing identity field, then merge."""
-    active = Patient.objects.active().select_related("usual_site")
-    keep = get_object_or_404(active, pk=keep_id)
-    other = get_object_or_404(active, pk=merged_id)
-    if keep.pk == other.pk:
-        raise Http404("Deux dossiers différents sont nécessaires.")
-    if keep.pk > other.pk:
-        keep, other = other, keep
+    keep, other = selectors.merge_screen(
+        by=acting_user(request), keep_id=keep_id, merged_id=merged_id
+    )
     # Bound even when empty: a POST without choices merges with the defaults.
     data = request.POST if request.method == "POST" else None
     form = MergeChoiceForm(data, keep=keep, merged=other)
     if request.method == "POST" and form.is_valid():
         try:
-            kept = services.patients_merge(
+            kept = duplicates.patients_merge(
                 keep=keep, merged=other, by=acting_user(request), choices=form.choices()
             )
         except ValidationError as error:
@@ -320,12 +302,12 @@ def merge(request: HttpRequest, keep_id: int, merged_id: int) -> HttpResponse:
                 "Rien n'a été modifié.",
             )
             for field, errors in error.message_dict.items():
-                if field in services.IDENTITY_FIELDS:
+                if field in identity.IDENTITY_FIELDS:
                     label = capfirst(patient_field_label(field))
                     errors = [f"{label} : {message}" for message in errors]
                 form.add_error(field if field in form.fields else None, errors)
-        except services.PatientError as error:
-            form.add_error(None, str(error))
+        except Refusal as refusal:
+            add_refusal(form, refusal)
         else:
             messages.success(
                 request, f"Dossiers fusionnés : le dossier n° {other.pk} renvoie au n° {kept.pk}."
@@ -363,8 +345,7 @@ def _related_counts(patient: Patient) -> list[tuple[str, int]]:
 @role_required(*perms.DIRECTION_ONLY)
 def export_json(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = get_object_or_404(Patient, pk=patient_id)
-    audit.record_read(actor=acting_user(request), action="patient.export_json", obj=patient)
-    data = services.patient_export_data(patient)
+    data = gdpr.patient_export(by=acting_user(request), patient=patient, fmt="json")
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
     )
@@ -377,8 +358,7 @@ def export_pdf(request: HttpRequest, patient_id: int) -> HttpResponse:
     from weasyprint import HTML
 
     patient = get_object_or_404(Patient, pk=patient_id)
-    audit.record_read(actor=acting_user(request), action="patient.export_pdf", obj=patient)
-    data = services.patient_export_data(patient)
+    data = gdpr.patient_export(by=acting_user(request), patient=patient, fmt="pdf")
     html = render_to_string(
         "patients/export_pdf.html",
         {
@@ -389,7 +369,7 @@ def export_pdf(request: HttpRequest, patient_id: int) -> HttpResponse:
                 for m in data["not_duplicate_marks"]
             ],
             "coverages": Coverage.objects.filter(patient=patient).order_by("kind", "start"),
-            "timeline": hooks.timeline_for(patient, roles=services._ALL_ROLES),
+            "timeline": hooks.timeline_for(patient, roles=gdpr._ALL_ROLES),
             "generated": timezone.localtime(),
         },
     )
@@ -407,9 +387,9 @@ def anonymise(request: HttpRequest, patient_id: int) -> HttpResponse:
             messages.error(request, "Tapez ANONYMISER pour confirmer.")
         else:
             try:
-                services.patient_anonymise(patient=patient, by=acting_user(request))
-            except services.PatientError as error:
-                messages.error(request, str(error))
+                gdpr.patient_anonymise(patient=patient, by=acting_user(request))
+            except Refusal as refusal:
+                refusal_message(request, refusal)
             else:
                 messages.success(request, "Le dossier est anonymisé.")
                 return redirect("patients:detail", patient_id=patient.pk)

@@ -104,7 +104,7 @@ def test_search_retrieve_update(client_for: ClientFor) -> None:
     assert found["results"][0]["coverages"][0]["kind"] == "amo"
     detail = client.get(f"{URL}{patient.pk}/").json()
     assert detail["last_name"] == "Dupont"
-    assert AuditEntry.objects.filter(action="patient.view_api", object_id=str(patient.pk)).exists()
+    assert AuditEntry.objects.filter(action="patient.view", object_id=str(patient.pk)).exists()
     response = client.patch(
         f"{URL}{patient.pk}/",
         {"phone": "0549000000", "has_medecin_traitant": True},

@@ -60,7 +60,7 @@ def test_order_000_is_refused() -> None:
 @pytest.mark.parametrize(("dept", "key_base"), [("2A", "19"), ("2B", "18")])
 def test_corsica(dept: str, key_base: str) -> None:
     body = f"18405{dept}004123"
-    # Key computed with 2A → 19, 2B → 18 (BILLING.md).
+    # Key computed with 2A → 19, 2B → 18 (docs/patients.md, « NIR »).
     key = f"{97 - int(body.replace(dept, key_base)) % 97:02d}"
     assert check_nir(body + key).value == body + key
     with pytest.raises(ValidationError):

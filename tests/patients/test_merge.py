@@ -6,8 +6,8 @@ import pytest
 
 from appointments.models import Appointment
 from centre.models import AuditEntry, Site, User
-from patients import services
 from patients.models import Coverage, Patient
+from patients.services import duplicates, identity
 from tests.appointments.factories import ConsultationTypeFactory
 from tests.factories import make_staff
 from tests.patients.factories import CoverageFactory, PatientFactory
@@ -40,7 +40,7 @@ def test_merge_moves_every_related_row_keeps_older_id_and_is_audited(
     appointment = _appointment(newer, site, start, staff["accueil"])
 
     # The order given does not matter: the older record is kept.
-    kept = services.patients_merge(keep=newer, merged=older, by=staff["direction"])
+    kept = duplicates.patients_merge(keep=newer, merged=older, by=staff["direction"])
 
     assert kept.pk == older.pk
     newer.refresh_from_db()
@@ -69,8 +69,8 @@ def test_merge_conflict_is_refused_in_french_and_nothing_moves(
     _appointment(older, site, start, staff["accueil"])
     clash = _appointment(newer, site, start, staff["accueil"])
 
-    with pytest.raises(services.PatientError) as error:
-        services.patients_merge(keep=older, merged=newer, by=staff["direction"])
+    with pytest.raises(identity.PatientError) as error:
+        duplicates.patients_merge(keep=older, merged=newer, by=staff["direction"])
 
     assert "Fusion impossible" in str(error.value) and "Rien n'a été modifié" in str(error.value)
     newer.refresh_from_db()
@@ -82,6 +82,6 @@ def test_merge_conflict_is_refused_in_french_and_nothing_moves(
 
 def test_cannot_merge_twice(staff: dict[str, User]) -> None:
     a, b = PatientFactory(), PatientFactory()
-    services.patients_merge(keep=a, merged=b, by=staff["direction"])
-    with pytest.raises(services.PatientError):
-        services.patients_merge(keep=a, merged=b, by=staff["direction"])
+    duplicates.patients_merge(keep=a, merged=b, by=staff["direction"])
+    with pytest.raises(identity.PatientError):
+        duplicates.patients_merge(keep=a, merged=b, by=staff["direction"])

@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from appointments.models import Appointment
 from centre.models import AuditEntry, Site, User
-from patients import services
 from patients.identifiers import nir_key
 from patients.models import Coverage, NotDuplicatePair, Patient
+from patients.services import duplicates, identity
 from tests.appointments.factories import ConsultationTypeFactory
 from tests.factories import make_staff
 from tests.patients.factories import CoverageFactory, PatientFactory, make_nir
@@ -103,7 +103,7 @@ def test_the_other_records_value_for_two_fields_and_the_audit_names_them(
     older.phone_alt = "+33549000000"
     older.save()
 
-    services.patients_merge(
+    duplicates.patients_merge(
         keep=older,
         merged=newer,
         by=staff["direction"],
@@ -133,7 +133,7 @@ def test_choices_are_named_by_role_whatever_the_order_of_the_arguments(
 ) -> None:
     older, newer = pair(last_name="Dupond")
     # Given the other way round: "merged" still means the newer record, which is not kept.
-    kept = services.patients_merge(
+    kept = duplicates.patients_merge(
         keep=newer, merged=older, by=staff["direction"], choices={"last_name": "merged"}
     )
     assert kept.pk == older.pk
@@ -145,7 +145,7 @@ def test_without_choices_the_merge_fills_the_blanks_only_as_before(
     staff: dict[str, User],
 ) -> None:
     older, newer = pair(last_name="Dupond", nir=NIR_F, email="autre@example.org")
-    assert services.merge_default_choices(older, newer) == {
+    assert duplicates.merge_default_choices(older, newer) == {
         "last_name": "keep",
         "first_name": "keep",
         "nir": "merged",
@@ -153,7 +153,7 @@ def test_without_choices_the_merge_fills_the_blanks_only_as_before(
         "email": "keep",
     }
 
-    services.patients_merge(keep=older, merged=newer, by=staff["direction"])
+    duplicates.patients_merge(keep=older, merged=newer, by=staff["direction"])
 
     older.refresh_from_db()
     assert (older.last_name, older.first_name) == ("Dupont", "Hélène")
@@ -175,7 +175,7 @@ def test_a_nir_contradicting_the_kept_sex_is_refused_and_nothing_changes(
 
     # The man's NIR with the woman's sex (kept by default).
     with pytest.raises(ValidationError) as error:
-        services.patients_merge(
+        duplicates.patients_merge(
             keep=older, merged=newer, by=staff["direction"], choices={"nir": "merged"}
         )
 
@@ -191,7 +191,7 @@ def test_a_nir_contradicting_the_kept_sex_is_refused_and_nothing_changes(
     assert NotDuplicatePair.objects.count() == 1
     assert not AuditEntry.objects.filter(action__startswith="patient.merge").exists()
     # Sex and NIR taken together from the same record: a consistent man's identity.
-    services.patients_merge(
+    duplicates.patients_merge(
         keep=older, merged=newer, by=staff["direction"], choices={"nir": "merged", "sex": "merged"}
     )
     older.refresh_from_db()
@@ -206,7 +206,7 @@ def test_a_provisional_nir_taken_from_the_other_record_keeps_its_review_flag(
     older, newer = pair(nir=provisional, nir_needs_review=True)
     older.nir = NIR_F
     older.save()
-    services.patients_merge(
+    duplicates.patients_merge(
         keep=older, merged=newer, by=staff["direction"], choices={"nir": "merged"}
     )
     older.refresh_from_db()
@@ -219,8 +219,8 @@ def test_a_provisional_nir_taken_from_the_other_record_keeps_its_review_flag(
 def test_unknown_fields_or_sides_are_refused(staff: dict[str, User]) -> None:
     older, newer = pair()
     for choices in ({"created_by": "merged"}, {"phone": "both"}):
-        with pytest.raises(services.PatientError):
-            services.patients_merge(
+        with pytest.raises(identity.PatientError):
+            duplicates.patients_merge(
                 keep=older,
                 merged=newer,
                 by=staff["direction"],

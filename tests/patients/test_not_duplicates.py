@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from centre.models import AuditEntry, User
-from patients import selectors, services
+from patients import selectors
 from patients.models import NotDuplicatePair, Patient
+from patients.services import duplicates, gdpr, identity
 from tests.patients.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ def test_pair_is_stored_lower_id_first_whatever_the_order_given(
     staff: dict[str, User],
 ) -> None:
     a, b = twins()
-    mark = services.patients_mark_not_duplicates(first=b, second=a, by=staff["direction"])
+    mark = duplicates.patients_mark_not_duplicates(first=b, second=a, by=staff["direction"])
     assert (mark.first_id, mark.second_id) == (a.pk, b.pk)
     assert listed_pairs() == set()
 
@@ -80,10 +81,10 @@ def test_marking_twice_is_idempotent_and_keeps_the_first_decision(
     staff: dict[str, User], client_for: ClientFor
 ) -> None:
     a, b = twins()
-    first = services.patients_mark_not_duplicates(
+    first = duplicates.patients_mark_not_duplicates(
         first=a, second=b, reason="jumelles", by=staff["direction"]
     )
-    again = services.patients_mark_not_duplicates(
+    again = duplicates.patients_mark_not_duplicates(
         first=b, second=a, reason="autre chose", by=staff["direction"]
     )
     response = client_for("direction").post(mark_url(a, b), {"reason": ""})
@@ -121,7 +122,7 @@ def test_undo_brings_the_pair_back_and_is_audited(
     client_for: ClientFor, staff: dict[str, User]
 ) -> None:
     a, b = twins()
-    mark = services.patients_mark_not_duplicates(
+    mark = duplicates.patients_mark_not_duplicates(
         first=a, second=b, reason="jumelles", by=staff["direction"]
     )
     assert listed_pairs() == set()
@@ -183,11 +184,11 @@ def test_mark_refuses_one_record_twice_merged_records_and_long_reasons(
 ) -> None:
     a, b, c = twins(3)
     director = staff["direction"]
-    with pytest.raises(services.PatientError, match="deux dossiers différents"):
-        services.patients_mark_not_duplicates(first=a, second=a, by=director)
-    services.patients_merge(keep=a, merged=c, by=director)
-    with pytest.raises(services.PatientError, match="fusionné ou anonymisé"):
-        services.patients_mark_not_duplicates(first=b, second=c, by=director)
+    with pytest.raises(identity.PatientError, match="deux dossiers différents"):
+        duplicates.patients_mark_not_duplicates(first=a, second=a, by=director)
+    duplicates.patients_merge(keep=a, merged=c, by=director)
+    with pytest.raises(identity.PatientError, match="fusionné ou anonymisé"):
+        duplicates.patients_mark_not_duplicates(first=b, second=c, by=director)
 
     response = client_for("direction").post(mark_url(a, b), {"reason": "x" * 201}, follow=True)
 
@@ -210,7 +211,9 @@ def test_merging_a_marked_pair_stays_possible_and_drops_the_mark(
     client_for: ClientFor, staff: dict[str, User]
 ) -> None:
     a, b = twins()
-    services.patients_mark_not_duplicates(first=a, second=b, reason="erreur", by=staff["direction"])
+    duplicates.patients_mark_not_duplicates(
+        first=a, second=b, reason="erreur", by=staff["direction"]
+    )
     client = client_for("direction")
     merge_url = reverse("patients:merge", args=[a.pk, b.pk])
     assert "Fusionner retire cette marque" in client.get(merge_url).content.decode()
@@ -233,11 +236,11 @@ def test_merge_carries_the_marks_of_the_merged_record_to_the_kept_one(
     kept, other, newer = twins(3)  # ids in this order
     third = make_patient(last_name="Martin", first_name="Léa", birth_date=D(2001, 5, 4))
     # "other is not newer" and "third is not newer"; "kept is not third" already decided.
-    services.patients_mark_not_duplicates(first=newer, second=other, by=director)
-    services.patients_mark_not_duplicates(first=third, second=newer, by=director)
-    services.patients_mark_not_duplicates(first=kept, second=third, by=director)
+    duplicates.patients_mark_not_duplicates(first=newer, second=other, by=director)
+    duplicates.patients_mark_not_duplicates(first=third, second=newer, by=director)
+    duplicates.patients_mark_not_duplicates(first=kept, second=third, by=director)
 
-    services.patients_merge(keep=kept, merged=newer, by=director)
+    duplicates.patients_merge(keep=kept, merged=newer, by=director)
 
     pairs = set(NotDuplicatePair.objects.values_list("first_id", "second_id"))
     # newer ≠ other, newer = kept ⇒ kept ≠ other (re-keyed lower id first); kept ≠ third was
@@ -254,11 +257,11 @@ def test_anonymising_removes_the_marks_of_the_record(
     a, b, c = twins(3)
     x, y = twins(2, birth=D(1990, 1, 2), name="Durand")
     director = staff["direction"]
-    services.patients_mark_not_duplicates(first=a, second=b, reason="jumelle", by=director)
-    services.patients_mark_not_duplicates(first=c, second=a, by=director)
-    kept = services.patients_mark_not_duplicates(first=x, second=y, by=director)
+    duplicates.patients_mark_not_duplicates(first=a, second=b, reason="jumelle", by=director)
+    duplicates.patients_mark_not_duplicates(first=c, second=a, by=director)
+    kept = duplicates.patients_mark_not_duplicates(first=x, second=y, by=director)
 
-    services.patient_anonymise(patient=a, by=director)
+    gdpr.patient_anonymise(patient=a, by=director)
 
     assert list(NotDuplicatePair.objects.values_list("pk", flat=True)) == [kept.pk]
     entry = AuditEntry.objects.get(action="patient.anonymise")
@@ -270,7 +273,7 @@ def test_anonymising_removes_the_marks_of_the_record(
 
 def test_deleting_a_record_deletes_its_marks(staff: dict[str, User]) -> None:
     a, b = twins()
-    services.patients_mark_not_duplicates(first=a, second=b, by=staff["direction"])
+    duplicates.patients_mark_not_duplicates(first=a, second=b, by=staff["direction"])
     b.delete()
     assert not NotDuplicatePair.objects.exists()
 
@@ -281,7 +284,7 @@ def test_intake_duplicate_check_still_shows_marked_records(
     """At intake the new person has no record yet: a mark between two existing records says
     nothing about them, so both are still shown."""
     a, b = twins()
-    services.patients_mark_not_duplicates(first=a, second=b, by=staff["direction"])
+    duplicates.patients_mark_not_duplicates(first=a, second=b, by=staff["direction"])
     html = (
         client_for("accueil")
         .get(
@@ -306,12 +309,12 @@ def test_duplicates_page_query_count_does_not_grow_with_marks(
         return len(queries)
 
     a, b = twins()
-    services.patients_mark_not_duplicates(first=a, second=b, by=director)
+    duplicates.patients_mark_not_duplicates(first=a, second=b, by=director)
     twins(2, birth=D(1990, 1, 2), name="Durand")  # one pair still listed
     one = page_queries()
     for birth in (D(1970, 1, 1), D(1971, 1, 1)):
         c, d = twins(2, birth=birth, name="Bernard")
-        services.patients_mark_not_duplicates(first=c, second=d, by=director)
+        duplicates.patients_mark_not_duplicates(first=c, second=d, by=director)
     # Session and user, the pairs, their records, the marks with both records and who
     # decided: the same count for one mark or three.
     assert page_queries() == one

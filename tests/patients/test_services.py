@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from centre.models import AuditEntry, User
-from patients import services
 from patients.coverage import coverage_summary
 from patients.models import Coverage, CoverageKind, Patient
+from patients.services import coverage, duplicates, gdpr, identity
 from tests.patients.factories import CoverageFactory, PatientFactory, make_nir
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def test_create_normalises_audits_and_flags_provisional_nir(clerk: User) -> None
     body = "7840386194123"
     from patients.identifiers import nir_key
 
-    patient = services.patient_create(
+    patient = identity.patient_register(
         values={
             "last_name": "  Dupont ",
             "first_name": "Hélène",
@@ -46,7 +46,7 @@ def test_create_normalises_audits_and_flags_provisional_nir(clerk: User) -> None
 
 def test_create_refuses_inconsistent_nir_and_saves_nothing(clerk: User) -> None:
     with pytest.raises(ValidationError) as error:
-        services.patient_create(
+        identity.patient_register(
             values={
                 "last_name": "Dupont",
                 "first_name": "Paul",
@@ -66,7 +66,7 @@ def test_qpv_flag_suggested_from_the_street_list(clerk: User) -> None:
     from django.core.management import call_command
 
     call_command("load_qpv_streets", verbosity=0)
-    patient = services.patient_create(
+    patient = identity.patient_register(
         values={
             "last_name": "Diallo",
             "first_name": "Awa",
@@ -82,12 +82,12 @@ def test_qpv_flag_suggested_from_the_street_list(clerk: User) -> None:
 
 def test_new_coverage_closes_the_current_one_and_keeps_history(clerk: User) -> None:
     patient = PatientFactory()
-    first = services.coverage_add(
+    first = coverage.coverage_add(
         patient=patient,
         values={"kind": "amo", "start": D(2024, 1, 1), "scheme_code": "01", "caisse_code": "861"},
         by=clerk,
     )
-    services.coverage_add(
+    coverage.coverage_add(
         patient=patient,
         values={"kind": "amo", "start": D(2025, 6, 1), "scheme_code": "01", "caisse_code": "751"},
         by=clerk,
@@ -98,13 +98,13 @@ def test_new_coverage_closes_the_current_one_and_keeps_history(clerk: User) -> N
     assert coverage_summary(patient, D(2025, 5, 31)).amo_caisse == "861"
     assert coverage_summary(patient, D(2025, 6, 1)).amo_caisse == "751"
     with pytest.raises(ValidationError) as error:
-        services.coverage_add(
+        coverage.coverage_add(
             patient=patient, values={"kind": "amo", "start": D(2025, 6, 1)}, by=clerk
         )
     assert "start" in error.value.message_dict
     # Several ALD at once are allowed.
     for label in ("Diabète", "Asthme sévère"):
-        services.coverage_add(
+        coverage.coverage_add(
             patient=patient,
             values={"kind": "ald", "start": D(2025, 1, 1), "label": label},
             by=clerk,
@@ -160,21 +160,21 @@ def test_anonymise_erases_identity_keeps_rows(staff: dict[str, User]) -> None:
         admin_notes="vient avec sa fille",
     )
     CoverageFactory(patient=patient, insured_nir=patient.nir)
-    services.patient_anonymise(patient=patient, by=staff["direction"])
+    gdpr.patient_anonymise(patient=patient, by=staff["direction"])
     patient.refresh_from_db()
     assert patient.last_name == "ANONYME" and patient.nir == "" and patient.phone == ""
     assert patient.birth_date == D(1984, 1, 1) and patient.anonymised_at is not None
     assert patient.coverages.get().insured_nir == ""
     entry = AuditEntry.objects.get(action="patient.anonymise")
     assert "Dupont" not in str(entry.extra) and "nir" in entry.extra["erased"]
-    with pytest.raises(services.PatientError):
-        services.patient_anonymise(patient=patient, by=staff["direction"])
+    with pytest.raises(identity.PatientError):
+        gdpr.patient_anonymise(patient=patient, by=staff["direction"])
 
 
 def test_export_contains_identity_and_coverage() -> None:
     patient = PatientFactory(last_name="Dupont")
     CoverageFactory(patient=patient)
-    data = services.patient_export_data(patient)
+    data = gdpr.patient_export_data(patient)
     assert data["identity"]["last_name"] == "Dupont"
     assert data["coverages"][0]["kind"] == "amo"
     assert isinstance(data["timeline"], list)
@@ -183,30 +183,75 @@ def test_export_contains_identity_and_coverage() -> None:
 
 def test_export_lists_the_not_duplicate_marks_of_the_record(staff: dict[str, User]) -> None:
     twin, sister, other = PatientFactory(), PatientFactory(), PatientFactory()
-    mark = services.patients_mark_not_duplicates(
+    mark = duplicates.patients_mark_not_duplicates(
         first=sister, second=twin, by=staff["direction"], reason="jumelles"
     )
-    services.patients_mark_not_duplicates(first=sister, second=other, by=staff["direction"])
+    duplicates.patients_mark_not_duplicates(first=sister, second=other, by=staff["direction"])
     # When the check was made, never the other record nor the reason: they concern another
     # person (GDPR art. 15(4)).
-    assert services.patient_export_data(twin)["not_duplicate_marks"] == [
+    assert gdpr.patient_export_data(twin)["not_duplicate_marks"] == [
         {"decided_at": mark.decided_at.isoformat()}
     ]
-    assert "jumelles" not in str(services.patient_export_data(twin))
-    assert len(services.patient_export_data(sister)["not_duplicate_marks"]) == 2
+    assert "jumelles" not in str(gdpr.patient_export_data(twin))
+    assert len(gdpr.patient_export_data(sister)["not_duplicate_marks"]) == 2
 
 
 def test_update_checks_nir_against_existing_sex(clerk: User) -> None:
     patient = PatientFactory(sex="M", birth_date=D(1984, 3, 12))
     with pytest.raises(ValidationError) as error:
-        services.patient_update(
+        identity.patient_update(
             patient=patient, values={"nir": make_nir("F", D(1984, 3, 12))}, by=clerk
         )
     assert "nir" in error.value.message_dict
-    updated = services.patient_update(
+    updated = identity.patient_update(
         patient=patient, values={"nir": make_nir("M", D(1984, 3, 12))}, by=clerk
     )
     assert updated.nir == make_nir("M", D(1984, 3, 12))
     entry = AuditEntry.objects.get(action="patient.update")
     assert entry.changes == {"nir": ["", updated.nir]}
     assert timezone.now() >= entry.at
+
+
+def test_every_service_checks_the_role_of_whoever_calls_it(staff: dict[str, User]) -> None:
+    """The pages check roles too, but a task, a command or a new door calling a service gets
+    the same refusal (patients/perms.py)."""
+    from centre.refusals import Forbidden
+
+    patient = PatientFactory(sex="F", birth_date=D(1984, 3, 12), email="")
+    other = PatientFactory()
+    with pytest.raises(Forbidden):
+        identity.patient_update(
+            patient=patient, values={"email": "a@b.fr"}, by=staff["facturation"]
+        )
+    # Billing clerks correct the NIR, and only the NIR.
+    identity.patient_update(patient=patient, values={"nir": make_nir()}, by=staff["facturation"])
+    with pytest.raises(Forbidden):
+        identity.patient_update(patient=patient, values={"email": "a@b.fr"}, by=staff["mediation"])
+    with pytest.raises(Forbidden):
+        coverage.coverage_add(
+            patient=patient, values={"kind": "amo", "start": D(2025, 1, 1)}, by=staff["mediation"]
+        )
+    with pytest.raises(Forbidden):
+        duplicates.patients_merge(keep=patient, merged=other, by=staff["accueil"])
+    with pytest.raises(Forbidden):
+        duplicates.patients_mark_not_duplicates(first=patient, second=other, by=staff["accueil"])
+    with pytest.raises(Forbidden):
+        gdpr.patient_anonymise(patient=patient, by=staff["accueil"])
+    with pytest.raises(Forbidden):
+        gdpr.patient_export(by=staff["accueil"], patient=patient, fmt="json")
+    patient.refresh_from_db()
+    assert patient.nir == make_nir() and patient.email == "" and patient.is_active
+    assert not Coverage.objects.filter(patient=patient).exists()
+    assert list(
+        AuditEntry.objects.filter(object_id=str(patient.pk)).values_list("action", flat=True)
+    ) == ["patient.update"]
+
+
+def test_patient_data_has_no_admin_door() -> None:
+    from django.contrib import admin
+
+    from patients.models import NotDuplicatePair, QpvStreet
+
+    for model in (Patient, Coverage, NotDuplicatePair):
+        assert not admin.site.is_registered(model)
+    assert admin.site.is_registered(QpvStreet)  # reference data only

@@ -250,10 +250,10 @@ def test_the_gdpr_pdf_dates_identity_checks_without_naming_the_other_person(
 ) -> None:
     from pypdf import PdfReader
 
-    from patients import services
+    from patients.services import duplicates
 
     twin, sister = PatientFactory(), PatientFactory()
-    services.patients_mark_not_duplicates(
+    duplicates.patients_mark_not_duplicates(
         first=twin, second=sister, by=staff["direction"], reason="jumelles"
     )
     pdf = client_for("direction").get(reverse("patients:export_pdf", args=[twin.pk]))

@@ -31,8 +31,8 @@ from centre.reports import services as report_services
 from centre.reports.indicators import Period
 from centre.reports.models import ReportRun
 from outreach.models import Person, Referral, RightsSession
-from patients import services as patient_services
 from patients.models import Coverage, Patient
+from patients.services import coverage, identity
 from tests.appointments.factories import ConsultationTypeFactory
 from tests.billing.factories import ensure_fee_schedule
 from tests.outreach.factories import PermanenceFactory
@@ -81,7 +81,7 @@ def test_a_day_of_work_leaves_a_complete_journal(
 
     # Reception: registers a patient with her rights, books, marks the arrival.
     birth = datetime.date(1984, 3, 12)
-    patient = patient_services.patient_create(
+    patient = identity.patient_register(
         values={
             "last_name": "Moreau",
             "first_name": "Lina",
@@ -91,7 +91,7 @@ def test_a_day_of_work_leaves_a_complete_journal(
         },
         by=reception,
     )
-    patient_services.coverage_add(
+    coverage.coverage_add(
         patient=patient,
         values={
             "kind": "amo",

@@ -29,8 +29,8 @@ from centre.models import AuditEntry, Centre, Site, User
 from centre.reports import services as report_services
 from centre.reports.indicators import Period
 from outreach.models import RightsSession
-from patients import services as patient_services
 from patients.models import Patient
+from patients.services import duplicates, gdpr
 from tests.appointments.factories import ConsultationTypeFactory
 from tests.billing.factories import make_invoice, make_patient
 from tests.factories import make_staff
@@ -236,7 +236,7 @@ def test_a_merged_record_redirects_and_cannot_be_changed(staff: dict[str, User])
     director = staff["direction"]
     keep = make_patient(last_name="Durand", first_name="Inès")
     duplicate = make_patient(last_name="Durand", first_name="Ines")
-    patient_services.patients_merge(keep=keep, merged=duplicate, by=director)
+    duplicates.patients_merge(keep=keep, merged=duplicate, by=director)
     ui, api = _client(staff["accueil"]), _api(staff["accueil"])
     response = ui.get(reverse("patients:detail", args=[duplicate.pk]))
     assert response.status_code == 302
@@ -262,7 +262,7 @@ def test_an_anonymised_record_shows_no_identity_and_cannot_be_changed(
     patient = make_patient(
         last_name="Kerbrat-Oualid", first_name="Zoé-Aïchatou", phone="+33612345678"
     )
-    patient_services.patient_anonymise(patient=patient, by=staff["direction"])
+    gdpr.patient_anonymise(patient=patient, by=staff["direction"])
     ui, api = _client(staff["accueil"]), _api(staff["accueil"])
     assert ui.get(reverse("patients:edit", args=[patient.pk])).status_code == 404
     response = api.put(

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from patients.models import QpvStreet
-from patients.services import street_key
+from patients.services.identity import street_key
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "qpv_poitiers_exemple.csv"
 COLUMNS = {"city", "postal_code", "street", "qpv_code", "qpv_name"}
