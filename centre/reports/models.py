@@ -64,7 +64,8 @@ class ReportRun(models.Model):
     render_seconds = models.FloatField("production des fichiers (s)", null=True, blank=True)
 
     class Meta:
-        app_label = "centre"
+        # The table name of the days the model belonged to `centre` (data kept, no rename).
+        db_table = "centre_reportrun"
         verbose_name = "rapport"
         verbose_name_plural = "rapports"
         ordering = ("-created_at", "-id")

@@ -82,6 +82,7 @@ class Survey(models.Model):
     closed_at = models.DateTimeField("close le", null=True, blank=True)
 
     class Meta:
+        db_table = "outreach_survey"
         verbose_name = "enquête"
         verbose_name_plural = "enquêtes"
         ordering = ("-created_at", "-pk")
@@ -127,6 +128,7 @@ class Question(models.Model):
     max_value = models.IntegerField("maximum", null=True, blank=True)
 
     class Meta:
+        db_table = "outreach_question"
         verbose_name = "question"
         verbose_name_plural = "questions"
         ordering = ("survey", "position")
@@ -169,6 +171,7 @@ class Choice(models.Model):
     translations = models.JSONField("traductions", default=dict, blank=True)
 
     class Meta:
+        db_table = "outreach_choice"
         verbose_name = "réponse proposée"
         verbose_name_plural = "réponses proposées"
         ordering = ("question", "position")
@@ -208,6 +211,7 @@ class AnswerSheet(models.Model):
     contact = models.CharField("téléphone ou e-mail", max_length=200, blank=True)
 
     class Meta:
+        db_table = "outreach_answersheet"
         verbose_name = "questionnaire rempli"
         verbose_name_plural = "questionnaires remplis"
         ordering = ("survey", "pk")
@@ -239,6 +243,7 @@ class Answer(models.Model):
     text = models.CharField("texte", max_length=500, blank=True)
 
     class Meta:
+        db_table = "outreach_answer"
         verbose_name = "réponse"
         verbose_name_plural = "réponses"
         constraints = [
@@ -271,6 +276,7 @@ class CommitteeMeeting(models.Model):
     )
 
     class Meta:
+        db_table = "outreach_committeemeeting"
         verbose_name = "réunion du comité d'usagers"
         verbose_name_plural = "réunions du comité d'usagers"
         ordering = ("-held_on", "-pk")
@@ -306,6 +312,7 @@ class CommitteeDecision(models.Model):
     updated_at = models.DateTimeField("mis à jour le", default=timezone.now)
 
     class Meta:
+        db_table = "outreach_committeedecision"
         verbose_name = "décision du comité"
         verbose_name_plural = "décisions du comité"
         ordering = ("meeting", "pk")
@@ -367,6 +374,7 @@ class UserRequest(models.Model):
     objects = UserRequestQuerySet.as_manager()
 
     class Meta:
+        db_table = "outreach_userrequest"
         verbose_name = "idée ou demande des usager·e·s"
         verbose_name_plural = "idées et demandes des usager·e·s"
         ordering = ("-raised_on", "-pk")
