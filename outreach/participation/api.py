@@ -15,8 +15,9 @@ from rest_framework.views import APIView
 
 from centre.models import User
 from centre.perms import HasRole
-from outreach.participation import perms, results, selectors, services
+from outreach.participation import perms, results, selectors
 from outreach.participation.models import Choice, Question, SheetChannel, Survey
+from outreach.participation.services import sheets
 
 
 class ChoiceOutput(serializers.ModelSerializer[Choice]):
@@ -147,7 +148,7 @@ class SheetCreate(APIView):
             raw[int(key)] = value
         user = request.user
         assert isinstance(user, User)
-        sheet = services.sheet_submit(
+        sheet = sheets.sheet_submit(
             by=user,
             survey=survey,
             channel=SheetChannel.PAPER,

@@ -14,8 +14,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from centre.models import AuditEntry, User
-from outreach.participation import exports, results, services
+from outreach.participation import exports, results
 from outreach.participation.models import Answer, AnswerSheet, SheetChannel
+from outreach.participation.services import sheets
 from tests.outreach.participation.factories import KindsSurvey, kinds_survey
 
 pytestmark = pytest.mark.django_db
@@ -31,9 +32,9 @@ SHEETS: list[tuple[str, list[str], int, int | None, str]] = [
 ]
 
 
-def _enter(kinds: KindsSurvey, user: User, sheets: list[Any] = SHEETS) -> None:
-    for index, (where, barriers, score, visits, wish) in enumerate(sheets):
-        services.sheet_submit(
+def _enter(kinds: KindsSurvey, user: User, rows: list[Any] = SHEETS) -> None:
+    for index, (where, barriers, score, visits, wish) in enumerate(rows):
+        sheets.sheet_submit(
             by=user if index % 2 == 0 else None,
             survey=kinds.survey,
             channel=SheetChannel.PAPER if index % 2 == 0 else SheetChannel.ONLINE,
@@ -85,7 +86,7 @@ def test_results_by_hand(staff: dict[str, User]) -> None:
 
 
 def test_cross_tabulation_by_neighbourhood(staff: dict[str, User]) -> None:
-    kinds = kinds_survey()
+    kinds = kinds_survey(public=True)  # half the sheets come through the public link
     _enter(kinds, staff["mediation"])
     outcome = results.compute(kinds.survey, by=kinds.neighbourhood)
     by_question = {r.question.pk: r for r in outcome.questions}
@@ -110,7 +111,7 @@ def test_small_counts_are_suppressed_with_the_reports_threshold(
     staff: dict[str, User], settings: Any
 ) -> None:
     settings.REPORT_SUPPRESSION_THRESHOLD = 3
-    kinds = kinds_survey()
+    kinds = kinds_survey(public=True)  # half the sheets come through the public link
     _enter(kinds, staff["mediation"])
     outcome = results.compute(kinds.survey, by=kinds.neighbourhood, threshold=results.threshold())
     where = next(r for r in outcome.questions if r.question.pk == kinds.neighbourhood.pk)
@@ -129,7 +130,7 @@ def test_small_counts_are_suppressed_with_the_reports_threshold(
 def test_results_cost_the_same_queries_whatever_the_answers(
     staff: dict[str, User], django_assert_num_queries: Any
 ) -> None:
-    kinds = kinds_survey()
+    kinds = kinds_survey(public=True)  # half the sheets come through the public link
     _enter(kinds, staff["mediation"], SHEETS[:1])
     # questions, choices, sheets by channel, answered per question, choice counts, number
     # distribution, latest free texts (window), and the cross-tabulation.
@@ -144,7 +145,7 @@ def test_results_cost_the_same_queries_whatever_the_answers(
 
 
 def test_csv_export_matches_the_stored_answers(staff: dict[str, User]) -> None:
-    kinds = kinds_survey()
+    kinds = kinds_survey(public=True)  # half the sheets come through the public link
     _enter(kinds, staff["collecte"])
     rows = list(
         csv.reader(io.StringIO(exports.to_csv(kinds.survey).decode("utf-8-sig")), delimiter=";")
@@ -183,7 +184,7 @@ def test_csv_export_matches_the_stored_answers(staff: dict[str, User]) -> None:
 
 
 def test_xlsx_and_pdf_exports_are_audited(staff: dict[str, User], client_for: Any) -> None:
-    kinds = kinds_survey()
+    kinds = kinds_survey(public=True)  # half the sheets come through the public link
     _enter(kinds, staff["collecte"])
     client: Client = client_for("direction")
     response = client.get(reverse("participation:survey_export_xlsx", args=[kinds.survey.pk]))
