@@ -6,7 +6,7 @@ import calendar
 import datetime
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListCreateAPIView, RetrieveAPIView
@@ -182,7 +182,14 @@ class ReportRunListCreate(ListCreateAPIView[ReportRun]):
     serializer_class = ReportRunOutput
     queryset = ReportRun.objects.select_related("site").order_by("-created_at", "-id")
 
-    @extend_schema(request=ReportRunInput, responses={201: ReportRunOutput})
+    @extend_schema(
+        request=ReportRunInput,
+        responses={
+            201: ReportRunOutput,
+            400: OpenApiResponse(description="Demande refusée : messages en français par champ"),
+            403: OpenApiResponse(description="Réservé à la direction"),
+        },
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = ReportRunInput(data=request.data)
         data.is_valid(raise_exception=True)
