@@ -1,4 +1,7 @@
-"""ReportRun: one request for a report, computed in the background (Celery)."""
+"""ReportRun: one request for a report, computed in the background (Celery).
+
+App label `reports`; the table keeps the name it had in `centre` (`Meta.db_table`), see
+reports/migrations/0001_initial.py."""
 
 from __future__ import annotations
 

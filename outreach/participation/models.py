@@ -2,8 +2,12 @@
 from paper by volunteers or answered through a public link) and the users' committee
 (meetings, decisions and their follow-up, ideas and requests raised by users).
 
-OUTREACH.md, « Participation of inhabitants »: Poitiers distributed 1,600 questionnaires, got
-221 back, then 200 collected by 30 trained inhabitants for a health diagnosis.
+What the models must serve is in docs/participation.md: paper questionnaires handed out widely
+(few come back), then collected face to face by trained inhabitants for a health diagnosis,
+and a users' committee whose decisions and answers to requests are followed up.
+
+A Django app of its own (label `participation`); the tables keep the names they had in
+`outreach` (`Meta.db_table`), see participation/migrations/0001_initial.py.
 """
 
 from __future__ import annotations
