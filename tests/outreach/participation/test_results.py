@@ -14,8 +14,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from centre.models import AuditEntry, User
+from centre.refusals import Forbidden
 from outreach.participation import exports, results
+from outreach.participation.errors import ParticipationError
 from outreach.participation.models import Answer, AnswerSheet, SheetChannel
+from outreach.participation.services import exports as export_service
 from outreach.participation.services import sheets
 from tests.outreach.participation.factories import KindsSurvey, kinds_survey
 
@@ -211,3 +214,34 @@ def test_xlsx_and_pdf_exports_are_audited(staff: dict[str, User], client_for: An
         ("participation.export.pdf", email, str(kinds.survey.pk)),
         ("participation.export.xlsx", email, str(kinds.survey.pk)),
     ]
+
+
+def test_an_export_from_another_door_leaves_the_same_entry_and_checks_the_role(
+    staff: dict[str, User], client_for: Any
+) -> None:
+    """The page is one door of `survey_export`; calling the service directly (as a command or
+    an API view would) gives the same file and the same journal entry."""
+    kinds = kinds_survey(public=True)
+    _enter(kinds, staff["collecte"])
+    page = client_for("mediation").get(
+        reverse("participation:survey_export_csv", args=[kinds.survey.pk])
+    )
+    direct = export_service.survey_export(by=staff["mediation"], survey=kinds.survey, fmt="csv")
+    assert page.content == direct.data
+    entries = [
+        (e.action, e.object_type, e.object_id, e.extra, e.actor_id)
+        for e in AuditEntry.objects.filter(action__startswith="participation.export.")
+    ]
+    survey_entry = (
+        "participation.export.csv",
+        "participation.survey",
+        str(kinds.survey.pk),
+        {"format": "csv"},
+        staff["mediation"].pk,
+    )
+    assert entries == [survey_entry, survey_entry]
+    with pytest.raises(Forbidden):
+        export_service.survey_export(by=staff["collecte"], survey=kinds.survey, fmt="csv")
+    with pytest.raises(ParticipationError, match="Format d'export inconnu"):
+        export_service.survey_export(by=staff["mediation"], survey=kinds.survey, fmt="pdf")
+    assert AuditEntry.objects.filter(action__startswith="participation.export.").count() == 2
