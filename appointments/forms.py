@@ -21,7 +21,7 @@ from appointments.slots import PARIS, local_datetime
 from appointments.types import EDITABLE_FIELDS
 from centre.models import Site, StaffProfile
 from centre.reports.forms import PeriodForm
-from centre.reports.services import default_period
+from centre.reports.services.runs import default_period
 from patients.models import Patient
 
 

@@ -229,6 +229,3 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
-
-
-from centre.reports.models import ReportRun  # noqa: E402,F401  (reports: report runs)

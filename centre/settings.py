@@ -61,10 +61,12 @@ SITE_URL: str = env.string("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "centre",
+    "centre.reports",
     "patients",
     "appointments",
     "billing",
     "outreach",
+    "outreach.participation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -805,16 +805,3 @@ class CollectiveAction(models.Model):
 
     def theme_labels(self) -> list[str]:
         return [Theme(t).label for t in self.themes if t in Theme.values]
-
-
-# Participation (surveys, users' committee) lives in a sub-package; imported here for Django.
-from outreach.participation.models import (  # noqa: E402, F401
-    Answer,
-    AnswerSheet,
-    Choice,
-    CommitteeDecision,
-    CommitteeMeeting,
-    Question,
-    Survey,
-    UserRequest,
-)

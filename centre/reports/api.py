@@ -6,7 +6,7 @@ import calendar
 import datetime
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListCreateAPIView, RetrieveAPIView
@@ -16,11 +16,12 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from centre.models import Site, User
-from centre.perms import HasRole
-from centre.reports import figures, services
+from centre.perms import HasRole, acting_user
+from centre.reports import figures
 from centre.reports.indicators import Period, compute, registry
 from centre.reports.models import ReportRun
-from centre.reports.services import MAX_PERIOD_DAYS
+from centre.reports.services import downloads, runs
+from centre.reports.services.runs import MAX_PERIOD_DAYS
 from centre.reports.templates import TEMPLATES
 from centre.roles import Role
 
@@ -166,7 +167,7 @@ class ReportRunOutput(serializers.ModelSerializer[ReportRun]):
         return {
             fmt: reverse(
                 "reports:download",
-                kwargs={"token": services.download_token(run=run, fmt=fmt, user=user)},
+                kwargs={"token": downloads.download_token(by=user, run=run, fmt=fmt)},
                 request=request,
             )
             for fmt in run.files()
@@ -181,22 +182,24 @@ class ReportRunListCreate(ListCreateAPIView[ReportRun]):
     serializer_class = ReportRunOutput
     queryset = ReportRun.objects.select_related("site").order_by("-created_at", "-id")
 
-    @extend_schema(request=ReportRunInput, responses={201: ReportRunOutput})
+    @extend_schema(
+        request=ReportRunInput,
+        responses={
+            201: ReportRunOutput,
+            400: OpenApiResponse(description="Demande refusée : messages en français par champ"),
+            403: OpenApiResponse(description="Réservé à la direction"),
+        },
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = ReportRunInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        user = request.user
-        assert isinstance(user, User)
-        try:
-            run = services.report_request(
-                template=values["template"],
-                period=Period(values["from"], values["to"]),
-                site=values.get("site"),
-                requested_by=user,
-            )
-        except services.ReportError as error:
-            raise ValidationError({"non_field_errors": [str(error)]}) from error
+        run = runs.report_request(
+            by=acting_user(request),
+            template=values["template"],
+            period=Period(values["from"], values["to"]),
+            site=values.get("site"),
+        )
         run.refresh_from_db()
         output = ReportRunOutput(run, context=self.get_serializer_context())
         return Response(output.data, status=status.HTTP_201_CREATED)

@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from centre.models import Site
 from centre.reports import figures
 from centre.reports.indicators import Period, compute
-from centre.reports.services import Shown, build_section, present
+from centre.reports.presentation import Shown, build_section, present
 from centre.reports.templates import Section
 
 SECTIONS = (

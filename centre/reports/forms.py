@@ -8,7 +8,7 @@ from django.utils import timezone
 from centre.models import Site
 from centre.reports import templates
 from centre.reports.indicators import Period
-from centre.reports.services import MAX_PERIOD_DAYS
+from centre.reports.services.runs import MAX_PERIOD_DAYS
 
 
 class DateInput(forms.DateInput):

@@ -1,4 +1,7 @@
-"""ReportRun: one request for a report, computed in the background (Celery)."""
+"""ReportRun: one request for a report, computed in the background (Celery).
+
+App label `reports`; the table keeps the name it had in `centre` (`Meta.db_table`), see
+reports/migrations/0001_initial.py."""
 
 from __future__ import annotations
 
@@ -64,7 +67,8 @@ class ReportRun(models.Model):
     render_seconds = models.FloatField("production des fichiers (s)", null=True, blank=True)
 
     class Meta:
-        app_label = "centre"
+        # The table name of the days the model belonged to `centre` (data kept, no rename).
+        db_table = "centre_reportrun"
         verbose_name = "rapport"
         verbose_name_plural = "rapports"
         ordering = ("-created_at", "-id")

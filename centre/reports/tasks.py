@@ -20,13 +20,13 @@ MAX_RETRIES = 3
     soft_time_limit=max(settings.REPORT_TIME_LIMIT - 20, 10),
 )
 def generate_report(self: Any, run_id: int) -> str:
-    from centre.reports import services
+    from centre.reports.services import runs
 
     try:
-        run = services.report_generate(run_id=run_id)
+        run = runs.report_generate(run_id=run_id)
     except OperationalError as error:
         if self.request.retries >= MAX_RETRIES:
-            services.report_give_up(
+            runs.report_give_up(
                 run_id=run_id,
                 message="La base de données n'a pas répondu : relancez le rapport plus tard.",
             )
@@ -38,14 +38,14 @@ def generate_report(self: Any, run_id: int) -> str:
 @shared_task(name="centre.reports.purge_old_files")
 def purge_old_files() -> int:
     """Old reports' files are deleted (beat, every night); idempotent."""
-    from centre.reports import services
+    from centre.reports.services import runs
 
-    return services.report_purge_files()
+    return runs.report_purge_files()
 
 
 @shared_task(name="centre.reports.requeue_delayed_runs")
 def requeue_delayed_runs() -> int:
     """Runs requested while the broker was down are queued again (beat, every five minutes)."""
-    from centre.reports import services
+    from centre.reports.services import runs
 
-    return services.report_requeue_delayed()
+    return runs.report_requeue_delayed()

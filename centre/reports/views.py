@@ -11,17 +11,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from centre.forms import add_refusal
 from centre.perms import acting_user, role_required
-from centre.reports import services
 from centre.reports.dashboard import dashboard_context
+from centre.reports.errors import LinkExpired, ReportError
 from centre.reports.forms import PeriodForm, ReportRequestForm
 from centre.reports.models import ReportRun
+from centre.reports.presentation import present
+from centre.reports.services import downloads, runs
 from centre.reports.templates import TEMPLATES
 from centre.roles import Role
 
 
 def _period_form(request: HttpRequest) -> PeriodForm:
-    default = services.default_period()
+    default = runs.default_period()
     data = request.GET if "start" in request.GET else {"start": default.start, "end": default.end}
     return PeriodForm(data)
 
@@ -38,20 +41,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _list(request: HttpRequest, form: ReportRequestForm, status: int = 200) -> HttpResponse:
-    runs = ReportRun.objects.select_related("site", "requested_by").order_by("-created_at", "-id")[
-        :50
-    ]
+    recent = ReportRun.objects.select_related("site", "requested_by").order_by(
+        "-created_at", "-id"
+    )[:50]
     return render(
         request,
         "centre/reports/report_list.html",
-        {"form": form, "runs": runs, "templates": TEMPLATES},
+        {"form": form, "runs": recent, "templates": TEMPLATES},
         status=status,
     )
 
 
 @role_required(Role.DIRECTION)
 def report_list(request: HttpRequest) -> HttpResponse:
-    default = services.default_period()
+    default = runs.default_period()
     form = ReportRequestForm(initial={"start": default.start, "end": default.end})
     return _list(request, form)
 
@@ -62,14 +65,14 @@ def report_create(request: HttpRequest) -> HttpResponse:
     form = ReportRequestForm(request.POST)
     if form.is_valid():
         try:
-            run = services.report_request(
+            run = runs.report_request(
+                by=acting_user(request),
                 template=form.cleaned_data["template"],
                 period=form.period,
                 site=form.cleaned_data["site"],
-                requested_by=acting_user(request),
             )
-        except services.ReportError as error:
-            form.add_error(None, str(error))
+        except ReportError as error:
+            add_refusal(form, error)
         else:
             messages.success(request, "Le rapport est en préparation.")
             return redirect("reports:detail", pk=run.pk)
@@ -78,13 +81,13 @@ def report_create(request: HttpRequest) -> HttpResponse:
 
 def _run_context(request: HttpRequest, run: ReportRun) -> dict[str, Any]:
     user = acting_user(request)
-    links = {fmt: services.download_token(run=run, fmt=fmt, user=user) for fmt in run.files()}
+    links = {fmt: downloads.download_token(by=user, run=run, fmt=fmt) for fmt in run.files()}
     return {
         "run": run,
         "template": TEMPLATES.get(run.template),
         "links": links,
-        "link_minutes": services.link_minutes(),
-        "keep_days": services.files_keep_days(),
+        "link_minutes": downloads.link_minutes(),
+        "keep_days": runs.files_keep_days(),
     }
 
 
@@ -92,7 +95,7 @@ def _run_context(request: HttpRequest, run: ReportRun) -> dict[str, Any]:
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ReportRun.objects.select_related("site", "requested_by"), pk=pk)
     context = _run_context(request, run)
-    context["figures"] = [services.present(f) for f in run.figures]
+    context["figures"] = [present(f) for f in run.figures]
     return render(request, "centre/reports/report_detail.html", context)
 
 
@@ -105,21 +108,18 @@ def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.DIRECTION)
 def report_download(request: HttpRequest, token: str) -> HttpResponse:
-    user = acting_user(request)
     try:
-        run_id, fmt = services.read_download_token(token, user=user)
-        run = get_object_or_404(ReportRun, pk=run_id)
-        path = services.report_download(run=run, fmt=fmt, user=user)
-    except services.LinkExpired as error:
+        path, fmt = downloads.report_download_by_link(by=acting_user(request), token=token)
+    except LinkExpired as error:
         return render(
             request, "centre/reports/link_invalid.html", {"reason": str(error)}, status=410
         )
-    except services.ReportError as error:
+    except ReportError as error:
         return render(
             request, "centre/reports/link_invalid.html", {"reason": str(error)}, status=404
         )
     # Reports are a few hundred kilobytes: read at once, which keeps the view simple.
-    response = HttpResponse(path.read_bytes(), content_type=services.FORMATS[fmt])
+    response = HttpResponse(path.read_bytes(), content_type=downloads.FORMATS[fmt])
     response["Content-Disposition"] = content_disposition_header(True, path.name)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -7,16 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from centre.models import User
-from centre.perms import HasRole
-from outreach.participation import perms, results, selectors, services
+from centre.perms import HasRole, acting_user
+from outreach.participation import perms, results, selectors
 from outreach.participation.models import Choice, Question, SheetChannel, Survey
+from outreach.participation.services import sheets
 
 
 class ChoiceOutput(serializers.ModelSerializer[Choice]):
@@ -87,7 +88,14 @@ class ResultsOutput(serializers.Serializer[dict[str, Any]]):
 class SurveyResults(APIView):
     permission_classes = [HasRole.of(*perms.BUILD)]
 
-    @extend_schema(responses=ResultsOutput, summary="Résultats d'une enquête (effectifs masqués)")
+    @extend_schema(
+        responses={
+            200: ResultsOutput,
+            403: OpenApiResponse(description="Rôle sans accès aux résultats"),
+            404: OpenApiResponse(description="Enquête inconnue"),
+        },
+        summary="Résultats d'une enquête (effectifs masqués)",
+    )
     def get(self, request: Request, pk: int) -> Response:
         survey = get_object_or_404(Survey, pk=pk)
         outcome = results.compute(survey, threshold=results.threshold())
@@ -131,27 +139,31 @@ class SheetCreate(APIView):
     permission_classes = [HasRole.of(*perms.ENTRY)]
 
     @extend_schema(
-        request=SheetInput, responses={201: dict[str, int]}, summary="Saisir un questionnaire"
+        request=SheetInput,
+        responses={
+            201: dict[str, int],
+            400: OpenApiResponse(
+                description="Questionnaire refusé : messages en français par question "
+                "(`q<id>`) ou pour tout le questionnaire (`non_field_errors`) ; rien n'est "
+                "enregistré"
+            ),
+            403: OpenApiResponse(description="Rôle sans droit de saisie"),
+            404: OpenApiResponse(description="Enquête inconnue"),
+        },
+        summary="Saisir un questionnaire",
     )
     def post(self, request: Request, pk: int) -> Response:
         survey = get_object_or_404(Survey, pk=pk)
         data = SheetInput(data=request.data)
         data.is_valid(raise_exception=True)
-        raw: dict[int, Any] = {}
-        for key, value in data.validated_data["answers"].items():
-            if not str(key).isdigit():
-                return Response(
-                    {"answers": ["Les clés sont des identifiants de question."]},
-                    status=status.HTTP_400_BAD_REQUEST,
-                )
-            raw[int(key)] = value
-        user = request.user
-        assert isinstance(user, User)
-        sheet = services.sheet_submit(
-            by=user,
+        answers = data.validated_data["answers"]
+        if not all(str(key).isdigit() for key in answers):
+            raise ValidationError({"answers": ["Les clés sont des identifiants de question."]})
+        sheet = sheets.sheet_submit(
+            by=acting_user(request),
             survey=survey,
             channel=SheetChannel.PAPER,
-            answers=raw,
+            answers={int(key): value for key, value in answers.items()},
             wants_contact=data.validated_data["wants_contact"],
             contact_name=data.validated_data["contact_name"],
             contact=data.validated_data["contact"],

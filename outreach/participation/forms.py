@@ -1,5 +1,5 @@
 """Forms of the participation pages. The answer forms only shape the input: every rule on the
-answers (required, range, known choice) is checked once, in services.clean_answers."""
+answers (required, range, known choice) is checked once, in services.sheets.clean_answers."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from outreach.participation.models import (
     QuestionKind,
     Survey,
 )
-from outreach.participation.services import QuestionInput
+from outreach.participation.services.questions import QuestionInput
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -2,8 +2,12 @@
 from paper by volunteers or answered through a public link) and the users' committee
 (meetings, decisions and their follow-up, ideas and requests raised by users).
 
-OUTREACH.md, « Participation of inhabitants »: Poitiers distributed 1,600 questionnaires, got
-221 back, then 200 collected by 30 trained inhabitants for a health diagnosis.
+What the models must serve is in docs/participation.md: paper questionnaires handed out widely
+(few come back), then collected face to face by trained inhabitants for a health diagnosis,
+and a users' committee whose decisions and answers to requests are followed up.
+
+A Django app of its own (label `participation`); the tables keep the names they had in
+`outreach` (`Meta.db_table`), see participation/migrations/0001_initial.py.
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ class Survey(models.Model):
     closed_at = models.DateTimeField("close le", null=True, blank=True)
 
     class Meta:
+        db_table = "outreach_survey"
         verbose_name = "enquête"
         verbose_name_plural = "enquêtes"
         ordering = ("-created_at", "-pk")
@@ -127,6 +132,7 @@ class Question(models.Model):
     max_value = models.IntegerField("maximum", null=True, blank=True)
 
     class Meta:
+        db_table = "outreach_question"
         verbose_name = "question"
         verbose_name_plural = "questions"
         ordering = ("survey", "position")
@@ -169,6 +175,7 @@ class Choice(models.Model):
     translations = models.JSONField("traductions", default=dict, blank=True)
 
     class Meta:
+        db_table = "outreach_choice"
         verbose_name = "réponse proposée"
         verbose_name_plural = "réponses proposées"
         ordering = ("question", "position")
@@ -208,6 +215,7 @@ class AnswerSheet(models.Model):
     contact = models.CharField("téléphone ou e-mail", max_length=200, blank=True)
 
     class Meta:
+        db_table = "outreach_answersheet"
         verbose_name = "questionnaire rempli"
         verbose_name_plural = "questionnaires remplis"
         ordering = ("survey", "pk")
@@ -239,6 +247,7 @@ class Answer(models.Model):
     text = models.CharField("texte", max_length=500, blank=True)
 
     class Meta:
+        db_table = "outreach_answer"
         verbose_name = "réponse"
         verbose_name_plural = "réponses"
         constraints = [
@@ -271,6 +280,7 @@ class CommitteeMeeting(models.Model):
     )
 
     class Meta:
+        db_table = "outreach_committeemeeting"
         verbose_name = "réunion du comité d'usagers"
         verbose_name_plural = "réunions du comité d'usagers"
         ordering = ("-held_on", "-pk")
@@ -306,6 +316,7 @@ class CommitteeDecision(models.Model):
     updated_at = models.DateTimeField("mis à jour le", default=timezone.now)
 
     class Meta:
+        db_table = "outreach_committeedecision"
         verbose_name = "décision du comité"
         verbose_name_plural = "décisions du comité"
         ordering = ("meeting", "pk")
@@ -367,6 +378,7 @@ class UserRequest(models.Model):
     objects = UserRequestQuerySet.as_manager()
 
     class Meta:
+        db_table = "outreach_userrequest"
         verbose_name = "idée ou demande des usager·e·s"
         verbose_name_plural = "idées et demandes des usager·e·s"
         ordering = ("-raised_on", "-pk")

@@ -1,4 +1,6 @@
-"""Who may do what in participation (DESIGN.md: least privilege).
+"""Who may do what in participation: each role gets only what its work needs (least privilege,
+the minimisation of RGPD art. 5.1.c and 25; table in docs/participation.md, « Qui fait quoi »).
+The services check these roles themselves (`errors.check_role`), the pages and the API first.
 
 - direction, mediation: build questionnaires, open/close them, see results and exports, keep
   the users' committee (meetings, decisions, ideas and requests);

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from centre import audit
-from centre.forms import add_refusal
+from centre.forms import add_refusal, refusal_message
 from centre.perms import acting_user, role_required
-from outreach.participation import exports, perms, results, selectors, services
+from outreach.participation import perms, results, selectors
+from outreach.participation.errors import ParticipationError
 from outreach.participation.forms import (
     AnswerForm,
     DecisionForm,
@@ -38,6 +38,14 @@ from outreach.participation.models import (
     UserRequest,
 )
 from outreach.participation.pdf import questionnaire_pdf, results_pdf
+from outreach.participation.services import (
+    exports,
+    meetings,
+    questions,
+    sheets,
+    surveys,
+    user_requests,
+)
 
 
 def _survey(pk: int) -> Survey:
@@ -62,8 +70,8 @@ def survey_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            survey = services.survey_create(by=acting_user(request), **data)
-        except services.ParticipationError as error:
+            survey = surveys.survey_create(by=acting_user(request), **data)
+        except ParticipationError as error:
             add_refusal(form, error)
         else:
             messages.success(request, "Enquête créée : ajoutez ses questions.")
@@ -85,8 +93,8 @@ def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = SurveyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.survey_update(by=acting_user(request), survey=survey, **form.cleaned_data)
-        except services.ParticipationError as error:
+            surveys.survey_update(by=acting_user(request), survey=survey, **form.cleaned_data)
+        except ParticipationError as error:
             add_refusal(form, error)
         else:
             messages.success(request, "Enquête enregistrée.")
@@ -124,15 +132,15 @@ def survey_status(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action")
     try:
         if action == "ouvrir":
-            services.survey_open(by=acting_user(request), survey=survey)
+            surveys.survey_open(by=acting_user(request), survey=survey)
             messages.success(request, "L'enquête est ouverte à la saisie.")
         elif action == "clore":
-            services.survey_close(by=acting_user(request), survey=survey)
+            surveys.survey_close(by=acting_user(request), survey=survey)
             messages.success(request, "L'enquête est close : plus aucune saisie possible.")
         else:
             messages.error(request, "Action inconnue.")
-    except services.ParticipationError as error:
-        messages.error(request, str(error))
+    except ParticipationError as error:
+        refusal_message(request, error)
     return redirect("participation:survey_detail", pk=survey.pk)
 
 
@@ -142,8 +150,8 @@ def question_new(request: HttpRequest, pk: int) -> HttpResponse:
     form = QuestionForm(request.POST or None, survey=survey, initial={"kind": "choix_unique"})
     if request.method == "POST" and form.is_valid():
         try:
-            services.question_add(by=acting_user(request), survey=survey, data=form.to_input())
-        except services.ParticipationError as error:
+            questions.question_add(by=acting_user(request), survey=survey, data=form.to_input())
+        except ParticipationError as error:
             add_refusal(form, error)
         else:
             messages.success(request, "Question ajoutée.")
@@ -168,10 +176,10 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.question_update(
+            questions.question_update(
                 by=acting_user(request), question=question, data=form.to_input()
             )
-        except services.ParticipationError as error:
+        except ParticipationError as error:
             add_refusal(form, error)
         else:
             messages.success(request, "Question enregistrée.")
@@ -188,9 +196,9 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def question_delete(request: HttpRequest, pk: int) -> HttpResponse:
     question = _question(pk)
     try:
-        services.question_delete(by=acting_user(request), question=question)
-    except services.ParticipationError as error:
-        messages.error(request, str(error))
+        questions.question_delete(by=acting_user(request), question=question)
+    except ParticipationError as error:
+        refusal_message(request, error)
     else:
         messages.success(request, "Question supprimée.")
     return redirect("participation:survey_detail", pk=question.survey_id)
@@ -201,11 +209,11 @@ def question_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def question_move(request: HttpRequest, pk: int) -> HttpResponse:
     question = _question(pk)
     try:
-        services.question_move(
+        questions.question_move(
             by=acting_user(request), question=question, up=request.POST.get("sens") == "haut"
         )
-    except services.ParticipationError as error:
-        messages.error(request, str(error))
+    except ParticipationError as error:
+        refusal_message(request, error)
     return redirect(
         reverse("participation:survey_detail", args=[question.survey_id]) + f"#q{question.pk}"
     )
@@ -228,11 +236,7 @@ def survey_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _results(request: HttpRequest, survey: Survey) -> results.SurveyResults:
-    by: Question | None = None
-    by_id = request.GET.get("par", "")
-    if by_id.isdigit():
-        by = Question.objects.filter(survey=survey, pk=int(by_id), kind="choix_unique").first()
-    return results.compute(survey, by=by, threshold=results.threshold())
+    return results.compute(survey, by=_crossed_by(request, survey), threshold=results.threshold())
 
 
 @role_required(*perms.BUILD)
@@ -257,42 +261,40 @@ def survey_results_panel(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _export(request: HttpRequest, survey: Survey, kind: str) -> None:
-    audit.record_read(
-        actor=acting_user(request), action=f"participation.export.{kind}", obj=survey, format=kind
+def _crossed_by(request: HttpRequest, survey: Survey) -> Question | None:
+    by_id = request.GET.get("par", "")
+    if by_id.isdigit():
+        return Question.objects.filter(survey=survey, pk=int(by_id), kind="choix_unique").first()
+    return None
+
+
+def _export(request: HttpRequest, pk: int, fmt: str, disposition: str) -> HttpResponse:
+    survey = _survey(pk)
+    file = exports.survey_export(
+        by=acting_user(request),
+        survey=survey,
+        fmt=fmt,
+        crossed_by=_crossed_by(request, survey),
+        render_pdf=lambda outcome: results_pdf(request, outcome),
     )
+    response = HttpResponse(file.data, content_type=file.content_type)
+    response["Content-Disposition"] = f'{disposition}; filename="{file.filename}"'
+    return response
 
 
 @role_required(*perms.BUILD)
 def survey_results_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    survey = _survey(pk)
-    pdf = results_pdf(request, _results(request, survey))
-    _export(request, survey, "pdf")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="resultats-enquete-{survey.pk}.pdf"'
-    return response
+    return _export(request, pk, "pdf", "inline")
 
 
 @role_required(*perms.BUILD)
 def survey_export_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    survey = _survey(pk)
-    data = exports.to_csv(survey)
-    _export(request, survey, "csv")
-    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="enquete-{survey.pk}.csv"'
-    return response
+    return _export(request, pk, "csv", "attachment")
 
 
 @role_required(*perms.BUILD)
 def survey_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    survey = _survey(pk)
-    data = exports.to_xlsx(_results(request, survey))
-    _export(request, survey, "xlsx")
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="enquete-{survey.pk}.xlsx"'
-    return response
+    return _export(request, pk, "xlsx", "attachment")
 
 
 # --- Entry: volunteers, mediators and the public link -------------------------------------
@@ -301,23 +303,23 @@ def survey_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*perms.ENTRY)
 def entry_home(request: HttpRequest) -> HttpResponse:
     """The home page of the `collecte` role: the surveys open for entry."""
-    surveys = list(selectors.open_surveys())
-    mine = selectors.sheets_entered_by(acting_user(request), [s.pk for s in surveys])
+    open_now = list(selectors.open_surveys())
+    mine = selectors.sheets_entered_by(acting_user(request), [s.pk for s in open_now])
     return render(
         request,
         "outreach/participation/entry_home.html",
-        {"surveys": [(s, mine.get(s.pk, 0)) for s in surveys]},
+        {"surveys": [(s, mine.get(s.pk, 0)) for s in open_now]},
     )
 
 
 @role_required(*perms.ENTRY)
 def entry_form(request: HttpRequest, pk: int) -> HttpResponse:
     survey = get_object_or_404(selectors.open_surveys(), pk=pk)
-    questions = selectors.questions_with_choices(survey)
-    form = AnswerForm(request.POST or None, questions=questions)
+    asked = selectors.questions_with_choices(survey)
+    form = AnswerForm(request.POST or None, questions=asked)
     if request.method == "POST" and form.is_valid():
         try:
-            sheet = services.sheet_submit(
+            sheet = sheets.sheet_submit(
                 by=acting_user(request),
                 survey=survey,
                 channel=SheetChannel.PAPER,
@@ -326,7 +328,7 @@ def entry_form(request: HttpRequest, pk: int) -> HttpResponse:
                 contact_name=form.cleaned_data["contact_name"],
                 contact=form.cleaned_data["contact"],
             )
-        except services.ParticipationError as error:
+        except ParticipationError as error:
             add_refusal(form, error)
         else:
             messages.success(
@@ -371,8 +373,8 @@ def public_form(request: HttpRequest, token: str) -> HttpResponse:
     language = request.GET.get("langue", "fr")
     if language not in survey.languages:
         language = "fr"
-    questions = selectors.questions_with_choices(survey)
-    form = AnswerForm(request.POST or None, questions=questions, language=language)
+    asked = selectors.questions_with_choices(survey)
+    form = AnswerForm(request.POST or None, questions=asked, language=language)
     context: dict[str, Any] = {
         "survey": survey,
         "form": form,
@@ -387,7 +389,7 @@ def public_form(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "outreach/participation/entry_form.html", context, status=429)
         if form.is_valid():
             try:
-                services.sheet_submit(
+                sheets.sheet_submit(
                     by=None,
                     survey=survey,
                     channel=SheetChannel.ONLINE,
@@ -397,7 +399,7 @@ def public_form(request: HttpRequest, token: str) -> HttpResponse:
                     contact_name=form.cleaned_data["contact_name"],
                     contact=form.cleaned_data["contact"],
                 )
-            except services.ParticipationError as error:
+            except ParticipationError as error:
                 add_refusal(form, error)
             else:
                 return render(request, "outreach/participation/public_thanks.html", context)
@@ -426,8 +428,8 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     form = MeetingForm(request.POST or None, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            meeting = services.meeting_create(by=acting_user(request), **form.cleaned_data)
-        except services.ParticipationError as error:
+            meeting = meetings.meeting_create(by=acting_user(request), **form.cleaned_data)
+        except ParticipationError as error:
             add_refusal(form, error)
         else:
             messages.success(request, "Réunion enregistrée.")
@@ -443,8 +445,8 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = MeetingForm(request.POST or None, instance=meeting)
     if request.method == "POST" and form.is_valid():
         try:
-            services.meeting_update(by=acting_user(request), meeting=meeting, **form.cleaned_data)
-        except services.ParticipationError as error:
+            meetings.meeting_update(by=acting_user(request), meeting=meeting, **form.cleaned_data)
+        except ParticipationError as error:
             add_refusal(form, error)
         else:
             messages.success(request, "Compte rendu enregistré.")
@@ -479,11 +481,11 @@ def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
-            services.decision_add(
+            meetings.decision_add(
                 by=acting_user(request), meeting=meeting, text=form.cleaned_data["text"]
             )
-        except services.ParticipationError as error:
-            messages.error(request, str(error))
+        except ParticipationError as error:
+            refusal_message(request, error)
         else:
             messages.success(request, "Décision ajoutée.")
     else:
@@ -498,14 +500,14 @@ def decision_status(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionStatusForm(request.POST)
     if form.is_valid():
         try:
-            services.decision_move(
+            meetings.decision_move(
                 by=acting_user(request),
                 decision=decision,
                 status=form.cleaned_data["status"],
                 note=form.cleaned_data["note"],
             )
-        except services.ParticipationError as error:
-            messages.error(request, str(error))
+        except ParticipationError as error:
+            refusal_message(request, error)
         else:
             messages.success(request, "Suivi de la décision enregistré.")
     else:
@@ -522,8 +524,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
     form = RequestForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.request_create(by=acting_user(request), **form.cleaned_data)
-        except services.ParticipationError as error:
+            user_requests.request_create(by=acting_user(request), **form.cleaned_data)
+        except ParticipationError as error:
             add_refusal(form, error)
         else:
             messages.success(request, "Idée ou demande enregistrée.")
@@ -538,14 +540,14 @@ def request_action(request: HttpRequest, pk: int) -> HttpResponse:
     form = RequestActionForm(request.POST)
     if form.is_valid():
         try:
-            services.request_move(
+            user_requests.request_move(
                 by=acting_user(request),
                 request=user_request,
                 action=form.cleaned_data["action"],
                 reason=form.cleaned_data["reason"],
             )
-        except services.ParticipationError as error:
-            messages.error(request, str(error))
+        except ParticipationError as error:
+            refusal_message(request, error)
         else:
             messages.success(request, "État de la demande enregistré.")
     else:

@@ -17,7 +17,7 @@ from appointments.models import Appointment, Status
 from centre.models import AuditEntry, Site, StaffProfile, User
 from centre.reports.dashboard import link_for
 from centre.reports.indicators import Period, compute
-from centre.reports.services import default_period
+from centre.reports.services.runs import default_period
 from tests.appointments.factories import (
     ConsultationTypeFactory,
     PatientFactory,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 
-from centre.models import ReportRun
+from centre.reports.models import ReportRun
 from tests.access import ALL_STAFF, AUTHENTICATED, PUBLIC, Access, World, roles
 
 ACCESS = {

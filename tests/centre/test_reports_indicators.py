@@ -260,7 +260,7 @@ def test_french_display() -> None:
 
 
 def test_time_series_categories_are_shown_in_french() -> None:
-    from centre.reports.services import category_label
+    from centre.reports.presentation import category_label
 
     assert category_label("a.x_by_week", "2026-01-05") == "semaine du 05/01/2026"
     assert category_label("a.x_by_month", "2026-02") == "février 2026"

@@ -15,14 +15,18 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from centre.celery import app as celery_app
 from centre.models import AuditEntry, Site, User
-from centre.reports import services, tasks
+from centre.refusals import Forbidden
+from centre.reports import tasks
+from centre.reports.errors import ReportError
 from centre.reports.exports import CSV_COLUMNS
 from centre.reports.models import ReportRun, RunStatus
+from centre.reports.services import downloads, runs
 from tests.centre.reports_data import JANUARY, build
 
 pytestmark = pytest.mark.django_db
@@ -202,7 +206,7 @@ def test_downloads_are_audited_and_links_expire(
 ) -> None:
     run = request_run(director, django_capture_on_commit_callbacks)
     detail = director.get(reverse("reports:detail", args=[run.pk])).content.decode()
-    token = services.download_token(run=run, fmt="pdf", user=staff["direction"])
+    token = downloads.download_token(by=staff["direction"], run=run, fmt="pdf")
     url = reverse("reports:download", args=[token])
     assert url in detail
     response = director.get(url)
@@ -375,7 +379,7 @@ def test_old_report_files_are_purged_figures_stay_and_the_report_can_be_redone(
     beat = celery_app.conf.beat_schedule["reports-purge-old-files"]
     assert beat["task"] == tasks.purge_old_files.name
     # Idempotent: a second night finds nothing more.
-    assert services.report_purge_files() == 0
+    assert runs.report_purge_files() == 0
 
     page = director.get(reverse("reports:detail", args=[old.pk])).content.decode()
     assert "ont été supprimés" in page and "90 jours" in page
@@ -398,3 +402,74 @@ def test_old_report_files_are_purged_figures_stay_and_the_report_can_be_redone(
         old.site_id,
     )
     assert set(redone.files()) == {"pdf", "csv", "xlsx"}
+
+
+@pytest.mark.usefixtures("january")
+def test_only_the_direction_requests_or_downloads_whatever_the_door(
+    director: Client, django_capture_on_commit_callbacks: Any, staff: dict[str, User]
+) -> None:
+    """The services check the role themselves: a task, a command or a new API view calling
+    them for someone else gets a refusal, and nothing is written nor journaled."""
+    with pytest.raises(Forbidden):
+        runs.report_request(
+            by=staff["facturation"], template="monthly_board", period=JANUARY, site=None
+        )
+    assert not ReportRun.objects.exists()
+    run = request_run(director, django_capture_on_commit_callbacks)
+    with pytest.raises(Forbidden):
+        downloads.report_download(by=staff["facturation"], run=run, fmt="pdf")
+    assert not AuditEntry.objects.filter(action="report.download").exists()
+    with pytest.raises(ReportError, match="Format inconnu"):
+        downloads.report_download(by=staff["direction"], run=run, fmt="docx")
+
+
+def test_api_refusals_of_the_service_answer_400_and_create_nothing(
+    client_for: Callable[[str | None], Client],
+) -> None:
+    # The serializer accepts these dates; the service refuses them (DRF exception handler).
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = client_for("direction").post(
+        "/api/v1/reports/",
+        {"template": "monthly_board", "from": "2026-01-01", "to": tomorrow.isoformat()},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "non_field_errors": ["La période ne peut pas se terminer après aujourd'hui."]
+    }
+    assert not ReportRun.objects.exists()
+
+
+@pytest.mark.usefixtures("january")
+def test_page_and_api_links_journal_the_same_download(
+    director: Client,
+    django_capture_on_commit_callbacks: Any,
+    staff: dict[str, User],
+) -> None:
+    run = request_run(director, django_capture_on_commit_callbacks)
+    page = director.get(reverse("reports:detail", args=[run.pk])).content.decode()
+    page_link = reverse(
+        "reports:download",
+        args=[downloads.download_token(by=staff["direction"], run=run, fmt="xlsx")],
+    )
+    assert page_link in page
+    api_link = director.get(f"/api/v1/reports/{run.pk}/").json()["files"]["xlsx"]
+    assert director.get(page_link).status_code == 200
+    assert director.get(api_link).status_code == 200
+    entries = [
+        (e.action, e.object_type, e.object_id, e.extra, e.actor_id)
+        for e in AuditEntry.objects.filter(action="report.download").order_by("pk")
+    ]
+    assert (
+        entries
+        == [
+            (
+                "report.download",
+                "reports.reportrun",
+                str(run.pk),
+                {"format": "xlsx"},
+                staff["direction"].pk,
+            )
+        ]
+        * 2
+    )

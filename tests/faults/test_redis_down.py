@@ -18,8 +18,8 @@ from django.urls import reverse
 
 from centre.celery import app
 from centre.models import User
-from centre.reports import services
 from centre.reports.models import ReportRun, RunStatus
+from centre.reports.services import runs
 from tests.factories import TEST_PASSWORD
 from tests.faults.conftest import OwnRedis
 
@@ -107,18 +107,18 @@ def test_a_report_requested_while_redis_is_down_waits_and_is_queued_later(
     assert response.status_code == 302, response.content.decode()[:500]
     run = ReportRun.objects.get()
     assert run.status == RunStatus.QUEUED
-    assert run.error == services.QUEUE_DOWN
+    assert run.error == runs.QUEUE_DOWN
     page = direction.get(reverse("reports:detail", args=[run.pk])).content.decode()
     assert "le rapport est retardé" in page
     assert "(retardé)" in direction.get(reverse("reports:list")).content.decode()
 
     # Still down: the periodic retry keeps the run waiting, nothing is lost.
-    assert services.report_requeue_delayed() == 0
-    assert ReportRun.objects.get(pk=run.pk).error == services.QUEUE_DOWN
+    assert runs.report_requeue_delayed() == 0
+    assert ReportRun.objects.get(pk=run.pk).error == runs.QUEUE_DOWN
 
     on_own_redis.start()
     _reset_connections()
-    assert services.report_requeue_delayed() == 1
+    assert runs.report_requeue_delayed() == 1
     run.refresh_from_db()
     assert (run.status, run.error) == (RunStatus.QUEUED, "")
     queued = redis.Redis.from_url(on_own_redis.url).lrange("celery", 0, -1)

@@ -17,8 +17,8 @@ from django.test import Client
 from django.urls import reverse
 
 from centre.models import User
-from centre.reports import services
 from centre.reports.models import ReportRun, RunStatus
+from centre.reports.services import runs
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_a_full_disk_fails_the_run_with_a_message_and_offers_no_file(
     for fmt in ("csv", "xlsx", "pdf"):
         (full / f"{stem}.{fmt}.part").symlink_to("/dev/full")
 
-    run = services.report_generate(run_id=run.pk)
+    run = runs.report_generate(run_id=run.pk)
 
     assert run.status == RunStatus.FAILED
     assert run.error.startswith("Le disque du serveur est plein")

@@ -27,9 +27,10 @@ from billing import services as billing_services
 from billing.formats import AckRecord, PaymentRecord, return_lines
 from billing.models import Batch, Claim, Invoice, ReturnFile
 from centre.models import AuditEntry, Site, User
-from centre.reports import services as report_services
 from centre.reports.indicators import Period
 from centre.reports.models import ReportRun
+from centre.reports.services import downloads as report_downloads
+from centre.reports.services import runs as report_runs
 from outreach.models import Person, Referral, RightsSession
 from patients.models import Coverage, Patient
 from patients.services import coverage, identity
@@ -167,14 +168,14 @@ def test_a_day_of_work_leaves_a_complete_journal(
     assert response.status_code == 302
 
     # Director: exports the month's report and downloads its PDF (through the page's link).
-    run = report_services.report_request(
+    run = report_runs.report_request(
+        by=director,
         template="monthly_board",
         period=Period(today.replace(day=1), today),
         site=None,
-        requested_by=director,
     )
-    report_services.report_generate(run_id=run.pk)  # the worker's job, run here
-    token = report_services.download_token(run=run, fmt="pdf", user=director)
+    report_runs.report_generate(run_id=run.pk)  # the worker's job, run here
+    token = report_downloads.download_token(by=director, run=run, fmt="pdf")
     response = _client(director).get(reverse("reports:download", args=[token]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
 

@@ -26,8 +26,10 @@ from appointments.models import Appointment, CalendarFeed, Status
 from billing import services as billing_services
 from billing.models import Invoice
 from centre.models import AuditEntry, Centre, Site, User
-from centre.reports import services as report_services
 from centre.reports.indicators import Period
+from centre.reports.services import downloads as report_downloads
+from centre.reports.services import runs as report_runs
+from centre.reports.templates import TEMPLATES
 from outreach.models import RightsSession
 from patients.models import Patient
 from patients.services import duplicates, gdpr
@@ -178,13 +180,13 @@ def test_a_report_link_works_only_for_the_director_it_was_made_for(
     centre: Centre, staff: dict[str, User]
 ) -> None:
     today = timezone.localdate()
-    run = report_services.report_request(
-        template=next(iter(report_services.TEMPLATES)),
+    run = report_runs.report_request(
+        by=staff["direction"],
+        template=next(iter(TEMPLATES)),
         period=Period(today.replace(day=1), today),
         site=None,
-        requested_by=staff["direction"],
     )
-    token = report_services.download_token(run=run, fmt="pdf", user=staff["direction"])
+    token = report_downloads.download_token(by=staff["direction"], run=run, fmt="pdf")
     url = reverse("reports:download", args=[token])
     colleague = make_staff("direction", centre=centre)
     response = _client(colleague).get(url)

@@ -12,7 +12,7 @@ from centre import demo as centre_demo
 from centre.models import User
 from centre.reports.indicators import Period, registry
 from centre.reports.templates import TEMPLATES
-from outreach.participation import demo, services
+from outreach.participation import demo
 from outreach.participation.models import (
     AnswerSheet,
     CommitteeMeeting,
@@ -21,6 +21,7 @@ from outreach.participation.models import (
     Survey,
     UserRequest,
 )
+from outreach.participation.services import sheets
 from tests.outreach.participation.factories import MeetingFactory, RequestFactory, kinds_survey
 
 pytestmark = pytest.mark.django_db
@@ -40,9 +41,9 @@ def test_indicators_are_registered_and_in_the_annual_report() -> None:
 
 
 def test_indicator_values(staff: dict[str, User]) -> None:
-    kinds = kinds_survey()
+    kinds = kinds_survey(public=True)  # half the sheets come through the public link
     for channel, by in ((SheetChannel.PAPER, staff["collecte"]), (SheetChannel.ONLINE, None)):
-        services.sheet_submit(
+        sheets.sheet_submit(
             by=by, survey=kinds.survey, channel=channel, answers=kinds.paper("Autre", [], 3)
         )
     today = datetime.date.today()

@@ -14,8 +14,12 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from centre.models import AuditEntry, User
-from outreach.participation import exports, results, services
+from centre.refusals import Forbidden
+from outreach.participation import exports, results
+from outreach.participation.errors import ParticipationError
 from outreach.participation.models import Answer, AnswerSheet, SheetChannel
+from outreach.participation.services import exports as export_service
+from outreach.participation.services import sheets
 from tests.outreach.participation.factories import KindsSurvey, kinds_survey
 
 pytestmark = pytest.mark.django_db
@@ -31,9 +35,9 @@ SHEETS: list[tuple[str, list[str], int, int | None, str]] = [
 ]
 
 
-def _enter(kinds: KindsSurvey, user: User, sheets: list[Any] = SHEETS) -> None:
-    for index, (where, barriers, score, visits, wish) in enumerate(sheets):
-        services.sheet_submit(
+def _enter(kinds: KindsSurvey, user: User, rows: list[Any] = SHEETS) -> None:
+    for index, (where, barriers, score, visits, wish) in enumerate(rows):
+        sheets.sheet_submit(
             by=user if index % 2 == 0 else None,
             survey=kinds.survey,
             channel=SheetChannel.PAPER if index % 2 == 0 else SheetChannel.ONLINE,
@@ -85,7 +89,7 @@ def test_results_by_hand(staff: dict[str, User]) -> None:
 
 
 def test_cross_tabulation_by_neighbourhood(staff: dict[str, User]) -> None:
-    kinds = kinds_survey()
+    kinds = kinds_survey(public=True)  # half the sheets come through the public link
     _enter(kinds, staff["mediation"])
     outcome = results.compute(kinds.survey, by=kinds.neighbourhood)
     by_question = {r.question.pk: r for r in outcome.questions}
@@ -110,7 +114,7 @@ def test_small_counts_are_suppressed_with_the_reports_threshold(
     staff: dict[str, User], settings: Any
 ) -> None:
     settings.REPORT_SUPPRESSION_THRESHOLD = 3
-    kinds = kinds_survey()
+    kinds = kinds_survey(public=True)  # half the sheets come through the public link
     _enter(kinds, staff["mediation"])
     outcome = results.compute(kinds.survey, by=kinds.neighbourhood, threshold=results.threshold())
     where = next(r for r in outcome.questions if r.question.pk == kinds.neighbourhood.pk)
@@ -129,7 +133,7 @@ def test_small_counts_are_suppressed_with_the_reports_threshold(
 def test_results_cost_the_same_queries_whatever_the_answers(
     staff: dict[str, User], django_assert_num_queries: Any
 ) -> None:
-    kinds = kinds_survey()
+    kinds = kinds_survey(public=True)  # half the sheets come through the public link
     _enter(kinds, staff["mediation"], SHEETS[:1])
     # questions, choices, sheets by channel, answered per question, choice counts, number
     # distribution, latest free texts (window), and the cross-tabulation.
@@ -144,7 +148,7 @@ def test_results_cost_the_same_queries_whatever_the_answers(
 
 
 def test_csv_export_matches_the_stored_answers(staff: dict[str, User]) -> None:
-    kinds = kinds_survey()
+    kinds = kinds_survey(public=True)  # half the sheets come through the public link
     _enter(kinds, staff["collecte"])
     rows = list(
         csv.reader(io.StringIO(exports.to_csv(kinds.survey).decode("utf-8-sig")), delimiter=";")
@@ -183,7 +187,7 @@ def test_csv_export_matches_the_stored_answers(staff: dict[str, User]) -> None:
 
 
 def test_xlsx_and_pdf_exports_are_audited(staff: dict[str, User], client_for: Any) -> None:
-    kinds = kinds_survey()
+    kinds = kinds_survey(public=True)  # half the sheets come through the public link
     _enter(kinds, staff["collecte"])
     client: Client = client_for("direction")
     response = client.get(reverse("participation:survey_export_xlsx", args=[kinds.survey.pk]))
@@ -210,3 +214,34 @@ def test_xlsx_and_pdf_exports_are_audited(staff: dict[str, User], client_for: An
         ("participation.export.pdf", email, str(kinds.survey.pk)),
         ("participation.export.xlsx", email, str(kinds.survey.pk)),
     ]
+
+
+def test_an_export_from_another_door_leaves_the_same_entry_and_checks_the_role(
+    staff: dict[str, User], client_for: Any
+) -> None:
+    """The page is one door of `survey_export`; calling the service directly (as a command or
+    an API view would) gives the same file and the same journal entry."""
+    kinds = kinds_survey(public=True)
+    _enter(kinds, staff["collecte"])
+    page = client_for("mediation").get(
+        reverse("participation:survey_export_csv", args=[kinds.survey.pk])
+    )
+    direct = export_service.survey_export(by=staff["mediation"], survey=kinds.survey, fmt="csv")
+    assert page.content == direct.data
+    entries = [
+        (e.action, e.object_type, e.object_id, e.extra, e.actor_id)
+        for e in AuditEntry.objects.filter(action__startswith="participation.export.")
+    ]
+    survey_entry = (
+        "participation.export.csv",
+        "participation.survey",
+        str(kinds.survey.pk),
+        {"format": "csv"},
+        staff["mediation"].pk,
+    )
+    assert entries == [survey_entry, survey_entry]
+    with pytest.raises(Forbidden):
+        export_service.survey_export(by=staff["collecte"], survey=kinds.survey, fmt="csv")
+    with pytest.raises(ParticipationError, match="Format d'export inconnu"):
+        export_service.survey_export(by=staff["mediation"], survey=kinds.survey, fmt="pdf")
+    assert AuditEntry.objects.filter(action__startswith="participation.export.").count() == 2

@@ -9,7 +9,8 @@ import pytest
 from django.db import IntegrityError
 
 from centre.models import AuditEntry, User
-from outreach.participation import services
+from centre.refusals import Forbidden, NotFound
+from outreach.participation.errors import ParticipationError
 from outreach.participation.models import (
     Answer,
     AnswerSheet,
@@ -21,7 +22,8 @@ from outreach.participation.models import (
     SurveyStatus,
     UserRequest,
 )
-from outreach.participation.services import ParticipationError, QuestionInput
+from outreach.participation.services import meetings, questions, sheets, surveys, user_requests
+from outreach.participation.services.questions import QuestionInput
 from tests.outreach.participation.factories import (
     MeetingFactory,
     RequestFactory,
@@ -34,8 +36,8 @@ pytestmark = pytest.mark.django_db
 
 def test_builder_adds_each_kind_with_translations_and_orders_them(staff: dict[str, User]) -> None:
     mediator = staff["mediation"]
-    survey = services.survey_create(by=mediator, title="Diagnostic", languages=["en", "ar"])
-    single = services.question_add(
+    survey = surveys.survey_create(by=mediator, title="Diagnostic", languages=["en", "ar"])
+    single = questions.question_add(
         by=mediator,
         survey=survey,
         data=QuestionInput(
@@ -47,22 +49,22 @@ def test_builder_adds_each_kind_with_translations_and_orders_them(staff: dict[st
             choice_translations={"en": ["Trois-Cités", "Couronneries"], "ar": []},
         ),
     )
-    services.question_add(
+    questions.question_add(
         by=mediator,
         survey=survey,
         data=QuestionInput(kind=QuestionKind.MULTIPLE, text="Freins ?", choices=["A", "B", "C"]),
     )
-    scale = services.question_add(
+    scale = questions.question_add(
         by=mediator,
         survey=survey,
         data=QuestionInput(kind=QuestionKind.SCALE, text="Note ?", min_value=1, max_value=5),
     )
-    number = services.question_add(
+    number = questions.question_add(
         by=mediator,
         survey=survey,
         data=QuestionInput(kind=QuestionKind.NUMBER, text="Combien ?", min_value=0),
     )
-    text = services.question_add(
+    text = questions.question_add(
         by=mediator,
         survey=survey,
         data=QuestionInput(kind=QuestionKind.TEXT, text="Idées ?", min_value=3, max_value=9),
@@ -75,11 +77,11 @@ def test_builder_adds_each_kind_with_translations_and_orders_them(staff: dict[st
     assert (number.min_value, number.max_value) == (0, None)
     assert (text.min_value, text.max_value) == (None, None)  # bounds only for numbers
 
-    services.question_move(by=mediator, question=text, up=True)
-    services.question_move(by=mediator, question=text, up=True)
+    questions.question_move(by=mediator, question=text, up=True)
+    questions.question_move(by=mediator, question=text, up=True)
     order = list(survey.questions.order_by("position").values_list("kind", flat=True))
     assert order == ["choix_unique", "choix_multiple", "texte", "echelle", "nombre"]
-    services.question_delete(by=mediator, question=scale)
+    questions.question_delete(by=mediator, question=scale)
     assert list(survey.questions.order_by("position").values_list("position", flat=True)) == [
         1,
         2,
@@ -122,7 +124,7 @@ def test_bad_questions_are_refused_in_french(
 ) -> None:
     survey = SurveyFactory()
     with pytest.raises(ParticipationError) as error:
-        services.question_add(by=staff["direction"], survey=survey, data=data)
+        questions.question_add(by=staff["direction"], survey=survey, data=data)
     assert message in error.value.errors[field]
     assert not survey.questions.exists()
 
@@ -130,30 +132,30 @@ def test_bad_questions_are_refused_in_french(
 def test_questions_are_frozen_once_entry_is_open(staff: dict[str, User]) -> None:
     kinds = kinds_survey(open=False)
     director = staff["direction"]
-    services.survey_open(by=director, survey=kinds.survey)
+    surveys.survey_open(by=director, survey=kinds.survey)
     kinds.survey.refresh_from_db()
     assert kinds.survey.status == SurveyStatus.OPEN
     with pytest.raises(ParticipationError, match="ne se modifient plus"):
-        services.question_add(
+        questions.question_add(
             by=director, survey=kinds.survey, data=QuestionInput(kind="texte", text="Autre ?")
         )
     with pytest.raises(ParticipationError, match="déjà ouverte"):
-        services.survey_open(by=director, survey=kinds.survey)
-    services.survey_close(by=director, survey=kinds.survey)
+        surveys.survey_open(by=director, survey=kinds.survey)
+    surveys.survey_close(by=director, survey=kinds.survey)
     with pytest.raises(ParticipationError, match="Seule une enquête ouverte"):
-        services.survey_close(by=director, survey=kinds.survey)
+        surveys.survey_close(by=director, survey=kinds.survey)
 
 
 def test_an_empty_survey_cannot_open(staff: dict[str, User]) -> None:
     with pytest.raises(ParticipationError, match="au moins une question"):
-        services.survey_open(by=staff["direction"], survey=SurveyFactory())
+        surveys.survey_open(by=staff["direction"], survey=SurveyFactory())
 
 
 def test_paper_sheet_stores_each_kind_and_is_audited_without_content(
     staff: dict[str, User],
 ) -> None:
     kinds = kinds_survey()
-    sheet = services.sheet_submit(
+    sheet = sheets.sheet_submit(
         by=staff["collecte"],
         survey=kinds.survey,
         channel=SheetChannel.PAPER,
@@ -181,7 +183,7 @@ def test_paper_sheet_stores_each_kind_and_is_audited_without_content(
 
 def test_online_sheet_has_no_account_and_keeps_contact_only_when_chosen() -> None:
     kinds = kinds_survey(public=True)
-    anonymous = services.sheet_submit(
+    anonymous = sheets.sheet_submit(
         by=None,
         survey=kinds.survey,
         channel=SheetChannel.ONLINE,
@@ -191,7 +193,7 @@ def test_online_sheet_has_no_account_and_keeps_contact_only_when_chosen() -> Non
         contact="06 00 00 00 00",
     )
     assert (anonymous.contact_name, anonymous.contact, anonymous.language) == ("", "", "en")
-    named = services.sheet_submit(
+    named = sheets.sheet_submit(
         by=None,
         survey=kinds.survey,
         channel=SheetChannel.ONLINE,
@@ -201,7 +203,7 @@ def test_online_sheet_has_no_account_and_keeps_contact_only_when_chosen() -> Non
     )
     assert (named.wants_contact, named.contact, named.entered_by) == (True, "awa@example.org", None)
     with pytest.raises(ParticipationError) as error:
-        services.sheet_submit(
+        sheets.sheet_submit(
             by=None,
             survey=kinds.survey,
             channel=SheetChannel.ONLINE,
@@ -220,7 +222,7 @@ def test_bad_answers_are_refused_in_french_and_nothing_is_saved(staff: dict[str,
     raw[kinds.neighbourhood.pk] = ""  # required, missing
     raw[kinds.barriers.pk] = [other.barriers.choices.first().pk]  # a choice of another survey
     with pytest.raises(ParticipationError) as error:
-        services.sheet_submit(
+        sheets.sheet_submit(
             by=staff["collecte"], survey=kinds.survey, channel=SheetChannel.PAPER, answers=raw
         )
     assert error.value.errors == {
@@ -247,7 +249,7 @@ def test_scale_answers_are_checked(staff: dict[str, User], value: object, messag
     raw = kinds.paper("Autre", [], 3)
     raw[kinds.satisfaction.pk] = value
     with pytest.raises(ParticipationError) as error:
-        services.sheet_submit(
+        sheets.sheet_submit(
             by=staff["mediation"], survey=kinds.survey, channel=SheetChannel.PAPER, answers=raw
         )
     assert error.value.errors == {f"q{kinds.satisfaction.pk}": [message]}
@@ -260,15 +262,15 @@ def test_single_choice_takes_one_answer_and_closed_surveys_take_none(
     raw = kinds.paper("Autre", [], 3)
     raw[kinds.neighbourhood.pk] = [c.pk for c in kinds.neighbourhood.choices.all()[:2]]
     with pytest.raises(ParticipationError) as error:
-        services.sheet_submit(
+        sheets.sheet_submit(
             by=staff["mediation"], survey=kinds.survey, channel=SheetChannel.PAPER, answers=raw
         )
     assert error.value.errors == {
         f"q{kinds.neighbourhood.pk}": ["Une seule réponse est possible à cette question."]
     }
-    services.survey_close(by=staff["direction"], survey=kinds.survey)
+    surveys.survey_close(by=staff["direction"], survey=kinds.survey)
     with pytest.raises(ParticipationError, match="n'est pas ouverte à la saisie"):
-        services.sheet_submit(
+        sheets.sheet_submit(
             by=staff["mediation"],
             survey=kinds.survey,
             channel=SheetChannel.PAPER,
@@ -279,7 +281,48 @@ def test_single_choice_takes_one_answer_and_closed_surveys_take_none(
 def test_paper_needs_an_account(staff: dict[str, User]) -> None:
     kinds = kinds_survey()
     with pytest.raises(ParticipationError, match="saisi par un compte"):
-        services.sheet_submit(by=None, survey=kinds.survey, channel=SheetChannel.PAPER, answers={})
+        sheets.sheet_submit(by=None, survey=kinds.survey, channel=SheetChannel.PAPER, answers={})
+
+
+def test_an_online_sheet_needs_the_public_link(staff: dict[str, User]) -> None:
+    kinds = kinds_survey(public=False)
+    with pytest.raises(NotFound, match="pas de lien public"):
+        sheets.sheet_submit(
+            by=None,
+            survey=kinds.survey,
+            channel=SheetChannel.ONLINE,
+            answers=kinds.paper("Autre", [], 3),
+        )
+    assert not AnswerSheet.objects.exists()
+
+
+def test_the_services_check_the_role_whatever_the_door(staff: dict[str, User]) -> None:
+    """Pages and API check roles first; the services check them again, so that a task, a
+    command or a new door cannot skip them. Nothing is written nor journaled."""
+    kinds = kinds_survey()
+    with pytest.raises(Forbidden):
+        surveys.survey_create(by=staff["accueil"], title="Enquête")
+    with pytest.raises(Forbidden):
+        surveys.survey_close(by=staff["collecte"], survey=kinds.survey)
+    with pytest.raises(Forbidden):
+        questions.question_delete(by=staff["soignant"], question=kinds.satisfaction)
+    with pytest.raises(Forbidden):
+        sheets.sheet_submit(
+            by=staff["facturation"],
+            survey=kinds.survey,
+            channel=SheetChannel.PAPER,
+            answers=kinds.paper("Autre", [], 3),
+        )
+    with pytest.raises(Forbidden):
+        meetings.meeting_create(
+            by=staff["collecte"], held_on=datetime.date(2026, 3, 12), place="Salle"
+        )
+    with pytest.raises(Forbidden):
+        user_requests.request_create(
+            by=staff["accueil"], raised_on=datetime.date(2026, 3, 12), summary="Une idée"
+        )
+    assert not AnswerSheet.objects.exists()
+    assert not AuditEntry.objects.filter(action__startswith="participation.").exists()
 
 
 def test_database_refuses_contact_details_without_consent() -> None:
@@ -295,26 +338,26 @@ def test_database_refuses_contact_details_without_consent() -> None:
 
 def test_meeting_decisions_and_their_follow_up(staff: dict[str, User]) -> None:
     director = staff["direction"]
-    meeting = services.meeting_create(
+    meeting = meetings.meeting_create(
         by=director,
         held_on=datetime.date(2026, 3, 12),
         place="Maison de quartier",
         participants=14,
         agenda="Horaires",
     )
-    decision = services.decision_add(by=director, meeting=meeting, text="Plage sans RDV")
-    services.decision_move(
+    decision = meetings.decision_add(by=director, meeting=meeting, text="Plage sans RDV")
+    meetings.decision_move(
         by=director, decision=decision, status=DecisionStatus.IN_PROGRESS, note="Essai en mai"
     )
-    services.decision_move(by=director, decision=decision, status=DecisionStatus.DONE)
+    meetings.decision_move(by=director, decision=decision, status=DecisionStatus.DONE)
     decision.refresh_from_db()
     assert (decision.status, decision.follow_up) == (DecisionStatus.DONE, "Essai en mai")
     with pytest.raises(ParticipationError, match="Impossible de passer la décision"):
-        services.decision_move(by=director, decision=decision, status=DecisionStatus.TODO)
+        meetings.decision_move(by=director, decision=decision, status=DecisionStatus.TODO)
     with pytest.raises(ParticipationError) as error:
-        services.meeting_create(by=director, held_on=datetime.date(2026, 3, 12), place=" ")
+        meetings.meeting_create(by=director, held_on=datetime.date(2026, 3, 12), place=" ")
     assert error.value.errors == {"place": ["Indiquez le lieu de la réunion."]}
-    services.meeting_update(
+    meetings.meeting_update(
         by=director,
         meeting=meeting,
         held_on=meeting.held_on,
@@ -329,28 +372,30 @@ def test_meeting_decisions_and_their_follow_up(staff: dict[str, User]) -> None:
 
 def test_requests_move_and_a_refusal_needs_its_reason(staff: dict[str, User]) -> None:
     director = staff["mediation"]
-    request = services.request_create(
+    request = user_requests.request_create(
         by=director,
         raised_on=datetime.date(2026, 3, 12),
         summary="Un atelier cuisine",
         meeting=MeetingFactory(),
     )
     assert request.status == RequestStatus.RECEIVED
-    services.request_move(by=director, request=request, action="etudier")
+    user_requests.request_move(by=director, request=request, action="etudier")
     with pytest.raises(ParticipationError) as error:
-        services.request_move(by=director, request=request, action="refuser", reason="  ")
+        user_requests.request_move(by=director, request=request, action="refuser", reason="  ")
     assert error.value.errors == {
         "reason": ["Indiquez le motif du refus : il sera dit aux usager·e·s."]
     }
     request.refresh_from_db()
     assert request.status == RequestStatus.STUDIED
-    services.request_move(by=director, request=request, action="refuser", reason="Pas de salle")
+    user_requests.request_move(
+        by=director, request=request, action="refuser", reason="Pas de salle"
+    )
     request.refresh_from_db()
     assert (request.status, request.decline_reason) == (RequestStatus.DECLINED, "Pas de salle")
     with pytest.raises(ParticipationError, match="la demande est « Refusée »"):
-        services.request_move(by=director, request=request, action="realiser")
+        user_requests.request_move(by=director, request=request, action="realiser")
     done = RequestFactory()
-    services.request_move(by=director, request=done, action="realiser")
+    user_requests.request_move(by=director, request=done, action="realiser")
     assert list(UserRequest.objects.open()) == []
 
 

@@ -1,5 +1,6 @@
-"""Report services: request a run, generate its files (called by the Celery task), sign and
-check download links, and build what the dashboard and the PDF show."""
+"""Report runs: request one (direction only, journaled, queued once committed), produce its
+files (called by the Celery task), give up, queue again after a broker outage, purge old
+files."""
 
 from __future__ import annotations
 
@@ -8,46 +9,31 @@ import errno
 import logging
 import shutil
 import time
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core import signing
 from django.db import OperationalError, transaction
 from django.utils import timezone
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from centre import audit
-from centre.models import Centre, Site, User
-from centre.refusals import Refusal
-from centre.reports import charts, figures, tasks
+from centre.models import Site, User
+from centre.reports import figures, tasks
+from centre.reports.errors import ReportError, check_direction
 from centre.reports.exports import ExportContext, to_csv, to_xlsx
 from centre.reports.indicators import Period, compute
 from centre.reports.models import ReportRun, RunStatus
 from centre.reports.pdf import render_pdf
-from centre.reports.templates import TEMPLATES, ReportTemplate, Section
+from centre.reports.presentation import pdf_context
+from centre.reports.templates import TEMPLATES, ReportTemplate
 
 logger = logging.getLogger(__name__)
 
 MAX_PERIOD_DAYS = 2 * 366
-DOWNLOAD_SALT = "centre.reports.download"
-FORMATS = {
-    "pdf": "application/pdf",
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-class ReportError(Refusal):
-    """A report that cannot be requested or downloaded (French message)."""
-
-
-class LinkExpired(ReportError):
-    pass
 
 
 # --- requesting a run ---------------------------------------------------------------------
@@ -55,14 +41,15 @@ class LinkExpired(ReportError):
 
 def report_request(
     *,
+    by: User,
     template: str,
     period: Period,
     site: Site | None,
-    requested_by: User,
 ) -> ReportRun:
     """Records the request and queues its generation once the transaction commits."""
+    check_direction(by)
     if template not in TEMPLATES:
-        raise ReportError("Ce modèle de rapport n'existe pas.")
+        raise ReportError("Ce modèle de rapport n'existe pas.", field="template")
     if period.days > MAX_PERIOD_DAYS:
         raise ReportError("La période d'un rapport ne peut dépasser deux ans.")
     if period.end > timezone.localdate():
@@ -73,11 +60,11 @@ def report_request(
             period_start=period.start,
             period_end=period.end,
             site=site,
-            requested_by=requested_by,
+            requested_by=by,
             suppression_threshold=settings.REPORT_SUPPRESSION_THRESHOLD,
         )
         audit.record(
-            actor=requested_by,
+            actor=by,
             action="report.request",
             obj=run,
             extra={
@@ -256,148 +243,6 @@ def _write_files(
     return paths
 
 
-# --- presenting figures (dashboard, PDF) --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Shown:
-    key: str
-    label: str
-    definition: str
-    unit: str
-    value: Any
-    display: str
-    rows: list[tuple[str, str]]
-    raw_rows: list[tuple[str, Any]]
-    link: str = ""  # the list behind the number (dashboard only)
-
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def category_label(key: str, category: str) -> str:
-    """ISO weeks and months of time series, in French ("semaine du 05/01/2026")."""
-    try:
-        if key.endswith("_by_week"):
-            return f"semaine du {datetime.date.fromisoformat(category):%d/%m/%Y}"
-        if key.endswith("_by_month"):
-            year, month = category.split("-")
-            return f"{MONTHS[int(month) - 1]} {year}"
-    except (ValueError, IndexError):
-        pass
-    return category
-
-
-def present(fig: dict[str, Any]) -> Shown:
-    return Shown(
-        key=fig["key"],
-        label=fig["label"],
-        definition=fig["definition"],
-        unit=fig["unit"],
-        value=fig["value"],
-        display=figures.display(fig["value"], fig["unit"]),
-        rows=[
-            (category_label(fig["key"], k), figures.display(v, fig["unit"]))
-            for k, v in fig["breakdown"]
-        ],
-        raw_rows=[(k, v) for k, v in fig["breakdown"]],
-    )
-
-
-def chart_for(fig: Shown) -> Any:
-    points = [(k, v) for k, v in fig.raw_rows if not str(k).startswith("part ")]
-    if fig.key.endswith(("_by_week", "_by_month")):
-        return charts.column_chart(points, title=fig.label)
-    return charts.bar_chart(points, title=fig.label)
-
-
-def _sections(template: ReportTemplate, shown: dict[str, Shown]) -> list[dict[str, Any]]:
-    out = []
-    for section in template.sections:
-        out.append(build_section(section, shown))
-    return out
-
-
-def build_section(section: Section, shown: dict[str, Shown]) -> dict[str, Any]:
-    figs = [shown[k] for k in section.indicators if k in shown]
-    chart = chart_for(shown[section.chart]) if section.chart in shown else None
-    return {
-        "title": section.title,
-        "figures": figs,
-        "chart": chart,
-        "missing": [k for k in section.indicators if k not in shown],
-    }
-
-
-def pdf_context(
-    run: ReportRun, template: ReportTemplate, figs: list[dict[str, Any]]
-) -> dict[str, Any]:
-    shown = {f["key"]: present(f) for f in figs}
-    centre = Centre.objects.order_by("pk").first()
-    return {
-        "template": template,
-        "centre": centre,
-        "centre_name": centre.name if centre else "Centre de santé",
-        "period_start": run.period_start,
-        "period_end": run.period_end,
-        "site_label": run.site.name if run.site else "Tous les sites",
-        "threshold": run.suppression_threshold,
-        "generated_at": timezone.localtime(),
-        "sections": _sections(template, shown),
-        "definitions": list(shown.values()),
-    }
-
-
-# --- download links -----------------------------------------------------------------------
-
-
-def download_token(*, run: ReportRun, fmt: str, user: User) -> str:
-    """A signed, time-stamped token naming the run, the format and the user it was shown to."""
-    if fmt not in FORMATS:
-        raise ReportError("Format inconnu.")
-    return signing.dumps({"r": run.pk, "f": fmt, "u": user.pk}, salt=DOWNLOAD_SALT)
-
-
-def read_download_token(token: str, *, user: User) -> tuple[int, str]:
-    try:
-        data = signing.loads(token, salt=DOWNLOAD_SALT, max_age=settings.REPORT_LINK_MAX_AGE)
-    except signing.SignatureExpired:
-        raise LinkExpired(
-            "Ce lien de téléchargement a expiré : rouvrez la page du rapport pour en obtenir un "
-            "nouveau."
-        ) from None
-    except signing.BadSignature:
-        raise ReportError("Lien de téléchargement invalide.") from None
-    if data.get("u") != user.pk or data.get("f") not in FORMATS:
-        raise ReportError("Ce lien de téléchargement a été créé pour un autre compte.")
-    return int(data["r"]), str(data["f"])
-
-
-def report_download(*, run: ReportRun, fmt: str, user: User) -> Path:
-    """The file to send; the download is written to the audit journal."""
-    relative = run.files().get(fmt)
-    if run.status != RunStatus.DONE or not relative:
-        raise ReportError("Ce rapport n'a pas de fichier à télécharger.")
-    path = Path(settings.MEDIA_ROOT) / relative
-    if not path.is_file():
-        raise ReportError("Le fichier de ce rapport n'existe plus : relancez le rapport.")
-    audit.record_read(actor=user, action="report.download", obj=run, format=fmt)
-    return path
-
-
 def default_period(today: datetime.date | None = None) -> Period:
     """The last complete month."""
     today = today or timezone.localdate()
@@ -449,7 +294,3 @@ def report_purge_files(now: datetime.datetime | None = None) -> int:
 
 def files_keep_days() -> int:
     return settings.REPORT_FILES_KEEP_DAYS
-
-
-def link_minutes() -> int:
-    return max(1, settings.REPORT_LINK_MAX_AGE // 60)
