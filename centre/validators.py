@@ -9,7 +9,8 @@ from stdnum import luhn
 def validate_finess(value: str) -> None:
     """FINESS: 9 characters; the last one is a Luhn check digit on real numbers.
 
-    Source: BILLING.md (checked on a public FINESS extract; not an official specification).
+    Checked on a public extract of the FINESS register (data.gouv.fr, « FINESS Extraction du
+    Fichier des établissements »); the key is not part of an official specification.
     Corsican numbers start with 2A/2B, which we map to 20 before checking the key.
     """
     if len(value) != 9:
