@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import re
 import time
+from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -222,3 +223,30 @@ def test_password_change_is_journaled(staff: dict[str, User]) -> None:
     entry = AuditEntry.objects.get(action="auth.password_change")
     assert entry.actor == person
     assert "un-tout-nouveau" not in str(entry.extra) + str(entry.changes)
+
+
+def test_second_factor_set_up_and_removal_are_journaled(
+    staff: dict[str, User], django_capture_on_commit_callbacks: Any
+) -> None:
+    from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
+
+    person = staff["accueil"]
+    client = Client()
+    client.force_login(person, backend="django.contrib.auth.backends.ModelBackend")
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    assert client.get(reverse("mfa_activate_totp")).status_code == 200
+    secret = client.session[SECRET_SESSION_KEY]
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    # allauth sends its signals once the change is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("mfa_activate_totp"), {"code": code})
+    assert response.status_code == 302
+    added = AuditEntry.objects.get(action="auth.mfa_add", extra={"type": "totp"})
+    assert added.actor == person
+    assert secret not in str(added.extra)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("mfa_deactivate_totp"))
+    assert response.status_code == 302
+    # Removing the app removes the recovery codes made with it: one entry for each.
+    removed = AuditEntry.objects.filter(action="auth.mfa_remove", actor=person)
+    assert sorted(e.extra["type"] for e in removed) == ["recovery_codes", "totp"]
