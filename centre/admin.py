@@ -7,7 +7,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
 from centre.admin_audit import AuditedModelAdmin
-from centre.models import AuditEntry, Centre, Site, StaffProfile, User
+from centre.models import ApiToken, AuditEntry, Centre, Site, StaffProfile, User
+from centre.perms import acting_user
+from centre.services import api_tokens
 
 
 @admin.register(User)
@@ -23,6 +25,13 @@ class UserAdmin(AuditedModelAdmin[User], BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     filter_horizontal = ("groups",)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and not obj.is_active:
+            # Deactivated here as on the team page: the person's API tokens die with it
+            # (reactivating the account does not bring them back).
+            api_tokens.token_revoke_all(by=acting_user(request), owner=obj, reason="deactivation")
 
 
 @admin.register(Centre)
@@ -51,6 +60,26 @@ class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     list_filter = ("action",)
     search_fields = ("actor_label", "object_repr", "object_id", "request_id")
     date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    """Read-only: tokens are created and revoked by their owner (page « Jetons d'API ») or
+    with the account's deactivation; only their hash is stored."""
+
+    list_display = ("prefix", "user", "name", "created", "expiry_date", "last_used_at", "revoked")
+    list_filter = ("revoked",)
+    search_fields = ("prefix", "name", "user__email")
+    exclude = ("id", "hashed_key")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -17,6 +17,11 @@ urlpatterns = [
     path("indicators/", reports_api.IndicatorList.as_view(), name="indicators"),
     path("reports/", reports_api.ReportRunListCreate.as_view(), name="reports"),
     path("reports/<int:pk>/", reports_api.ReportRunDetail.as_view(), name="report-detail"),
+    path(
+        "reports/<int:pk>/files/<str:fmt>/",
+        reports_api.ReportRunFile.as_view(),
+        name="report-file",
+    ),
     path("outreach/places/", outreach_api.PlaceListCreate.as_view(), name="outreach-places"),
     path(
         "outreach/places/<int:pk>/",

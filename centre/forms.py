@@ -80,3 +80,17 @@ class StaffInviteForm(forms.Form):
         elif data.get("profession"):
             raise ValidationError("Une profession n'a de sens qu'avec le rôle « Soignant ».")
         return data
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Nom du jeton",
+        max_length=50,
+        help_text="À quoi il sert, par exemple « Export mensuel du tableur ».",
+    )
+    days = forms.IntegerField(
+        label="Valable (jours)",
+        min_value=1,
+        required=False,
+        help_text="Au plus la durée fixée par le centre ; vide : la durée maximale.",
+    )

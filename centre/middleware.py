@@ -4,12 +4,12 @@ import re
 import uuid
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from centre import request_context
+from centre.models import User
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -37,8 +37,9 @@ class RequestContextMiddleware:
 
 
 class RequireMfaMiddleware:
-    """Roles handling money or the whole centre's data (settings.MFA_REQUIRED_ROLES) must
-    have an authenticator app: until they set one up, every page leads to its activation."""
+    """Roles handling money or the whole centre's data (settings.MFA_REQUIRED_ROLES), staff
+    and superusers (centre.mfa) must have an authenticator app: until they set one up, every
+    page leads to its activation."""
 
     ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/")
 
@@ -49,17 +50,9 @@ class RequireMfaMiddleware:
         if request.path.startswith(self.ALLOWED_PREFIXES):
             # Checked before touching request.user: /healthz must answer without the database.
             return self.get_response(request)
+        from centre import mfa
+
         user = request.user
-        if (
-            user.is_authenticated
-            and user.has_role(*settings.MFA_REQUIRED_ROLES)
-            and not _has_totp(user.pk)
-        ):
+        if isinstance(user, User) and mfa.mfa_required(user) and not mfa.has_totp(user):
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
-
-
-def _has_totp(user_id: int) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user_id=user_id, type=Authenticator.Type.TOTP).exists()

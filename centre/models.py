@@ -7,6 +7,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from rest_framework_api_key.models import AbstractAPIKey
 
 from centre.roles import HOME_PRIORITY, Role
 from centre.validators import validate_am_number, validate_finess, validate_rpps
@@ -193,6 +194,29 @@ class StaffProfile(models.Model):
     @property
     def is_practitioner(self) -> bool:
         return bool(self.profession)
+
+
+class ApiToken(AbstractAPIKey):
+    """A personal API token: named, expiring, revocable, owned by one person.
+
+    Only the prefix (to find the row) and a SHA-512 hash of the whole key are stored
+    (djangorestframework-api-key): the key itself is shown once, at creation. The key is
+    random (32 characters of a 62-letter alphabet), so a fast hash is enough; a password hash
+    would only slow down every API request."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name="compte",
+    )
+    last_used_at = models.DateTimeField("dernière utilisation", null=True, blank=True)
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "jeton d'API"
+        verbose_name_plural = "jetons d'API"
+        ordering = ("-created",)
 
 
 class AuditEntry(models.Model):

@@ -67,7 +67,8 @@ INSTALLED_APPS = [
     "billing",
     "outreach",
     "outreach.participation",
-    "django.contrib.admin",
+    # The admin site of Passerelle: login through allauth, TOTP required (centre/admin_site.py).
+    "centre.admin_config.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,7 +81,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "rest_framework",
-    "rest_framework.authtoken",
+    # Hashed API keys (centre.models.ApiToken subclasses its abstract model).
+    "rest_framework_api_key",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -220,7 +222,11 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.string("MFA_TOTP_ISSUER", "Passerelle")
+# Staff (`is_staff`) and superusers must use TOTP too (centre/mfa.py): they open the admin.
 MFA_REQUIRED_ROLES: tuple[str, ...] = ("direction", "facturation")
+# Sensitive operations (creating an API token) ask to re-authenticate when the last proof is
+# older than this (seconds): the TOTP code for those who have one, else the password.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.integer("REAUTHENTICATION_SECONDS", 300, minimum=30)
 
 # A session ends after SESSION_IDLE_MINUTES without a request (shared reception computers).
 SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
@@ -313,7 +319,8 @@ APPOINTMENT_WAITING_LIST_OFFERS = env.integer("APPOINTMENT_WAITING_LIST_OFFERS",
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Personal tokens: hashed, named, expiring, revocable (centre/api_tokens.py).
+        "centre.api_tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -345,6 +352,9 @@ SPECTACULAR_SETTINGS = {
         "centre.api_schema.add_error_responses",
     ],
 }
+
+# Days an API token stays valid after its creation.
+API_TOKEN_DAYS: int = env.integer("API_TOKEN_DAYS", 90, minimum=1)
 
 # --- Demo and reports -------------------------------------------------------------------------
 DEMO_PASSWORD: str = env.string("DEMO_PASSWORD", "passerelle-demo")

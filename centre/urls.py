@@ -9,10 +9,6 @@ handler403 = "centre.views.error_403"
 handler404 = "centre.views.error_404"
 handler500 = "centre.views.error_500"
 
-admin.site.site_header = "Passerelle — administration"
-admin.site.site_title = "Passerelle"
-admin.site.index_title = "Données de référence"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("accueil/", views.home_accueil, name="home_accueil"),
@@ -28,6 +24,12 @@ urlpatterns = [
         name="staff_set_active",
     ),
     path("direction/journal/", views.audit_journal, name="audit_journal"),
+    path("compte/jetons/", views.api_token_list, name="api_tokens"),
+    path(
+        "compte/jetons/<str:prefix>/revoquer/",
+        views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("direction/", include("centre.reports.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("patients/", include("patients.urls")),

@@ -9,19 +9,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.defaults import bad_request
 
-from centre import selectors, services
-from centre.forms import StaffInviteForm
-from centre.models import AuditEntry, User
-from centre.perms import role_required
+from centre import mfa, selectors
+from centre.forms import ApiTokenForm, StaffInviteForm, add_refusal, refusal_message
+from centre.models import AuditEntry
+from centre.perms import acting_user, role_required, staff_required
+from centre.refusals import NotFound, Refusal
 from centre.roles import HOME_URL_NAMES, Role
+from centre.services import api_tokens, staff
 
 
 @login_required
@@ -101,22 +103,22 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.staff_invite(
+            user = staff.staff_invite(
                 email=data["email"],
                 first_name=data["first_name"],
                 last_name=data["last_name"],
                 roles=data["roles"],
                 sites=data["sites"],
                 centre=centre,
-                invited_by=request.user,  # type: ignore[arg-type]
+                invited_by=acting_user(request),
                 base_url=request.build_absolute_uri("/"),
                 job_title=data["job_title"],
                 profession=data["profession"],
                 specialty=data["specialty"],
                 rpps=data["rpps"],
             )
-        except services.StaffError as error:
-            form.add_error(None, str(error))
+        except Refusal as refusal:
+            add_refusal(form, refusal)
         else:
             messages.success(
                 request,
@@ -130,16 +132,74 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(Role.DIRECTION)
 def staff_set_active(request: HttpRequest, user_id: int, active: int) -> HttpResponse:
-    centre = selectors.current_centre()
-    target = get_object_or_404(User, pk=user_id, profile__centre=centre)
     try:
-        services.staff_set_active(user=target, active=bool(active), by=request.user)  # type: ignore[arg-type]
-    except services.StaffError as error:
-        messages.error(request, str(error))
+        target = staff.staff_set_active(
+            by=acting_user(request),
+            user_id=user_id,
+            active=bool(active),
+            centre=selectors.current_centre(),
+        )
+    except NotFound as refusal:
+        raise Http404(refusal.message) from refusal
+    except Refusal as refusal:
+        refusal_message(request, refusal)
     else:
         state = "réactivé" if active else "désactivé"
         messages.success(request, f"Le compte de {target} est {state}.")
     return redirect("staff_list")
+
+
+@staff_required
+def api_token_list(request: HttpRequest) -> HttpResponse:
+    """The person's API tokens; a POST creates one. Creating asks for a recent
+    re-authentication (allauth: the TOTP code for those who have one, else the password);
+    the key is shown on this answer only, never stored in clear."""
+    user = acting_user(request)
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    status = 200
+    if request.method == "POST":
+        mfa.require_recent_reauthentication(request)
+        if form.is_valid():
+            try:
+                _token, new_key = api_tokens.token_create(
+                    by=user,
+                    owner=user,
+                    name=form.cleaned_data["name"],
+                    days=form.cleaned_data["days"],
+                )
+            except Refusal as refusal:
+                add_refusal(form, refusal)
+            else:
+                form = ApiTokenForm()
+                status = 200
+        if new_key is None:
+            status = 400
+    response = render(
+        request,
+        "centre/api_tokens.html",
+        {
+            "form": form,
+            "tokens": api_tokens.tokens_of(by=user),
+            "new_key": new_key,
+            "max_days": settings.API_TOKEN_DAYS,
+        },
+        status=status,
+    )
+    response["Cache-Control"] = "private, no-store"  # the page may show a key
+    return response
+
+
+@require_POST
+@staff_required
+def api_token_revoke(request: HttpRequest, prefix: str) -> HttpResponse:
+    try:
+        token = api_tokens.token_revoke(by=acting_user(request), prefix=prefix)
+    except NotFound as refusal:
+        raise Http404(refusal.message) from refusal
+    else:
+        messages.success(request, f"Le jeton « {token.name} » est révoqué.")
+    return redirect("api_tokens")
 
 
 @role_required(Role.DIRECTION)

@@ -90,3 +90,37 @@ def make_staff(
 
 def has_totp(user: User) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def api_token_for(user: User, *, name: str = "tests", days: int | None = None) -> str:
+    """A fresh API token of `user` (created as the `create_api_token` command does), for
+    `Authorization: Token <key>`."""
+    from centre.services import api_tokens
+
+    _token, key = api_tokens.token_create(by=None, owner=user, name=name, days=days)
+    return key
+
+
+def login_with_mfa(client: Any, user: User) -> None:
+    """Log `client` in as `user` as if they had given their password and TOTP code: what the
+    admin requires (centre.admin_site). The allauth login itself is tested with real codes in
+    tests/centre/test_auth.py; this shortcut is for tests about what comes after."""
+    import time
+
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+
+    if not has_totp(user):
+        TOTP.activate(user, TEST_TOTP_SECRET)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time()},
+        {"method": "mfa", "type": "totp", "at": time.time()},
+    ]
+    # allauth keeps the records only for the user it wrote them for.
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+
+
+def make_superuser(email: str = "admin@test.passerelle.fr") -> User:
+    return User.objects.create_superuser(email, TEST_PASSWORD)

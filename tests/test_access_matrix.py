@@ -11,11 +11,13 @@ import importlib
 from collections.abc import Iterator
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from centre.models import Centre, Site, User
 from tests.access import ROLES, Access, World
+from tests.factories import TEST_TOTP_SECRET, login_with_mfa, make_superuser
 
 APPS = ("centre", "patients", "appointments", "billing", "outreach")
 
@@ -120,8 +122,16 @@ def test_admin_is_for_superusers_only(staff: dict[str, User], db: None) -> None:
             response = client.get(url)
             assert response.status_code == 302, (role, url, response.status_code)
             assert "/admin/login/" in response["Location"]
-    superuser = User.objects.create_superuser("admin@test.passerelle.fr", "x" * 14)
+    # A superuser gets in only after the second factor (centre.admin_site): a password-only
+    # session is sent back to the login, like the roles above.
+    superuser = make_superuser()
+    TOTP.activate(superuser, TEST_TOTP_SECRET)
     client = Client()
     client.force_login(superuser, backend="django.contrib.auth.backends.ModelBackend")
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302, (url, response.status_code)
+        assert "/admin/login/" in response["Location"]
+    login_with_mfa(client, superuser)
     for url in urls:
         assert client.get(url).status_code == 200, url

@@ -11,7 +11,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("centre", "0004_report_run"),
+        ("centre", "0006_api_token"),
     ]
 
     operations = [

@@ -6,6 +6,10 @@ import calendar
 import datetime
 from typing import Any
 
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -159,17 +163,10 @@ class ReportRunOutput(serializers.ModelSerializer[ReportRun]):
         )
 
     def get_files(self, run: ReportRun) -> dict[str, str]:
-        """Download links (signed for the caller, they expire)."""
+        """The files' API addresses (they take the same token or session as the API)."""
         request = self.context.get("request")
-        user = getattr(request, "user", None)
-        if not isinstance(user, User):
-            return {}
         return {
-            fmt: reverse(
-                "reports:download",
-                kwargs={"token": downloads.download_token(by=user, run=run, fmt=fmt)},
-                request=request,
-            )
+            fmt: reverse("api:report-file", kwargs={"pk": run.pk, "fmt": fmt}, request=request)
             for fmt in run.files()
         }
 
@@ -209,3 +206,31 @@ class ReportRunDetail(RetrieveAPIView[ReportRun]):
     permission_classes = [HasRole.of(Role.DIRECTION)]
     serializer_class = ReportRunOutput
     queryset = ReportRun.objects.select_related("site")
+
+
+class ReportRunFile(APIView):
+    """A finished report's file (PDF, CSV or XLSX) with an API token or a session; the
+    download is journaled as the page's is (`report.download`, same service)."""
+
+    permission_classes = [HasRole.of(Role.DIRECTION)]
+
+    @extend_schema(
+        summary="Fichier d'un rapport terminé",
+        parameters=[
+            OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=sorted(downloads.FORMATS))
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, downloads.FORMATS["xlsx"]): OpenApiTypes.BINARY,
+            400: OpenApiResponse(description="Format inconnu."),
+            404: OpenApiResponse(description="Rapport inconnu, ou fichier absent ou purgé."),
+        },
+    )
+    def get(self, request: Request, pk: int, fmt: str) -> HttpResponse:
+        run = get_object_or_404(ReportRun, pk=pk)
+        path = downloads.report_download(by=acting_user(request), run=run, fmt=fmt)
+        response = HttpResponse(path.read_bytes(), content_type=downloads.FORMATS[fmt])
+        response["Content-Disposition"] = content_disposition_header(True, path.name)
+        response["Cache-Control"] = "private, no-store"
+        return response

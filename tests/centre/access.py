@@ -20,6 +20,9 @@ ACCESS = {
         kwargs=lambda w: {"user_id": w.staff["accueil"].pk, "active": 1},
     ),
     "audit_journal": Access(roles("direction")),
+    # Personal API tokens: every member of staff manages their own (not the volunteers).
+    "api_tokens": Access(ALL_STAFF),
+    "api_token_revoke": Access(ALL_STAFF, method="post", kwargs=lambda w: {"prefix": "inconnu0"}),
     "healthz": Access(PUBLIC),
     # django-allauth: the entrance pages are public, account management needs a login.
     "account_login": Access(PUBLIC),
@@ -67,6 +70,9 @@ ACCESS = {
     "api:reports": Access(roles("direction"), api=True),
     "api:report-detail": Access(
         roles("direction"), api=True, kwargs=lambda w: {"pk": _report_run(w).pk}
+    ),
+    "api:report-file": Access(
+        roles("direction"), api=True, kwargs=lambda w: {"pk": _report_run(w).pk, "fmt": "pdf"}
     ),
 }
 

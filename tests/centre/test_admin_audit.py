@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.test import Client
 
 from centre.models import AuditEntry, Site, User
+from tests.factories import login_with_mfa, make_superuser
 
 
 def _superuser_client() -> tuple[Client, User]:
-    superuser = User.objects.create_superuser("admin@test.passerelle.fr", "x" * 14)
+    superuser = make_superuser()
     client = Client()
-    client.force_login(superuser, backend="django.contrib.auth.backends.ModelBackend")
+    login_with_mfa(client, superuser)
     return client, superuser
 
 

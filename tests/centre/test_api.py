@@ -4,10 +4,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from centre.models import AuditEntry, Site, User
+from centre.models import ApiToken, AuditEntry, Site, User
 
 
 def _token_client(user: User) -> APIClient:
@@ -19,13 +18,19 @@ def _token_client(user: User) -> APIClient:
     return client
 
 
-def test_create_api_token_prints_a_token_once_and_audits(staff: dict[str, User]) -> None:
+def test_create_api_token_prints_a_new_token_each_time_and_audits(
+    staff: dict[str, User],
+) -> None:
     out1, out2 = StringIO(), StringIO()
     call_command("create_api_token", staff["accueil"].email, stdout=out1)
-    call_command("create_api_token", staff["accueil"].email, stdout=out2)
-    assert out1.getvalue() == out2.getvalue()
-    assert Token.objects.get(user=staff["accueil"]).key == out1.getvalue().strip()
-    assert AuditEntry.objects.filter(action="api_token.create").count() == 1
+    call_command("create_api_token", staff["accueil"].email, "--revoke-others", stdout=out2)
+    # Only a hash is kept, so the command cannot print an existing key: it makes a new one.
+    assert out1.getvalue() != out2.getvalue()
+    tokens = ApiToken.objects.filter(user=staff["accueil"]).order_by("created")
+    assert [t.revoked for t in tokens] == [True, False]
+    assert tokens[1].prefix == out2.getvalue().strip().split(".")[0]
+    assert AuditEntry.objects.filter(action="api_token.create").count() == 2
+    assert AuditEntry.objects.filter(action="api_token.revoke_all").count() == 1
 
 
 def test_create_api_token_refuses_unknown_and_inactive(staff: dict[str, User]) -> None:

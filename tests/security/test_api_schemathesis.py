@@ -24,7 +24,6 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -33,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 
 from centre.models import Site
 from tests.access import ROLES
-from tests.factories import make_staff
+from tests.factories import api_token_for, make_staff
 
 CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
 MAX_EXAMPLES = 6
@@ -76,7 +75,7 @@ def _keep_the_test_connection() -> Iterator[None]:
 def token(role: str, site: Site) -> str:
     """The API token of an account with `role` only (one account: the fixture runs for
     each of the few hundred operation × role tests)."""
-    return Token.objects.create(user=make_staff(role, centre=site.centre, sites=[site])).key
+    return api_token_for(make_staff(role, centre=site.centre, sites=[site]))
 
 
 @pytest.mark.parametrize("role", ["accueil"])

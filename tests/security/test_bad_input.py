@@ -15,7 +15,6 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from appointments.models import Appointment
 from billing.models import Act, Tariff
@@ -24,6 +23,7 @@ from outreach.models import Referral, RightsSession
 from patients.models import Patient
 from tests.appointments.factories import ConsultationTypeFactory, practitioner
 from tests.billing.factories import ensure_fee_schedule
+from tests.factories import api_token_for
 from tests.outreach.factories import PermanenceFactory
 from tests.patients.factories import PatientFactory, make_nir
 
@@ -121,7 +121,7 @@ def test_bad_registration_values_are_refused_in_french_and_nothing_is_saved(
 def test_the_api_stores_script_inert_and_refuses_oversized_values_per_field(
     staff: dict[str, User],
 ) -> None:
-    token = Token.objects.create(user=staff["accueil"]).key
+    token = api_token_for(staff["accueil"])
     api = Client(HTTP_AUTHORIZATION=f"Token {token}")
     body = {"last_name": SCRIPT, "first_name": SQL, "sex": "F", "birth_date": "1990-01-02"}
     response = api.post(reverse("api:patients"), body, content_type="application/json")
@@ -148,7 +148,7 @@ def test_an_api_change_that_breaks_the_nir_is_a_400_not_a_server_error(
     """Found by schemathesis: a new sex or birth date checked without the NIR on record got
     past the serializer and the service refused it with an exception (500)."""
     patient = PatientFactory(sex="F", nir=make_nir())
-    token = Token.objects.create(user=staff["accueil"]).key
+    token = api_token_for(staff["accueil"])
     response = Client(HTTP_AUTHORIZATION=f"Token {token}").patch(
         reverse("api:patient-detail", args=[patient.pk]),
         {"sex": "M"},

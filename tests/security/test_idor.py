@@ -19,7 +19,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from appointments import services as appointment_services
 from appointments.models import Appointment, CalendarFeed, Status
@@ -35,7 +34,7 @@ from patients.models import Patient
 from patients.services import duplicates, gdpr
 from tests.appointments.factories import ConsultationTypeFactory
 from tests.billing.factories import make_invoice, make_patient
-from tests.factories import make_staff
+from tests.factories import api_token_for, make_staff
 from tests.outreach.factories import PlaceFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,8 +87,7 @@ def _client(user: User) -> Client:
 
 
 def _api(user: User) -> Client:
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
 
 
 # --- a practitioner and a colleague's objects -------------------------------------------------

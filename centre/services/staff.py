@@ -1,5 +1,5 @@
-"""Writes on the organisation: staff invitations and (de)activation. Each runs in one
-transaction with its audit entry; e-mails leave only after commit."""
+"""Staff accounts: invitations and (de)activation. Each runs in one transaction with its
+audit entry; e-mails leave only after commit."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from django.urls import reverse
 
 from centre import audit
 from centre.models import Centre, Site, StaffProfile, User
-from centre.refusals import Refusal
+from centre.refusals import NotFound, Refusal
 from centre.roles import Role
+from centre.services import api_tokens
 
 
 class StaffError(Refusal):
@@ -99,9 +100,14 @@ def _send_invitation(user: User, invited_by: User, base_url: str) -> None:
     )
 
 
-def staff_set_active(*, user: User, active: bool, by: User) -> User:
+def staff_set_active(*, by: User, user_id: int, active: bool, centre: Centre | None) -> User:
+    """(De)activate a member of staff of `centre`. Deactivation also revokes every API token
+    of the person (for good: reactivating the account does not bring them back) and ends
+    their sessions."""
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = User.objects.select_for_update().filter(pk=user_id, profile__centre=centre).first()
+        if locked is None or centre is None:
+            raise NotFound("Aucun membre de l'équipe ne correspond.")
         if locked.pk == by.pk and not active:
             raise StaffError("Vous ne pouvez pas désactiver votre propre compte.")
         if locked.is_active == active:
@@ -114,6 +120,8 @@ def staff_set_active(*, user: User, active: bool, by: User) -> User:
             obj=locked,
             changes={"is_active": [not active, active]},
         )
+        if not active:
+            api_tokens.token_revoke_all(by=by, owner=locked, reason="deactivation")
     if not active:
         _end_sessions(locked)
     return locked
