@@ -57,7 +57,7 @@ def test_report_file_downloads_with_a_token_and_is_journaled_like_the_page(
     assert (
         by_page
         == by_api
-        == [("report.download", "centre.reportrun", str(run.pk), {"format": "pdf"})]
+        == [("report.download", "reports.reportrun", str(run.pk), {"format": "pdf"})]
     )
     entries = AuditEntry.objects.filter(action="report.download")
     assert {e.actor for e in entries} == {staff["direction"]}
