@@ -18,9 +18,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import perms, selectors, services, tasks
+from billing import perms, selectors, tasks
+from billing.errors import BillingError
 from billing.formats import ReturnFileError
 from billing.models import Act, Batch, Claim, Invoice, InvoiceLine, ReturnFile, Tariff
+from billing.services import invoices, returns
 from centre.perms import HasRole, acting_user
 from patients.models import Patient
 
@@ -140,21 +142,21 @@ class InvoiceList(ListAPIView[Invoice]):
             practitioner__user=user,
         )
         try:
-            invoice = services.invoice_create(
+            invoice = invoices.invoice_create(
                 patient=appointment.patient,
                 practitioner=appointment.practitioner,
                 site=appointment.site,
                 on=timezone.localtime(appointment.start).date(),
                 appointment=appointment,
                 acts=[
-                    services.ActChoice(a["code"], a.get("coefficient"))
+                    invoices.ActChoice(a["code"], a.get("coefficient"))
                     for a in data.validated_data["acts"]
                 ],
                 related_to_ald=data.validated_data["related_to_ald"],
                 pathway_exempt=data.validated_data["pathway_exempt"],
                 by=user,
             )
-        except services.BillingError as error:
+        except BillingError as error:
             return Response({error.field or "non_field_errors": [error.message]}, status=400)
         return Response(InvoiceOutput(invoice).data, status=201)
 
@@ -177,7 +179,7 @@ class ConvertInput(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-def _billing_error(error: services.BillingError) -> Response:
+def _billing_error(error: BillingError) -> Response:
     return Response({error.field or "non_field_errors": [error.message]}, status=400)
 
 
@@ -194,16 +196,16 @@ class InvoiceCorrect(APIView):
         data = CorrectInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            new = services.invoice_correct(
+            new = invoices.invoice_correct(
                 invoice=invoice,
                 acts=[
-                    services.ActChoice(a["code"], a.get("coefficient"))
+                    invoices.ActChoice(a["code"], a.get("coefficient"))
                     for a in data.validated_data["acts"]
                 ],
                 reason=data.validated_data["reason"],
                 by=acting_user(request),
             )
-        except services.BillingError as error:
+        except BillingError as error:
             return _billing_error(error)
         return Response(InvoiceOutput(new).data, status=201)
 
@@ -231,12 +233,12 @@ class InvoiceConvertPending(APIView):
         data = ConvertInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            new = services.pending_convert(
+            new = invoices.invoice_convert_pending(
                 invoice=invoice,
                 reason=data.validated_data.get("reason", ""),
                 by=acting_user(request),
             )
-        except services.BillingError as error:
+        except BillingError as error:
             return _billing_error(error)
         return Response(InvoiceOutput(new).data, status=201)
 
@@ -269,14 +271,14 @@ class InvoicePreview(APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         try:
-            split = services.invoice_preview(
+            split = invoices.invoice_preview(
                 patient=v["patient"],
                 on=v["date"],
-                acts=[services.ActChoice(a["code"], a.get("coefficient")) for a in v["acts"]],
+                acts=[invoices.ActChoice(a["code"], a.get("coefficient")) for a in v["acts"]],
                 related_to_ald=v["related_to_ald"],
                 pathway_exempt=v["pathway_exempt"],
             )
-        except services.BillingError as error:
+        except BillingError as error:
             return Response({error.field or "non_field_errors": [error.message]}, status=400)
         return Response(
             {
@@ -434,7 +436,7 @@ class ReturnList(ListAPIView[ReturnFile]):
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         try:
-            rf, created = services.return_upload(
+            rf, created = returns.return_upload(
                 upload=upload, filename=upload.name, by=acting_user(request)
             )
         except ReturnFileError as error:

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from billing.errors import BillingError
+
 BATCH_MAGIC = "PASSERELLE-LOT"
 RETURN_MAGIC = "PASSERELLE-RETOUR"
 BATCH_VERSION = "1"
@@ -117,14 +119,19 @@ def batch_lines(header: BatchHeader, records: Iterable[BatchRecord]) -> Iterator
 # --- return file (parser) ---------------------------------------------------------------------
 
 
-class ReturnFileError(ValueError):
-    """The file is refused as a whole: `line` (1-based, 0 for the whole file) and reason."""
+class ReturnFileError(BillingError, ValueError):
+    """The file is refused as a whole: `line` (1-based, 0 for the whole file) and reason.
+
+    A refusal on the `file` field: the API answers 400 `{"file": [...], "line", "reason"}`,
+    the page puts it on the upload field."""
 
     def __init__(self, line: int, reason: str) -> None:
         self.line = line
         self.reason = reason
         where = f"ligne {line}" if line else "fichier"
-        super().__init__(f"{where} : {reason}")
+        super().__init__(
+            f"{where} : {reason}", field="file", details={"line": line, "reason": reason}
+        )
 
 
 @dataclass(frozen=True)
@@ -274,7 +281,7 @@ def parse_return(lines: Iterable[bytes | str]) -> Iterator[ReturnHeader | Return
             ref = f[1]
             if not _REF.match(ref):
                 raise ReturnFileError(number, f"référence de demande « {ref} » invalide.")
-            # A claim named twice is refused at reconciliation (billing.services._reconcile),
+            # A claim named twice is refused at reconciliation (services.returns._reconcile),
             # in SQL: remembering every reference here would make memory grow with the file.
             count += 1
             if kind == "P":

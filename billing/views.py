@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from billing import money, perms, selectors, services, tasks
+from billing import money, perms, selectors, tasks
+from billing.errors import BillingError
 from billing.formats import ReturnFileError
 from billing.forms import (
     CloseConsultationForm,
@@ -35,6 +36,9 @@ from billing.models import (
     Tariff,
 )
 from billing.rejects import REJECT_REASONS, Action
+from billing.services import claims as claim_services
+from billing.services import invoices as invoice_services
+from billing.services import payments, returns, tariffs
 from centre import audit
 from centre.perms import acting_user, role_required
 
@@ -98,14 +102,14 @@ def payment_record(request: HttpRequest, invoice_id: int) -> HttpResponse:
     form = PaymentForm(request.POST)
     if form.is_valid():
         try:
-            payment = services.payment_record(
+            payment = payments.payment_record(
                 invoice=invoice,
                 amount=form.cleaned_data["amount"],
                 method=form.cleaned_data["method"],
                 reference=form.cleaned_data["reference"],
                 by=acting_user(request),
             )
-        except services.BillingError as error:
+        except BillingError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, f"Paiement enregistré (reçu n° {payment.receipt_number}).")
@@ -154,7 +158,7 @@ def cashier(request: HttpRequest) -> HttpResponse:
 @role_required(*perms.BILLING_WRITE)
 def invoice_recheck(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice, pk=invoice_id)
-    services.invoice_recheck(invoice=invoice, by=acting_user(request))
+    invoice_services.invoice_recheck(invoice=invoice, by=acting_user(request))
     if invoice.issues:
         messages.warning(request, "Il reste des points à corriger.")
     else:
@@ -176,15 +180,15 @@ def invoice_correct(request: HttpRequest, invoice_id: int) -> HttpResponse:
     )
     form = CorrectInvoiceForm(request.POST or None, initial={"acts": initial})
     if request.method == "POST" and form.is_valid():
-        choices = [services.ActChoice(c, k) for c, k in form.cleaned_data["acts"]]
+        choices = [invoice_services.ActChoice(c, k) for c, k in form.cleaned_data["acts"]]
         try:
-            new = services.invoice_correct(
+            new = invoice_services.invoice_correct(
                 invoice=invoice,
                 acts=choices,
                 reason=form.cleaned_data["reason"],
                 by=acting_user(request),
             )
-        except services.BillingError as error:
+        except BillingError as error:
             form.add_error(error.field if error.field in form.fields else "acts", error.message)
         else:
             messages.success(
@@ -227,8 +231,10 @@ def pending_convert(request: HttpRequest) -> HttpResponse:
         messages.info(request, "Aucune consultation sélectionnée à convertir.")
         return redirect("billing:pending_conversions")
     try:
-        converted = services.pending_convert_many(invoices=invoices, by=acting_user(request))
-    except services.BillingError as error:
+        converted = invoice_services.invoices_convert_pending(
+            invoices=invoices, by=acting_user(request)
+        )
+    except BillingError as error:
         messages.error(request, f"Rien n'a été converti — {error.message}")
     else:
         messages.success(
@@ -305,7 +311,7 @@ def return_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            rf, created = services.return_upload(
+            rf, created = returns.return_upload(
                 upload=upload, filename=upload.name, by=acting_user(request)
             )
         except ReturnFileError as error:
@@ -370,23 +376,23 @@ def claim_action(request: HttpRequest, claim_id: int, action: str) -> HttpRespon
     user = acting_user(request)
     try:
         if action == Action.RESUBMIT:
-            new = services.claim_resubmit(claim=claim, by=user)
+            new = claim_services.claim_resubmit(claim=claim, by=user)
             messages.success(
                 request, f"Nouvelle demande {new.reference} prête pour le prochain lot."
             )
         elif action == Action.BILL_PATIENT:
-            services.claim_bill_patient(claim=claim, by=user)
+            claim_services.claim_bill_patient(claim=claim, by=user)
             messages.success(request, "Montant ajouté au reste à régler par le·la patient·e.")
         elif action == Action.WRITE_OFF:
             form = WriteOffForm(request.POST)
             if not form.is_valid():
                 messages.error(request, "Indiquez le motif de la perte.")
                 return redirect("billing:claims_to_work")
-            services.claim_write_off(claim=claim, reason=form.cleaned_data["reason"], by=user)
+            claim_services.claim_write_off(claim=claim, reason=form.cleaned_data["reason"], by=user)
             messages.success(request, "Demande passée en perte.")
         else:
             raise Http404("Action inconnue.")
-    except services.BillingError as error:
+    except BillingError as error:
         messages.error(request, error.message)
     return redirect("billing:claims_to_work")
 
@@ -420,8 +426,8 @@ def tariff_add(request: HttpRequest) -> HttpResponse:
     form = TariffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.tariff_add(**form.cleaned_data, by=acting_user(request))
-        except services.BillingError as error:
+            tariffs.tariff_add(**form.cleaned_data, by=acting_user(request))
+        except BillingError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(
@@ -451,10 +457,10 @@ def close_consultation(request: HttpRequest, appointment_id: int) -> HttpRespons
     preview = None
     day = timezone.localtime(appointment.start).date()
     if request.method == "POST" and form.is_valid():
-        choices = [services.ActChoice(c, k) for c, k in form.cleaned_data["acts"]]
+        choices = [invoice_services.ActChoice(c, k) for c, k in form.cleaned_data["acts"]]
         try:
             if "preview" in request.POST:
-                preview = services.invoice_preview(
+                preview = invoice_services.invoice_preview(
                     patient=appointment.patient,
                     on=day,
                     acts=choices,
@@ -463,7 +469,7 @@ def close_consultation(request: HttpRequest, appointment_id: int) -> HttpRespons
                     profession=appointment.practitioner.profession or None,
                 )
             else:
-                invoice = services.invoice_create(
+                invoice = invoice_services.invoice_create(
                     patient=appointment.patient,
                     practitioner=appointment.practitioner,
                     site=appointment.site,
@@ -480,7 +486,7 @@ def close_consultation(request: HttpRequest, appointment_id: int) -> HttpRespons
                     "à régler à l'accueil.",
                 )
                 return redirect("billing:invoice_detail", invoice_id=invoice.pk)
-        except services.BillingError as error:
+        except BillingError as error:
             form.add_error("acts", error.message)
     profession = appointment.practitioner.profession
     acts = [

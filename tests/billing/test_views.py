@@ -128,7 +128,7 @@ def test_clerk_builds_a_batch_and_imports_a_return_through_the_pages(
     site: Site,
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
-    invoices = [
+    invoice_list = [
         make_invoice(by=staff["soignant"], practitioner=staff["soignant"], site=site)
         for _ in range(2)
     ]
@@ -146,7 +146,7 @@ def test_clerk_builds_a_batch_and_imports_a_return_through_the_pages(
     )
     download = client.get(reverse("billing:batch_download", args=[batch.pk]))
     assert download.content.decode().startswith("H|PASSERELLE-LOT|1|")
-    c1, c2 = (amo_claim(i) for i in invoices)
+    c1, c2 = (amo_claim(i) for i in invoice_list)
     text = "".join(
         return_lines(
             payer_type="AMO",

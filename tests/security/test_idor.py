@@ -23,8 +23,8 @@ from rest_framework.authtoken.models import Token
 
 from appointments import services as appointment_services
 from appointments.models import Appointment, CalendarFeed, Status
-from billing import services as billing_services
 from billing.models import Invoice
+from billing.services import batches as billing_batches
 from centre.models import AuditEntry, Centre, Site, User
 from centre.reports import services as report_services
 from centre.reports.indicators import Period
@@ -75,7 +75,7 @@ def objects(centre: Centre, site: Site, other_site: Site, staff: dict[str, User]
         own_invoice=own_invoice,
         colleague_invoice=colleague_invoice,
         session=SessionFactory(mediator=staff["mediation"], place=PlaceFactory(site=site)),
-        batch_id=billing_services.batches_build(by=staff["facturation"])[0],
+        batch_id=billing_batches.batches_build(by=staff["facturation"])[0],
     )
 
 
