@@ -1,8 +1,8 @@
 """Passerelle's own transmission formats (documented in docs/billing-formats.md).
 
-Real SESAM-Vitale / B2 / NOEMIE layouts are reserved to certified vendors (BILLING.md,
-"Transmission and returns"); these formats carry the same concepts in a versioned, pipe-
-separated text file, one record per line, UTF-8:
+Real SESAM-Vitale / B2 / NOEMIE layouts are given to certified (homologated) vendors only
+(docs/billing-formats.md, « Pourquoi un format propre »); these formats carry the same concepts
+in a versioned, pipe-separated text file, one record per line, UTF-8:
 
 - batch file « PASSERELLE-LOT » v1: header H, one F record per claim, trailer T;
 - return file « PASSERELLE-RETOUR » v1: header H, A (acknowledgement of a batch, ARL),
@@ -132,6 +132,8 @@ class ReturnFileError(BillingError, ValueError):
         super().__init__(
             f"{where} : {reason}", field="file", details={"line": line, "reason": reason}
         )
+        # What the person reads, on the upload field (page) or under `file` (API).
+        self.errors = {"file": [f"Fichier refusé, rien n'a été importé — {where} : {reason}"]}
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
+from billing import perms
 from billing.formats import (
     BatchHeader,
     BatchRecord,
@@ -23,8 +26,6 @@ from billing.money import to_cents
 from billing.transmission import get_adapter
 from centre import audit
 from centre.models import Centre, User
-
-# --- batches ----------------------------------------------------------------------------------
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -162,7 +163,11 @@ def batches_build(
     Each payer's batch is built in its own transaction: if the worker dies mid-way, the
     batches already committed are complete and the other claims are still ready, so running
     the task again finishes the work with each claim in exactly one batch.
+
+    `by` is None for the nightly beat (the system); a person must be of the facturation.
     """
+    if by is not None:
+        perms.require(by, perms.BILLING_WRITE)
     groups_qs = Claim.objects.ready()
     if claim_ids is not None:
         groups_qs = groups_qs.filter(id__in=claim_ids)
@@ -179,3 +184,25 @@ def batches_build(
         if progress:
             progress(done, len(groups))
     return built
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    run: str  # the progress key the page follows (`billing.tasks.progress_of`)
+    claims: int  # how many ready claims the build will take
+
+
+def batches_build_request(*, by: User) -> BuildRequest:
+    """A clerk asks for the batches of the claims ready now (page button, API POST): the build
+    runs in a Celery task enqueued after the commit (`billing.tasks.build_batches`)."""
+    from billing import tasks
+
+    perms.require(by, perms.BILLING_WRITE)
+    ids = list(Claim.objects.ready().values_list("id", flat=True))
+    run = uuid.uuid4().hex
+    if ids:
+        actor_id = by.pk
+        transaction.on_commit(
+            lambda: tasks.build_batches.delay(claim_ids=ids, actor_id=actor_id, run=run)
+        )
+    return BuildRequest(run=run, claims=len(ids))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 
+from billing import perms
 from billing.errors import BillingError
 from billing.models import (
     Claim,
@@ -14,8 +15,7 @@ from billing.models import (
 )
 from centre import audit
 from centre.models import User
-
-# --- working rejects --------------------------------------------------------------------------
+from centre.refusals import Kind
 
 CLAIM_FIELDS = ("status", "closing_reason")
 
@@ -23,13 +23,14 @@ CLAIM_FIELDS = ("status", "closing_reason")
 def claim_resubmit(*, claim: Claim, by: User) -> Claim:
     """Correct and resubmit: the rejected (or partly paid) claim is closed and a new claim for
     what is still owed goes into the next batch."""
+    perms.require(by, perms.BILLING_WRITE)
     with transaction.atomic():
         old = Claim.objects.select_for_update().get(pk=claim.pk)
         before = audit.snapshot(old, CLAIM_FIELDS)
         try:
             old.mark_corrected()
         except TransitionError as error:
-            raise BillingError(str(error)) from error
+            raise BillingError(str(error), kind=Kind.CONFLICT) from error
         old.save(update_fields=["status", "updated_at"])
         count = Claim.objects.filter(invoice_id=old.invoice_id, payer_type=old.payer_type).count()
         new = Claim.objects.create(
@@ -54,13 +55,14 @@ def claim_resubmit(*, claim: Claim, by: User) -> Claim:
 
 def claim_bill_patient(*, claim: Claim, by: User, reason: str = "") -> Claim:
     """What the payer refused is asked of the patient (added to what is due at the desk)."""
+    perms.require(by, perms.BILLING_WRITE)
     with transaction.atomic():
         locked = Claim.objects.select_for_update().get(pk=claim.pk)
         before = audit.snapshot(locked, CLAIM_FIELDS)
         try:
             locked.bill_patient(reason or locked.reject_label)
         except TransitionError as error:
-            raise BillingError(str(error)) from error
+            raise BillingError(str(error), kind=Kind.CONFLICT) from error
         locked.save(update_fields=["status", "closing_reason", "updated_at"])
         Invoice.objects.filter(pk=locked.invoice_id).update(
             patient_due=F("patient_due") + locked.outstanding
@@ -76,13 +78,17 @@ def claim_bill_patient(*, claim: Claim, by: User, reason: str = "") -> Claim:
 
 
 def claim_write_off(*, claim: Claim, reason: str, by: User) -> Claim:
+    """The amount will not be recovered: the claim is closed as a loss, with the reason."""
+    perms.require(by, perms.BILLING_WRITE)
+    if not reason.strip():
+        raise BillingError("Indiquez le motif de la perte.", field="reason")
     with transaction.atomic():
         locked = Claim.objects.select_for_update().get(pk=claim.pk)
         before = audit.snapshot(locked, CLAIM_FIELDS)
         try:
             locked.write_off(reason)
         except TransitionError as error:
-            raise BillingError(str(error), field="reason") from error
+            raise BillingError(str(error), kind=Kind.CONFLICT) from error
         locked.save(update_fields=["status", "closing_reason", "updated_at"])
         audit.record(
             actor=by,

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from billing import selectors
-from billing.errors import BillingError
+from billing import perms, selectors
+from billing.errors import BillingError, BillingForbidden
 from billing.models import (
     SETTLED_WITHOUT_MONEY,
     Act,
@@ -30,6 +30,7 @@ from billing.money import ZERO
 from billing.pricing import PayerType, PricedAct, Split, compute_split
 from centre import audit
 from centre.models import Site, StaffProfile, User
+from centre.refusals import Kind
 from patients.coverage import CoverageSummary
 from patients.models import Patient
 
@@ -101,6 +102,7 @@ def _coverage_for(patient: Patient, on: datetime.date) -> CoverageSummary:
 
 def invoice_preview(
     *,
+    by: User,
     patient: Patient,
     on: datetime.date,
     acts: list[ActChoice],
@@ -109,8 +111,11 @@ def invoice_preview(
     profession: str | None = None,
     coverage: CoverageSummary | None = None,
 ) -> Split:
-    """The split an invoice would get, without saving anything."""
+    """The split an invoice would get, without saving anything. It reads the patient's
+    coverage (ALD, C2S, AME, complementary): journaled as a read of the patient."""
+    perms.require(by, perms.FEE_SCHEDULE_READ)
     priced = price_acts(acts=acts, on=on, profession=profession)
+    audit.record_read(actor=by, action="billing.invoice.preview", obj=patient, on=on)
     return compute_split(
         acts=[p for _, _, p in priced],
         coverage=coverage or _coverage_for(patient, on),
@@ -238,7 +243,14 @@ def invoice_create(
     coverage: CoverageSummary | None = None,
 ) -> Invoice:
     """Close a consultation: price its acts, freeze tariff and coverage, create one claim per
-    payer (tiers payant). An appointment not yet marked seen is marked seen."""
+    payer (tiers payant). An appointment not yet marked seen is marked seen.
+
+    Only the practitioner who gave the care bills it (BillingForbidden otherwise)."""
+    perms.require(by, perms.CLOSE_CONSULTATION)
+    if practitioner.user_id != by.pk:
+        raise BillingForbidden("Un·e soignant·e ne facture que ses propres consultations.")
+    if appointment is not None and appointment.practitioner_id != practitioner.pk:
+        raise BillingForbidden("Un·e soignant·e ne facture que ses propres consultations.")
     with transaction.atomic():
         # Locking the patient serialises invoices of one person, so the daily and yearly
         # caps of PF and franchise are computed on committed totals.
@@ -248,11 +260,13 @@ def invoice_create(
             from appointments.services import appointment_mark_seen
 
             if Invoice.objects.filter(appointment=appointment).exists():
-                raise BillingError("Cette consultation a déjà une facture.")
+                raise BillingError("Cette consultation a déjà une facture.", kind=Kind.CONFLICT)
             if appointment.status in (Status.BOOKED, Status.ARRIVED):
                 appointment_mark_seen(appointment=appointment, by=by)
             elif appointment.status != Status.SEEN:
-                raise BillingError("Seule une consultation qui a eu lieu peut être facturée.")
+                raise BillingError(
+                    "Seule une consultation qui a eu lieu peut être facturée.", kind=Kind.CONFLICT
+                )
         priced = price_acts(acts=acts, on=on, profession=practitioner.profession or None)
         coverage = coverage or _coverage_for(patient, on)
         split = compute_split(
@@ -314,7 +328,9 @@ def _new_version(
     batch. What the patient already paid at the desk is carried over."""
     old = Invoice.objects.select_for_update().select_related("practitioner").get(pk=invoice.pk)
     if old.superseded_at is not None:
-        raise BillingError("Cette facture a déjà été remplacée par une nouvelle version.")
+        raise BillingError(
+            "Cette facture a déjà été remplacée par une nouvelle version.", kind=Kind.CONFLICT
+        )
     if not reason.strip():
         raise BillingError("Indiquez le motif de la nouvelle version.", field="reason")
     cancelled: list[str] = []
@@ -324,12 +340,15 @@ def _new_version(
         if claim.status == ClaimStatus.BILLED_TO_PATIENT:
             raise BillingError(
                 f"La demande {claim.reference} a été facturée au·à la patient·e : "
-                "la facture ne peut plus être remplacée."
+                "la facture ne peut plus être remplacée.",
+                kind=Kind.CONFLICT,
             )
         try:
             claim.cancel()
         except TransitionError as error:
-            raise BillingError(f"{error} La facture ne peut pas être remplacée.") from None
+            raise BillingError(
+                f"{error} La facture ne peut pas être remplacée.", kind=Kind.CONFLICT
+            ) from None
         claim.save(update_fields=["status", "updated_at"])
         cancelled.append(claim.reference)
     patient = Patient.objects.select_for_update().get(pk=old.patient_id)
@@ -346,7 +365,8 @@ def _new_version(
     if require_rights and coverage.no_rights:
         raise BillingError(
             f"Toujours aucun droit ouvert au {on:%d/%m/%Y} : la consultation reste au payeur "
-            "« droits en attente »."
+            "« droits en attente ».",
+            kind=Kind.CONFLICT,
         )
     split = compute_split(
         acts=[p for _, _, p in priced],
@@ -358,9 +378,9 @@ def _new_version(
     )
     if old.pending > 0 and split.patient_due > 0:
         # PASS de ville: care given while rights were pending was given without asking the
-        # patient anything (OUTREACH.md, Montreuil's PASS ambulatoire: the invoice waits for
-        # the rights, the city pays what is not covered); what would fall on the patient stays
-        # with the "rights pending" payer.
+        # patient anything (docs/billing.md « PASS de ville »: the invoice waits for the
+        # rights, the local agreement pays what is not covered); what would fall on the
+        # patient stays with the "rights pending" payer.
         split = replace(
             split,
             pending=split.pending + split.patient_due,
@@ -418,6 +438,7 @@ def invoice_correct(*, invoice: Invoice, acts: list[ActChoice], reason: str, by:
     """Correct the acts of an invoice (typically after a reject « montant incohérent », « acte
     non facturable »): a new version replaces it, its rejected claim is cancelled and the new
     claims are ready for the next batch."""
+    perms.require(by, perms.BILLING_WRITE)
     with transaction.atomic():
         return _new_version(
             invoice=invoice,
@@ -435,9 +456,12 @@ def invoice_convert_pending(*, invoice: Invoice, by: User, reason: str = "") -> 
     to the caisse (and the complementary), computed with the coverage valid on the date of
     care. Refused while there are still no rights on that date: it stays with the pending
     payer (the PASS agreement / the city)."""
+    perms.require(by, perms.BILLING_WRITE)
     with transaction.atomic():
         if not invoice.claims.filter(payer_type=PayerType.PENDING).exists():
-            raise BillingError("Cette facture n'est pas au payeur « droits en attente ».")
+            raise BillingError(
+                "Cette facture n'est pas au payeur « droits en attente ».", kind=Kind.CONFLICT
+            )
         return _new_version(
             invoice=invoice,
             acts=None,
@@ -450,16 +474,21 @@ def invoice_convert_pending(*, invoice: Invoice, by: User, reason: str = "") -> 
 
 def invoices_convert_pending(*, invoices: Iterable[Invoice], by: User) -> list[Invoice]:
     """The clerk converts the listed consultations in one action, all or nothing."""
+    perms.require(by, perms.BILLING_WRITE)
     with transaction.atomic():
         return [invoice_convert_pending(invoice=invoice, by=by) for invoice in invoices]
 
 
 def invoice_recheck(*, invoice: Invoice, by: User) -> Invoice:
     """After the fix (NIR entered, caisse set), re-read the coverage: claims become ready."""
+    perms.require(by, perms.BILLING_WRITE)
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.superseded_at is not None:
-            raise BillingError("Cette facture a été remplacée : vérifiez la nouvelle version.")
+            raise BillingError(
+                "Cette facture a été remplacée : vérifiez la nouvelle version.",
+                kind=Kind.CONFLICT,
+            )
         coverage = _coverage_for(invoice.patient, invoice.date_of_care)
         issues = _issues(coverage)
         before = invoice.issues
@@ -478,3 +507,27 @@ def invoice_recheck(*, invoice: Invoice, by: User) -> Invoice:
             changes={"issues": [before, issues]},
         )
     return invoice
+
+
+def invoice_close_consultation(
+    *,
+    by: User,
+    appointment_id: int,
+    acts: list[ActChoice],
+    related_to_ald: bool = False,
+    pathway_exempt: bool = False,
+) -> Invoice:
+    """The practitioner closes one of their consultations (page and API): BillingNotFound for
+    a consultation that is not theirs, then `invoice_create` on the day of the care."""
+    appointment = selectors.consultation_to_close(by=by, appointment_id=appointment_id)
+    return invoice_create(
+        patient=appointment.patient,
+        practitioner=appointment.practitioner,
+        site=appointment.site,
+        on=timezone.localtime(appointment.start).date(),
+        acts=acts,
+        appointment=appointment,
+        related_to_ald=related_to_ald,
+        pathway_exempt=pathway_exempt,
+        by=by,
+    )

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from billing import perms
 from billing.errors import BillingError
 from billing.models import (
     Invoice,
@@ -18,12 +19,14 @@ from billing.models import (
 from billing.money import to_cents
 from centre import audit
 from centre.models import User
+from centre.refusals import Kind
 
 
 def payment_record(
     *, invoice: Invoice, amount: Decimal, method: str, by: User, reference: str = ""
 ) -> Payment:
     """Reception records what the patient paid at the desk."""
+    perms.require(by, perms.CASHIER)
     if method not in {PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.CHEQUE}:
         raise BillingError("Moyen de paiement : espèces, carte ou chèque.", field="method")
     amount = to_cents(amount)
@@ -31,6 +34,11 @@ def payment_record(
         raise BillingError("Le montant doit être positif.", field="amount")
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if locked.superseded_at is not None:
+            raise BillingError(
+                "Cette facture a été remplacée : encaissez sur la nouvelle version.",
+                kind=Kind.CONFLICT,
+            )
         if amount > locked.patient_balance:
             raise BillingError(
                 f"Le montant dépasse le reste à régler ({locked.patient_balance} €).",

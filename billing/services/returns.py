@@ -11,6 +11,7 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
+from billing import perms
 from billing.formats import (
     AckRecord,
     PaymentRecord,
@@ -34,8 +35,6 @@ from billing.money import ZERO, to_cents
 from billing.rejects import reason_for
 from centre import audit, request_context
 from centre.models import User
-
-# --- returns ----------------------------------------------------------------------------------
 
 LinesOpener = Callable[[], Iterable[bytes]]
 
@@ -63,6 +62,8 @@ def return_import(
     nothing (payments are counted once). The pages use `return_upload` + the Celery task
     instead; this synchronous form serves the demo, the tests and the bench.
     """
+    if by is not None:
+        perms.require(by, perms.BILLING_WRITE)
     sha = _sha256(open_lines)
     existing = ReturnFile.objects.filter(sha256=sha).first()
     if existing is not None:
@@ -82,6 +83,8 @@ def return_upload(*, upload: Any, filename: str, by: User) -> tuple[ReturnFile, 
     commit (`billing.tasks.reconcile_return`). Returns (file, created); the same content
     uploaded again is not imported twice (a file refused at reconciliation may be retried)."""
     from billing import tasks
+
+    perms.require(by, perms.BILLING_WRITE)
 
     def open_lines() -> Iterator[bytes]:
         upload.seek(0)
@@ -133,7 +136,7 @@ def return_reconcile(*, return_file_id: int, by: User | None) -> ReturnFile:
     and only a « en attente » file is reconciled, in one transaction, so a second run or a
     run after a worker crash counts each payment once. A file that does not match the claims
     (unknown claim, overpayment…) is marked refused with the line and reason, nothing
-    imported."""
+    imported. The permission was checked at the upload that enqueued it."""
     with transaction.atomic():
         rf = ReturnFile.objects.select_for_update().get(pk=return_file_id)
         if rf.status != ReturnStatus.PENDING:

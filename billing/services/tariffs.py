@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from billing import perms
 from billing.errors import BillingError
 from billing.models import (
     Act,
@@ -15,8 +16,6 @@ from billing.models import (
 from billing.money import to_cents
 from centre import audit
 from centre.models import User
-
-# --- fee schedule -----------------------------------------------------------------------------
 
 
 def tariff_add(
@@ -31,6 +30,7 @@ def tariff_add(
 ) -> Tariff:
     """A new tariff from `valid_from`: invoices keep their frozen copy; consultations from that
     date use it, earlier ones the previous tariff."""
+    perms.require(by, perms.FEE_SCHEDULE_WRITE)
     if unit_price < 0:
         raise BillingError("Le tarif ne peut pas être négatif.", field="unit_price")
     if not Decimal("0") <= amo_rate <= Decimal("1"):

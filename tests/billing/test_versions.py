@@ -59,7 +59,8 @@ def test_ame_granted_in_march_from_january_converts_the_january_consultation(
     response = clerk.post(reverse("billing:pending_convert"), {"invoice": [invoice.pk]})
     assert response.status_code == 302
     new = Invoice.objects.get(replaces=invoice)
-    # AME: 100 % of the base paid by the State through the CPAM, nothing else (BILLING.md).
+    # AME: 100 % of the base paid by the State through the CPAM, nothing else (art. L251-1
+    # CASF; docs/billing.md « Qui paie quoi »).
     assert (new.version, new.date_of_care, new.amo, new.pending, new.patient_due, new.pf) == (
         2,
         JANUARY,
@@ -224,7 +225,13 @@ def test_api_lists_converts_and_corrects(
         {},
         content_type="application/json",
     )
-    assert again.status_code == 404  # the old version is no longer current
+    # The old version was replaced: a conflict with the state of the data, not a bad request.
+    assert again.status_code == 409
+    assert again.json() == {
+        "detail": "Cette facture a déjà été remplacée par une nouvelle version.",
+        "kind": "conflict",
+        "field": "",
+    }
     corrected = clerk.post(
         reverse("api:invoice-correct", args=[body["id"]]),
         {"acts": [{"code": "ZZZ"}], "reason": "essai"},

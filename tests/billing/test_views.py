@@ -113,12 +113,14 @@ def test_clerk_pages_with_pinned_query_counts(
     client = client_for("facturation")
     client.get(reverse("billing:dashboard"))  # warm the session and caches
     # session, user, groups, MFA check; ready per payer, drafts, batches, rejects, overdue,
-    # ageing, invoices to check (with patient); session save; whatever the number of invoices.
-    with django_assert_num_queries(14):  # type: ignore[operator]
+    # ageing, invoices to check (with patient), their journal entry; session save; whatever
+    # the number of invoices.
+    with django_assert_num_queries(15):  # type: ignore[operator]
         page = client.get(reverse("billing:dashboard"))
     assert page.content.decode().count("NIR de l&#x27;assuré·e manquant") == 3
-    # session, user, groups, MFA; rejects, overdue (each with invoice and patient); session.
-    with django_assert_num_queries(9):  # type: ignore[operator]
+    # session, user, groups, MFA; rejects, overdue (each with invoice and patient), the
+    # journal entry of the claims shown; session.
+    with django_assert_num_queries(10):  # type: ignore[operator]
         client.get(reverse("billing:claims_to_work"))
 
 
