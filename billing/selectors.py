@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import holidays
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from billing import perms
@@ -34,6 +34,8 @@ from billing.pricing import AlreadyCharged, Deductibles
 from centre import audit
 from centre.models import User
 from centre.roles import Role
+
+M = TypeVar("M", bound=Model)
 
 # Art. D161-13-3 CSS: under tiers payant the caisse pays within 7 working days of the
 # acknowledgement (penalties from day 8, art. D161-13-4) — docs/billing.md « Impayés ».
@@ -216,6 +218,15 @@ def pending_convertible() -> QuerySet[Invoice]:
 # journal the records actually shown (the page of a paginated list).
 
 
+def _shown(by: User, action: str, model: type[M], rows: Iterable[M]) -> list[M]:
+    """Journal the rows a list is about to show (one entry naming them, in order); an empty
+    list showed nobody and leaves no entry."""
+    shown = list(rows)
+    if shown:
+        audit.record_list_read(actor=by, action=action, model=model, ids=[r.pk for r in shown])
+    return shown
+
+
 def invoice_read(*, by: User, invoice_id: int, current_only: bool = False) -> Invoice:
     """One invoice, as `by` may see it (BillingNotFound otherwise), journaled."""
     perms.require(by, perms.INVOICE_READ)
@@ -238,29 +249,17 @@ def invoice_read(*, by: User, invoice_id: int, current_only: bool = False) -> In
 def invoices_shown(*, by: User, invoices: Iterable[Invoice]) -> list[Invoice]:
     """A list of invoices about to be shown (worklist, cashier, API page): journaled with
     their ids, in the order shown."""
-    shown = list(invoices)
-    audit.record_list_read(
-        actor=by, action="billing.invoice.list", model=Invoice, ids=[i.pk for i in shown]
-    )
-    return shown
+    return _shown(by, "billing.invoice.list", Invoice, invoices)
 
 
 def claims_shown(*, by: User, claims: Iterable[Claim]) -> list[Claim]:
     """A list of claims about to be shown (rejects to work, API page): journaled."""
-    shown = list(claims)
-    audit.record_list_read(
-        actor=by, action="billing.claim.list", model=Claim, ids=[c.pk for c in shown]
-    )
-    return shown
+    return _shown(by, "billing.claim.list", Claim, claims)
 
 
 def returns_shown(*, by: User, files: Iterable[ReturnFile]) -> list[ReturnFile]:
     """A list of return files about to be shown: journaled (their lines name claims)."""
-    shown = list(files)
-    audit.record_list_read(
-        actor=by, action="billing.return.list", model=ReturnFile, ids=[f.pk for f in shown]
-    )
-    return shown
+    return _shown(by, "billing.return.list", ReturnFile, files)
 
 
 def claims_to_work() -> QuerySet[Claim]:

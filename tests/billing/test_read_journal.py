@@ -307,3 +307,8 @@ def test_an_invoice_outside_ones_rights_is_not_found_through_both_doors(
         "field": "",
     }
     assert not AuditEntry.objects.filter(action="billing.invoice.read").exists()
+
+
+def test_an_empty_list_showed_nobody_and_is_not_journaled(client_for: ClientFor) -> None:
+    assert journal_of(client_for("facturation"), "get", reverse("api:claims")) == []
+    assert journal_of(client_for("facturation"), "get", reverse("billing:claims_to_work")) == []

@@ -118,9 +118,9 @@ def test_clerk_pages_with_pinned_query_counts(
     with django_assert_num_queries(15):  # type: ignore[operator]
         page = client.get(reverse("billing:dashboard"))
     assert page.content.decode().count("NIR de l&#x27;assuré·e manquant") == 3
-    # session, user, groups, MFA; rejects, overdue (each with invoice and patient), the
-    # journal entry of the claims shown; session.
-    with django_assert_num_queries(10):  # type: ignore[operator]
+    # session, user, groups, MFA; rejects, overdue (each with invoice and patient); session
+    # (nothing shown, nothing journaled).
+    with django_assert_num_queries(9):  # type: ignore[operator]
         client.get(reverse("billing:claims_to_work"))
 
 
