@@ -1,28 +1,73 @@
-"""Billing API (/api/v1/): one view per operation, explicit input and output serializers."""
+"""Billing API (/api/v1/): one view per operation, explicit input and output serializers.
+
+Each view parses, calls one service or selector and serializes. Refusals are raised by the
+services (BillingError 400/409, BillingForbidden 403, BillingNotFound 404) and answered by
+`centre.api.exception_handler`; lists journal the page they return through the same selector
+as the pages (`JournaledList`)."""
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.generics import ListAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import perms, selectors, services, tasks
-from billing.formats import ReturnFileError
-from billing.models import Act, Batch, Claim, Invoice, InvoiceLine, ReturnFile, Tariff
+from billing import perms, selectors
+from billing.models import (
+    Act,
+    Batch,
+    Claim,
+    ClaimStatus,
+    Invoice,
+    InvoiceLine,
+    ReturnFile,
+    Tariff,
+)
+from billing.pricing import PayerType
+from billing.services import batches, invoices, returns
 from centre.perms import HasRole, acting_user
 from patients.models import Patient
+
+
+class BillingRefusal(serializers.Serializer[Any]):
+    """A refusal (403, 404, 409): `detail` always; `kind` and `field` when a service refused
+    (DRF's own permission and 404 answers carry `detail` only)."""
+
+    detail = serializers.CharField()
+    kind = serializers.CharField(required=False, help_text="forbidden, not_found ou conflict")
+    field = serializers.CharField(required=False)
+
+
+INVALID = OpenApiResponse(
+    OpenApiTypes.OBJECT, description="Données invalides : messages en français, par champ"
+)
+FORBIDDEN = OpenApiResponse(BillingRefusal, description="Réservé à d'autres rôles")
+NOT_FOUND = OpenApiResponse(BillingRefusal, description="Introuvable (ou hors de vos droits)")
+PAGE_NOT_FOUND = OpenApiResponse(BillingRefusal, description="Page de la liste inexistante")
+CONFLICT = OpenApiResponse(
+    BillingRefusal, description="Refusé dans l'état actuel (déjà remplacée, demande payée…)"
+)
+
+
+class JournaledList(ListAPIView[Any]):
+    """A list whose returned page is journaled through `shown` (the pages' selector)."""
+
+    def shown(self, rows: Sequence[Any]) -> list[Any]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def paginate_queryset(self, queryset: Any) -> list[Any] | None:
+        page = super().paginate_queryset(queryset)
+        return None if page is None else self.shown(page)
 
 
 class TariffOutput(serializers.ModelSerializer[Tariff]):
@@ -57,6 +102,10 @@ class FeeScheduleList(ListAPIView[Act]):
     serializer_class = ActOutput
     permission_classes = [HasRole.of(*perms.FEE_SCHEDULE_READ)]
     pagination_class = None
+
+    @extend_schema(responses={200: ActOutput(many=True), 403: FORBIDDEN})
+    def get(self, request: Request) -> Response:
+        return super().get(request)
 
     def get_queryset(self) -> QuerySet[Act]:
         return Act.objects.prefetch_related(
@@ -116,56 +165,63 @@ class InvoiceCreateInput(serializers.Serializer[Any]):
     pathway_exempt = serializers.BooleanField(default=False)
 
 
-class InvoiceList(ListAPIView[Invoice]):
-    """Invoices the caller may see (practitioners: their own); POST closes a consultation."""
+def _acts(data: list[dict[str, Any]]) -> list[invoices.ActChoice]:
+    return [invoices.ActChoice(a["code"], a.get("coefficient")) for a in data]
+
+
+class InvoiceList(JournaledList):
+    """Invoices the caller may see (practitioners: their own), the page journaled; POST closes
+    one of the caller's consultations (practitioners)."""
 
     serializer_class = InvoiceOutput
     permission_classes = [HasRole.of(*perms.INVOICE_READ)]
 
     def get_queryset(self) -> QuerySet[Invoice]:
-        return selectors.visible_invoices(acting_user(self.request)).prefetch_related("lines")
+        return (
+            selectors.visible_invoices(acting_user(self.request))
+            .prefetch_related("lines")
+            .order_by("-date_of_care", "-id")
+        )
 
-    @extend_schema(request=InvoiceCreateInput, responses={201: InvoiceOutput})
+    def shown(self, rows: Sequence[Any]) -> list[Any]:
+        return selectors.invoices_shown(by=acting_user(self.request), invoices=rows)
+
+    @extend_schema(responses={200: InvoiceOutput(many=True), 403: FORBIDDEN, 404: PAGE_NOT_FOUND})
+    def get(self, request: Request) -> Response:
+        return super().get(request)
+
+    @extend_schema(
+        request=InvoiceCreateInput,
+        responses={
+            201: InvoiceOutput,
+            400: INVALID,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+    )
     def post(self, request: Request) -> Response:
-        from appointments.models import Appointment
-
-        user = acting_user(request)
-        if not user.has_role(*perms.CLOSE_CONSULTATION):
-            return Response({"detail": "Réservé aux soignant·e·s."}, status=403)
         data = InvoiceCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        appointment = get_object_or_404(
-            Appointment.objects.select_related("patient", "practitioner", "site"),
-            pk=data.validated_data["appointment"],
-            practitioner__user=user,
+        invoice = invoices.invoice_close_consultation(
+            by=acting_user(request),
+            appointment_id=data.validated_data["appointment"],
+            acts=_acts(data.validated_data["acts"]),
+            related_to_ald=data.validated_data["related_to_ald"],
+            pathway_exempt=data.validated_data["pathway_exempt"],
         )
-        try:
-            invoice = services.invoice_create(
-                patient=appointment.patient,
-                practitioner=appointment.practitioner,
-                site=appointment.site,
-                on=timezone.localtime(appointment.start).date(),
-                appointment=appointment,
-                acts=[
-                    services.ActChoice(a["code"], a.get("coefficient"))
-                    for a in data.validated_data["acts"]
-                ],
-                related_to_ald=data.validated_data["related_to_ald"],
-                pathway_exempt=data.validated_data["pathway_exempt"],
-                by=user,
-            )
-        except services.BillingError as error:
-            return Response({error.field or "non_field_errors": [error.message]}, status=400)
         return Response(InvoiceOutput(invoice).data, status=201)
 
 
-class InvoiceDetail(RetrieveAPIView[Invoice]):
-    serializer_class = InvoiceOutput
-    permission_classes = [HasRole.of(*perms.INVOICE_READ)]
-    lookup_url_kwarg = "invoice_id"
+class InvoiceDetail(APIView):
+    """One invoice the caller may see, journaled like the page (`billing.invoice.read`)."""
 
-    def get_queryset(self) -> QuerySet[Invoice]:
-        return selectors.visible_invoices(acting_user(self.request)).prefetch_related("lines")
+    permission_classes = [HasRole.of(*perms.INVOICE_READ)]
+
+    @extend_schema(responses={200: InvoiceOutput, 403: FORBIDDEN, 404: NOT_FOUND})
+    def get(self, request: Request, invoice_id: int) -> Response:
+        invoice = selectors.invoice_read(by=acting_user(request), invoice_id=invoice_id)
+        return Response(InvoiceOutput(invoice).data)
 
 
 class CorrectInput(serializers.Serializer[Any]):
@@ -177,40 +233,40 @@ class ConvertInput(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-def _billing_error(error: services.BillingError) -> Response:
-    return Response({error.field or "non_field_errors": [error.message]}, status=400)
+WRITE_RESPONSES: dict[int, Any] = {
+    201: InvoiceOutput,
+    400: INVALID,
+    403: FORBIDDEN,
+    404: NOT_FOUND,
+    409: CONFLICT,
+}
 
 
 class InvoiceCorrect(APIView):
     """Correct the acts of an invoice: a new version replaces it (its open claims are
-    cancelled, new ones are ready for the next batch). 201 with the new version; 400 with a
-    French message if it cannot be replaced (claim paid or being examined…)."""
+    cancelled, new ones are ready for the next batch). 201 with the new version; 400 for an
+    unknown act or a missing reason; 409 if it cannot be replaced now (already replaced, a
+    claim paid or being examined…)."""
 
     permission_classes = [HasRole.of(*perms.BILLING_WRITE)]
 
-    @extend_schema(request=CorrectInput, responses={201: InvoiceOutput})
+    @extend_schema(request=CorrectInput, responses=WRITE_RESPONSES)
     def post(self, request: Request, invoice_id: int) -> Response:
-        invoice = get_object_or_404(Invoice.objects.current(), pk=invoice_id)
+        invoice = get_object_or_404(Invoice, pk=invoice_id)
         data = CorrectInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            new = services.invoice_correct(
-                invoice=invoice,
-                acts=[
-                    services.ActChoice(a["code"], a.get("coefficient"))
-                    for a in data.validated_data["acts"]
-                ],
-                reason=data.validated_data["reason"],
-                by=acting_user(request),
-            )
-        except services.BillingError as error:
-            return _billing_error(error)
+        new = invoices.invoice_correct(
+            invoice=invoice,
+            acts=_acts(data.validated_data["acts"]),
+            reason=data.validated_data["reason"],
+            by=acting_user(request),
+        )
         return Response(InvoiceOutput(new).data, status=201)
 
 
-class PendingConversions(ListAPIView[Invoice]):
+class PendingConversions(JournaledList):
     """PASS de ville: invoices billed to the "rights pending" payer whose patient now has
-    rights (AMO or AME) on the date of care."""
+    rights (AMO or AME) on the date of care (the page journaled)."""
 
     serializer_class = InvoiceOutput
     permission_classes = [HasRole.of(*perms.BILLING_READ)]
@@ -218,26 +274,31 @@ class PendingConversions(ListAPIView[Invoice]):
     def get_queryset(self) -> QuerySet[Invoice]:
         return selectors.pending_convertible().prefetch_related("lines")
 
+    def shown(self, rows: Sequence[Any]) -> list[Any]:
+        return selectors.invoices_shown(by=acting_user(self.request), invoices=rows)
+
+    @extend_schema(responses={200: InvoiceOutput(many=True), 403: FORBIDDEN, 404: PAGE_NOT_FOUND})
+    def get(self, request: Request) -> Response:
+        return super().get(request)
+
 
 class InvoiceConvertPending(APIView):
-    """Convert one such invoice into claims to the caisse (201 with the new version; 400 if
-    there are still no rights on the date of care)."""
+    """Convert one such invoice into claims to the caisse (201 with the new version; 409 if
+    it is not with the "rights pending" payer, or there are still no rights on the date of
+    care)."""
 
     permission_classes = [HasRole.of(*perms.BILLING_WRITE)]
 
-    @extend_schema(request=ConvertInput, responses={201: InvoiceOutput})
+    @extend_schema(request=ConvertInput, responses=WRITE_RESPONSES)
     def post(self, request: Request, invoice_id: int) -> Response:
-        invoice = get_object_or_404(Invoice.objects.current(), pk=invoice_id)
+        invoice = get_object_or_404(Invoice, pk=invoice_id)
         data = ConvertInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            new = services.pending_convert(
-                invoice=invoice,
-                reason=data.validated_data.get("reason", ""),
-                by=acting_user(request),
-            )
-        except services.BillingError as error:
-            return _billing_error(error)
+        new = invoices.invoice_convert_pending(
+            invoice=invoice,
+            reason=data.validated_data.get("reason", ""),
+            by=acting_user(request),
+        )
         return Response(InvoiceOutput(new).data, status=201)
 
 
@@ -259,25 +320,26 @@ class PreviewOutput(serializers.Serializer[Any]):
 
 
 class InvoicePreview(APIView):
-    """What an invoice would be, without saving anything (amounts as decimal strings)."""
+    """What an invoice would be, without saving anything (amounts as decimal strings). It
+    reads the patient's coverage: journaled like the page's preview."""
 
     permission_classes = [HasRole.of(*perms.FEE_SCHEDULE_READ)]
 
-    @extend_schema(request=PreviewInput, responses={200: PreviewOutput})
+    @extend_schema(
+        request=PreviewInput, responses={200: PreviewOutput, 400: INVALID, 403: FORBIDDEN}
+    )
     def post(self, request: Request) -> Response:
         data = PreviewInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
-            split = services.invoice_preview(
-                patient=v["patient"],
-                on=v["date"],
-                acts=[services.ActChoice(a["code"], a.get("coefficient")) for a in v["acts"]],
-                related_to_ald=v["related_to_ald"],
-                pathway_exempt=v["pathway_exempt"],
-            )
-        except services.BillingError as error:
-            return Response({error.field or "non_field_errors": [error.message]}, status=400)
+        split = invoices.invoice_preview(
+            by=acting_user(request),
+            patient=v["patient"],
+            on=v["date"],
+            acts=_acts(v["acts"]),
+            related_to_ald=v["related_to_ald"],
+            pathway_exempt=v["pathway_exempt"],
+        )
         return Response(
             {
                 "total": str(split.total),
@@ -315,19 +377,38 @@ class ClaimOutput(serializers.ModelSerializer[Claim]):
         )
 
 
-class ClaimList(ListAPIView[Claim]):
-    """Claims, filterable by `status` and `payer_type`."""
+class ClaimFilter(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=ClaimStatus.choices, required=False)
+    payer_type = serializers.ChoiceField(choices=PayerType.CHOICES, required=False)
+
+
+class ClaimList(JournaledList):
+    """Claims, filterable by `status` and `payer_type` (the page journaled, like the page of
+    rejects to work)."""
 
     serializer_class = ClaimOutput
     permission_classes = [HasRole.of(*perms.BILLING_READ)]
 
     def get_queryset(self) -> QuerySet[Claim]:
-        qs = Claim.objects.select_related("invoice").order_by("-id")
-        for field in ("status", "payer_type"):
-            value = self.request.query_params.get(field)
-            if value:
-                qs = qs.filter(**{field: value})
-        return qs
+        params = ClaimFilter(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return selectors.claims_filtered(
+            status=params.validated_data.get("status", ""),
+            payer_type=params.validated_data.get("payer_type", ""),
+        )
+
+    def shown(self, rows: Sequence[Any]) -> list[Any]:
+        return selectors.claims_shown(by=acting_user(self.request), claims=rows)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=[value for value, _ in ClaimStatus.choices]),
+            OpenApiParameter("payer_type", str, enum=[value for value, _ in PayerType.CHOICES]),
+        ],
+        responses={200: ClaimOutput(many=True), 400: INVALID, 403: FORBIDDEN, 404: PAGE_NOT_FOUND},
+    )
+    def get(self, request: Request) -> Response:
+        return super().get(request)
 
 
 class BatchOutput(serializers.ModelSerializer[Batch]):
@@ -358,37 +439,37 @@ class BuildOutput(serializers.Serializer[Any]):
 
 
 class BatchList(ListAPIView[Batch]):
-    """Batches (lots); POST enqueues the build of the claims ready now."""
+    """Batches (lots: payer, number, counts; no patient data); POST enqueues the build of the
+    claims ready now (facturation)."""
 
     serializer_class = BatchOutput
     permission_classes = [HasRole.of(*perms.BILLING_READ)]
     queryset = Batch.objects.order_by("-created_at", "-id")
 
-    @extend_schema(request=None, responses={202: BuildOutput})
+    @extend_schema(responses={200: BatchOutput(many=True), 403: FORBIDDEN, 404: PAGE_NOT_FOUND})
+    def get(self, request: Request) -> Response:
+        return super().get(request)
+
+    @extend_schema(request=None, responses={202: BuildOutput, 403: FORBIDDEN})
     def post(self, request: Request) -> Response:
-        user = acting_user(request)
-        if not user.has_role(*perms.BILLING_WRITE):
-            return Response({"detail": "Réservé à la facturation."}, status=403)
-        ids = list(Claim.objects.ready().values_list("id", flat=True))
-        run = uuid.uuid4().hex
-        if ids:
-            transaction.on_commit(
-                lambda: tasks.build_batches.delay(claim_ids=ids, actor_id=user.pk, run=run)
-            )
-        return Response({"run": run, "claims": len(ids)}, status=status.HTTP_202_ACCEPTED)
+        build = batches.batches_build_request(by=acting_user(request))
+        return Response({"run": build.run, "claims": build.claims}, status=status.HTTP_202_ACCEPTED)
 
 
 class BatchDownload(APIView):
+    """The transmission file of a batch (NIRs of every claim): journaled like the page's
+    download (`billing.batch.download`)."""
+
     permission_classes = [HasRole.of(*perms.BILLING_WRITE)]
 
-    @extend_schema(responses={(200, "text/plain"): bytes})
+    @extend_schema(
+        responses={(200, "text/plain"): bytes, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
     def get(self, request: Request, batch_id: int) -> HttpResponse:
-        batch = get_object_or_404(Batch, pk=batch_id)
-        if not batch.file:
-            return HttpResponse(status=404)
-        with batch.file.open("rb") as fh:
-            content = fh.read()
-        return HttpResponse(content, content_type="text/plain; charset=utf-8")
+        file = selectors.batch_file(by=acting_user(request), batch_id=batch_id)
+        response = HttpResponse(file.content, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+        return response
 
 
 class ReturnOutput(serializers.ModelSerializer[ReturnFile]):
@@ -417,7 +498,16 @@ class ReturnInput(serializers.Serializer[Any]):
     file = serializers.FileField()
 
 
-class ReturnList(ListAPIView[ReturnFile]):
+class ReturnRefused(serializers.Serializer[Any]):
+    """A refused file: the message on `file`, with the line (0: the whole file) and reason
+    (only `file` when the upload itself is missing, `detail` for a malformed request)."""
+
+    file = serializers.ListField(child=serializers.CharField(), required=False)
+    line = serializers.IntegerField(required=False)
+    reason = serializers.CharField(required=False)
+
+
+class ReturnList(JournaledList):
     """Imported return files; POST (multipart `file`) validates the file as a whole (400 with
     the line and the reason if refused: nothing imported) and answers 202 with the file
     « pending »; a Celery task then reconciles it (`status` becomes `imported`, or `failed`
@@ -428,17 +518,29 @@ class ReturnList(ListAPIView[ReturnFile]):
     parser_classes = [MultiPartParser]
     queryset = ReturnFile.objects.order_by("-imported_at", "-id")
 
-    @extend_schema(request=ReturnInput, responses={202: ReturnOutput, 200: ReturnOutput})
+    def shown(self, rows: Sequence[Any]) -> list[Any]:
+        return selectors.returns_shown(by=acting_user(self.request), files=rows)
+
+    @extend_schema(responses={200: ReturnOutput(many=True), 403: FORBIDDEN, 404: PAGE_NOT_FOUND})
+    def get(self, request: Request) -> Response:
+        return super().get(request)
+
+    @extend_schema(
+        request=ReturnInput,
+        responses={
+            202: ReturnOutput,
+            200: ReturnOutput,
+            400: OpenApiResponse(
+                ReturnRefused, description="Fichier refusé : la ligne et le motif"
+            ),
+            403: FORBIDDEN,
+        },
+    )
     def post(self, request: Request) -> Response:
         data = ReturnInput(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        try:
-            rf, created = services.return_upload(
-                upload=upload, filename=upload.name, by=acting_user(request)
-            )
-        except ReturnFileError as error:
-            return Response(
-                {"file": [str(error)], "line": error.line, "reason": error.reason}, status=400
-            )
+        rf, created = returns.return_upload(
+            upload=upload, filename=upload.name, by=acting_user(request)
+        )
         return Response(ReturnOutput(rf).data, status=202 if created else 200)

@@ -15,10 +15,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from billing import services
+from billing.errors import BillingError
 from billing.formats import AckRecord, PaymentRecord, RejectRecord, ReturnRecord, return_lines
 from billing.models import Batch, BatchStatus, Claim, Invoice
 from billing.rejects import REJECT_REASONS
+from billing.services import batches, invoices, returns
 from centre.models import Profession
 
 ACTS_BY_PROFESSION: dict[str, list[tuple[str, Decimal | None]]] = {
@@ -50,11 +51,11 @@ def seed(org: Any, rng: random.Random) -> str:
             continue
         code, coefficient = rng.choice(choices)
         day = timezone.localtime(appointment.start).date()
-        acts = [services.ActChoice(code, coefficient)]
+        acts = [invoices.ActChoice(code, coefficient)]
         if code == "G" and appointment.patient.age_on(day) < 6:
-            acts.append(services.ActChoice("MEG"))
+            acts.append(invoices.ActChoice("MEG"))
         try:
-            services.invoice_create(
+            invoices.invoice_create(
                 patient=appointment.patient,
                 practitioner=appointment.practitioner,
                 site=appointment.site,
@@ -63,7 +64,7 @@ def seed(org: Any, rng: random.Random) -> str:
                 appointment=appointment,
                 by=appointment.practitioner.user,
             )
-        except services.BillingError:
+        except BillingError:
             continue
         created += 1
 
@@ -74,7 +75,7 @@ def seed(org: Any, rng: random.Random) -> str:
             months[(day.year, day.month)].append(claim_id)
     built = 0
     for _, ids in sorted(months.items()):
-        built += len(services.batches_build(by=clerk, claim_ids=ids))
+        built += len(batches.batches_build(by=clerk, claim_ids=ids))
 
     imported = 0
     for batch in Batch.objects.filter(status=BatchStatus.SENT).order_by("id"):
@@ -112,7 +113,7 @@ def seed(org: Any, rng: random.Random) -> str:
                 records=records,
             )
         ).encode()
-        _, new = services.return_import(
+        _, new = returns.return_import(
             open_lines=lambda data=data: data.splitlines(keepends=True),  # type: ignore[misc]
             filename=f"retour-{batch.payer_type}-{batch.payer_code}-{batch.number:05d}.txt",
             by=clerk,

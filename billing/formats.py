@@ -1,8 +1,8 @@
 """Passerelle's own transmission formats (documented in docs/billing-formats.md).
 
-Real SESAM-Vitale / B2 / NOEMIE layouts are reserved to certified vendors (BILLING.md,
-"Transmission and returns"); these formats carry the same concepts in a versioned, pipe-
-separated text file, one record per line, UTF-8:
+Real SESAM-Vitale / B2 / NOEMIE layouts are given to certified (homologated) vendors only
+(docs/billing-formats.md, « Pourquoi un format propre »); these formats carry the same concepts
+in a versioned, pipe-separated text file, one record per line, UTF-8:
 
 - batch file « PASSERELLE-LOT » v1: header H, one F record per claim, trailer T;
 - return file « PASSERELLE-RETOUR » v1: header H, A (acknowledgement of a batch, ARL),
@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+
+from billing.errors import BillingError
 
 BATCH_MAGIC = "PASSERELLE-LOT"
 RETURN_MAGIC = "PASSERELLE-RETOUR"
@@ -117,14 +119,21 @@ def batch_lines(header: BatchHeader, records: Iterable[BatchRecord]) -> Iterator
 # --- return file (parser) ---------------------------------------------------------------------
 
 
-class ReturnFileError(ValueError):
-    """The file is refused as a whole: `line` (1-based, 0 for the whole file) and reason."""
+class ReturnFileError(BillingError, ValueError):
+    """The file is refused as a whole: `line` (1-based, 0 for the whole file) and reason.
+
+    A refusal on the `file` field: the API answers 400 `{"file": [...], "line", "reason"}`,
+    the page puts it on the upload field."""
 
     def __init__(self, line: int, reason: str) -> None:
         self.line = line
         self.reason = reason
         where = f"ligne {line}" if line else "fichier"
-        super().__init__(f"{where} : {reason}")
+        super().__init__(
+            f"{where} : {reason}", field="file", details={"line": line, "reason": reason}
+        )
+        # What the person reads, on the upload field (page) or under `file` (API).
+        self.errors = {"file": [f"Fichier refusé, rien n'a été importé — {where} : {reason}"]}
 
 
 @dataclass(frozen=True)
@@ -274,7 +283,7 @@ def parse_return(lines: Iterable[bytes | str]) -> Iterator[ReturnHeader | Return
             ref = f[1]
             if not _REF.match(ref):
                 raise ReturnFileError(number, f"référence de demande « {ref} » invalide.")
-            # A claim named twice is refused at reconciliation (billing.services._reconcile),
+            # A claim named twice is refused at reconciliation (services.returns._reconcile),
             # in SQL: remembering every reference here would make memory grow with the file.
             count += 1
             if kind == "P":

@@ -1,8 +1,8 @@
 """Money in Passerelle is `Decimal` euros with two places; rounding is written here, once.
 
-BILLING.md, "Rounding": every share is computed in Decimal and rounded to the cent once
-(half-up): AMO = round(base × rate); ticket modérateur = base − AMO; so the shares always add
-up to the base exactly.
+Rule (docs/billing.md, « Arrondi »): every share is computed in Decimal and rounded to the cent
+once (half-up): AMO = round(base × rate); ticket modérateur = base − AMO; so the shares always
+add up to the base exactly.
 """
 
 from __future__ import annotations

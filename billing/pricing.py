@@ -2,8 +2,9 @@
 coverage on the date of care and the deductibles already charged.
 
 Nothing here touches the database: tariffs and parameters are looked up by the caller
-(`billing.selectors`) and passed in, so the worked examples of BILLING.md are tested directly.
-Every rule names its source (BILLING.md, "Who pays what").
+(`billing.selectors`) and passed in, so the worked examples of docs/billing.md (« Exemples
+chiffrés ») are tested directly. Every rule names its source: the article of the Code de la
+sécurité sociale (CSS) or the section of docs/billing.md (« Qui paie quoi ») that states it.
 """
 
 from __future__ import annotations
@@ -60,13 +61,16 @@ class PricedAct:
 
     @property
     def amount(self) -> Decimal:
-        # BILLING.md: "an act's amount is tariff × coefficient".
+        # NGAP (nomenclature générale des actes professionnels): an act's amount is the value
+        # of its key letter or code × its coefficient (AMI 1, AMO 13.5, G 1).
         return to_cents(self.unit_price * self.coefficient)
 
 
 @dataclass(frozen=True)
 class Deductibles:
-    """Dated parameters valid on the date of care (BILLING.md, PF and franchise)."""
+    """Dated parameters valid on the date of care (art. L160-13 II and III CSS: PF 2 € from
+    15 May 2024, franchise 1 € from 31 March 2024 with the décret n° 2024-114 of 16 February
+    2024; docs/billing.md « Participation forfaitaire et franchise »)."""
 
     pf_amount: Decimal = Decimal("2.00")
     pf_day_cap: Decimal = Decimal("8.00")
@@ -177,8 +181,10 @@ def compute_split(
             notes=("Droits non ouverts : facturé au payeur « droits en attente ».",),
         )
 
-    # 100 % of the base: AME (State via the CPAM), maternity from the 6th month to 12 days
-    # after birth, work accident, care related to an ALD exemption (BILLING.md).
+    # 100 % of the base: AME (State via the CPAM, art. L251-1 and following of the Code de
+    # l'action sociale et des familles), maternity from the 6th month to 12 days after birth
+    # (maternity insurance), work accident (for the care related to it), care related to an
+    # ALD exemption (art. L160-14 CSS). docs/billing.md « Qui paie quoi ».
     full_rate = coverage.ame or coverage.maternity or coverage.work_accident
     if related_to_ald and coverage.ald:
         full_rate = True
@@ -186,7 +192,8 @@ def compute_split(
         notes.append("Soins déclarés en rapport avec une ALD, mais aucune ALD ouverte.")
 
     # Outside the coordinated care pathway: patient ≥ 16, no declared médecin traitant, not
-    # exempt; no pathway rule for AME (BILLING.md). The extra share stays with the patient.
+    # exempt (art. L162-5-3 CSS, médecin traitant); no pathway rule for AME. The extra share
+    # stays with the patient: a « responsible » complementary contract does not cover it.
     out_of_pathway = (
         not coverage.ame
         and not full_rate
@@ -244,8 +251,9 @@ def compute_split(
     assert patient_share >= extra >= ZERO
 
     # Deductibles: PF per doctor's act, franchise per paramedical act; none for minors, C2S,
-    # AME, maternity window (BILLING.md); capped per day and per year; under tiers payant they
-    # are recovered by the CPAM later, never collected at the desk.
+    # AME, maternity window (art. L160-13 II and III CSS); capped per day and per year; under
+    # tiers payant the CPAM recovers them later from the patient's reimbursements, so they
+    # are never collected at the desk (ameli.fr, « La participation forfaitaire »).
     exempt = coverage.age < 18 or coverage.c2s or coverage.ame or coverage.maternity
     pf = franchise = ZERO
     if not exempt:

@@ -1,5 +1,6 @@
-"""Reject reasons returned by the payers (BILLING.md, "Transmission and returns"), with the
-French label and the action the clerk should take."""
+"""Reject reasons returned by the payers (docs/billing-formats.md, « Codes de rejet reconnus »:
+the situations a caisse's NOEMIE return reports), with the French label and the action the clerk
+should take."""
 
 from __future__ import annotations
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import holidays
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from billing import perms
+from billing.errors import BillingNotFound
 from billing.models import (
     Act,
     Batch,
@@ -21,15 +24,21 @@ from billing.models import (
     Invoice,
     Parameter,
     ParameterKey,
+    Payment,
+    PaymentSource,
+    ReturnFile,
     Tariff,
 )
 from billing.money import ZERO
 from billing.pricing import AlreadyCharged, Deductibles
+from centre import audit
 from centre.models import User
 from centre.roles import Role
 
+M = TypeVar("M", bound=Model)
+
 # Art. D161-13-3 CSS: under tiers payant the caisse pays within 7 working days of the
-# acknowledgement (penalties from day 8) — BILLING.md, "Transmission and returns".
+# acknowledgement (penalties from day 8, art. D161-13-4) — docs/billing.md « Impayés ».
 PAYMENT_DELAY_WORKING_DAYS = 7
 AGEING_BUCKETS = ((0, 30, "0–30 jours"), (31, 60, "31–60 jours"), (61, 90, "61–90 jours"))
 OPEN_CLAIM_STATES = (
@@ -200,3 +209,121 @@ def pending_convertible() -> QuerySet[Invoice]:
         .select_related("patient")
         .order_by("date_of_care", "id")
     )
+
+
+# --- journaled reads --------------------------------------------------------------------------
+# Every read of billing data about a patient goes through one of these, called the same way by
+# the page and by the API, so that both doors leave the same journal entry (same action, same
+# object type, same ids): « who saw this invoice, this claim file » has one answer. Lists
+# journal the records actually shown (the page of a paginated list).
+
+
+def _shown(by: User, action: str, model: type[M], rows: Iterable[M]) -> list[M]:
+    """Journal the rows a list is about to show (one entry naming them, in order); an empty
+    list showed nobody and leaves no entry."""
+    shown = list(rows)
+    if shown:
+        audit.record_list_read(actor=by, action=action, model=model, ids=[r.pk for r in shown])
+    return shown
+
+
+def invoice_read(*, by: User, invoice_id: int, current_only: bool = False) -> Invoice:
+    """One invoice, as `by` may see it (BillingNotFound otherwise), journaled."""
+    perms.require(by, perms.INVOICE_READ)
+    qs = (
+        visible_invoices(by)
+        .select_related("site__centre")
+        .prefetch_related(
+            "lines", Prefetch("claims", queryset=Claim.objects.order_by("id")), "payments"
+        )
+    )
+    if current_only:
+        qs = qs.filter(superseded_at__isnull=True)
+    invoice = qs.filter(pk=invoice_id).first()
+    if invoice is None:
+        raise BillingNotFound("Facture introuvable (ou hors de vos droits).")
+    audit.record_read(actor=by, action="billing.invoice.read", obj=invoice)
+    return invoice
+
+
+def invoices_shown(*, by: User, invoices: Iterable[Invoice]) -> list[Invoice]:
+    """A list of invoices about to be shown (worklist, cashier, API page): journaled with
+    their ids, in the order shown."""
+    return _shown(by, "billing.invoice.list", Invoice, invoices)
+
+
+def claims_shown(*, by: User, claims: Iterable[Claim]) -> list[Claim]:
+    """A list of claims about to be shown (rejects to work, API page): journaled."""
+    return _shown(by, "billing.claim.list", Claim, claims)
+
+
+def returns_shown(*, by: User, files: Iterable[ReturnFile]) -> list[ReturnFile]:
+    """A list of return files about to be shown: journaled (their lines name claims)."""
+    return _shown(by, "billing.return.list", ReturnFile, files)
+
+
+def claims_to_work() -> QuerySet[Claim]:
+    """Claims a clerk must work (rejected, paid in part), oldest care first."""
+    return (
+        Claim.objects.to_work()
+        .select_related("invoice__patient")
+        .order_by("invoice__date_of_care", "id")
+    )
+
+
+def claims_filtered(*, status: str = "", payer_type: str = "") -> QuerySet[Claim]:
+    """Claims, newest first, filtered by status and payer type (API)."""
+    qs = Claim.objects.select_related("invoice").order_by("-id")
+    if status:
+        qs = qs.filter(status=status)
+    if payer_type:
+        qs = qs.filter(payer_type=payer_type)
+    return qs
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    filename: str
+    content: bytes
+
+
+def batch_file(*, by: User, batch_id: int) -> BatchFile:
+    """The transmission file of a batch (NIRs, dates of birth, acts of every claim in it):
+    facturation only, journaled as a download whichever door asks."""
+    perms.require(by, perms.BILLING_WRITE)
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None or not batch.file:
+        raise BillingNotFound("Ce lot n'existe pas ou n'a pas de fichier.")
+    audit.record_read(actor=by, action="billing.batch.download", obj=batch)
+    with batch.file.open("rb") as fh:
+        content = fh.read()
+    return BatchFile((batch.file.name or "lot.txt").rsplit("/", 1)[-1], content)
+
+
+def receipt_read(*, by: User, payment_id: int) -> Payment:
+    """A payment receipt (patient's name, amounts) to print: journaled on its invoice."""
+    perms.require(by, perms.CASHIER)
+    payment = (
+        Payment.objects.select_related("invoice__patient", "invoice__site__centre")
+        .filter(pk=payment_id, source=PaymentSource.PATIENT)
+        .first()
+    )
+    if payment is None:
+        raise BillingNotFound("Reçu introuvable.")
+    audit.record_read(actor=by, action="billing.receipt.print", obj=payment.invoice)
+    return payment
+
+
+def consultation_to_close(*, by: User, appointment_id: int) -> Any:
+    """An appointment `by` may close with its acts: their own (BillingNotFound otherwise)."""
+    from appointments.models import Appointment
+
+    perms.require(by, perms.CLOSE_CONSULTATION)
+    appointment = (
+        Appointment.objects.select_related("patient", "practitioner", "site")
+        .filter(pk=appointment_id, practitioner__user=by)
+        .first()
+    )
+    if appointment is None:
+        raise BillingNotFound("Consultation introuvable (ou hors de vos droits).")
+    return appointment

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.cache import cache
 
-from billing import services
+from billing.services import batches, returns
 from centre.models import User
 
 PROGRESS_KEY = "billing:build-progress:{run}"
@@ -37,7 +37,7 @@ def build_batches(
 
     if run:
         cache.set(PROGRESS_KEY.format(run=run), {"done": 0, "total": -1}, 3600)
-    return services.batches_build(by=actor, claim_ids=claim_ids, progress=progress)
+    return batches.batches_build(by=actor, claim_ids=claim_ids, progress=progress)
 
 
 @shared_task(
@@ -50,4 +50,4 @@ def reconcile_return(return_file_id: int, actor_id: int | None = None) -> str:
     """Idempotent: the file row is locked and only a file « en attente » is reconciled, in one
     transaction (a retry after a crash starts again from nothing imported)."""
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    return services.return_reconcile(return_file_id=return_file_id, by=actor).status
+    return returns.return_reconcile(return_file_id=return_file_id, by=actor).status

@@ -1,11 +1,11 @@
-"""Thin views: load through a role-scoped queryset, call one service, redirect."""
+"""Thin views: parse, call one service or selector (which checks the permission on the object,
+journals the read or the write, and raises a refusal), render. Refusals are shown with
+`centre.forms.add_refusal` / `refusal_message`; a BillingNotFound / BillingForbidden raised
+by a service is Django's 404 / 403 page."""
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from billing import money, perms, selectors, services, tasks
-from billing.formats import ReturnFileError
+from billing import money, perms, selectors, tasks
+from billing.errors import BillingError
 from billing.forms import (
     CloseConsultationForm,
     CorrectInvoiceForm,
@@ -30,24 +30,28 @@ from billing.models import (
     Claim,
     ClaimStatus,
     Invoice,
-    Payment,
     ReturnFile,
     Tariff,
 )
 from billing.rejects import REJECT_REASONS, Action
-from centre import audit
+from billing.services import batches as batch_services
+from billing.services import claims as claim_services
+from billing.services import invoices as invoice_services
+from billing.services import payments, returns, tariffs
+from centre.forms import add_refusal, refusal_message
 from centre.perms import acting_user, role_required
 
 
 @role_required(*perms.BILLING_READ)
 def dashboard(request: HttpRequest) -> HttpResponse:
     worklist = selectors.clerk_worklist()
-    to_check = (
-        Invoice.objects.to_check()
+    to_check = selectors.invoices_shown(
+        by=acting_user(request),
+        invoices=Invoice.objects.to_check()
         .filter(claims__status=ClaimStatus.DRAFT)
         .select_related("patient")
         .distinct()
-        .order_by("date_of_care")[:50]
+        .order_by("date_of_care")[:50],
     )
     return render(
         request,
@@ -63,13 +67,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @role_required(*perms.INVOICE_READ)
 def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
     user = acting_user(request)
-    invoice = get_object_or_404(
-        selectors.visible_invoices(user).prefetch_related(
-            "lines", Prefetch("claims", queryset=Claim.objects.order_by("id")), "payments"
-        ),
-        pk=invoice_id,
-    )
-    audit.record_read(actor=user, action="billing.invoice.read", obj=invoice)
+    invoice = selectors.invoice_read(by=user, invoice_id=invoice_id)
     replaced_by = (
         Invoice.objects.filter(replaces=invoice)
         .only("pk", "number", "version", "version_reason")
@@ -98,15 +96,15 @@ def payment_record(request: HttpRequest, invoice_id: int) -> HttpResponse:
     form = PaymentForm(request.POST)
     if form.is_valid():
         try:
-            payment = services.payment_record(
+            payment = payments.payment_record(
                 invoice=invoice,
                 amount=form.cleaned_data["amount"],
                 method=form.cleaned_data["method"],
                 reference=form.cleaned_data["reference"],
                 by=acting_user(request),
             )
-        except services.BillingError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+        except BillingError as error:
+            add_refusal(form, error)
         else:
             messages.success(request, f"Paiement enregistré (reçu n° {payment.receipt_number}).")
             return redirect("billing:invoice_detail", invoice_id=invoice.pk)
@@ -122,14 +120,7 @@ def payment_record(request: HttpRequest, invoice_id: int) -> HttpResponse:
 def receipt_pdf(request: HttpRequest, payment_id: int) -> HttpResponse:
     from weasyprint import HTML
 
-    payment = get_object_or_404(
-        Payment.objects.select_related("invoice__patient", "invoice__site__centre"),
-        pk=payment_id,
-        source="PAT",
-    )
-    audit.record_read(
-        actor=acting_user(request), action="billing.receipt.print", obj=payment.invoice
-    )
+    payment = selectors.receipt_read(by=acting_user(request), payment_id=payment_id)
     html = render_to_string(
         "billing/receipt.html", {"payment": payment, "invoice": payment.invoice}
     )
@@ -142,10 +133,11 @@ def receipt_pdf(request: HttpRequest, payment_id: int) -> HttpResponse:
 @role_required(*perms.CASHIER)
 def cashier(request: HttpRequest) -> HttpResponse:
     """Encaissements: what patients still have to pay at the desk."""
-    invoices = (
-        Invoice.objects.with_patient_balance()
+    invoices = selectors.invoices_shown(
+        by=acting_user(request),
+        invoices=Invoice.objects.with_patient_balance()
         .select_related("patient", "practitioner__user")
-        .order_by("-date_of_care", "-id")[:100]
+        .order_by("-date_of_care", "-id")[:100],
     )
     return render(request, "billing/cashier.html", {"invoices": invoices})
 
@@ -154,20 +146,23 @@ def cashier(request: HttpRequest) -> HttpResponse:
 @role_required(*perms.BILLING_WRITE)
 def invoice_recheck(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice, pk=invoice_id)
-    services.invoice_recheck(invoice=invoice, by=acting_user(request))
-    if invoice.issues:
-        messages.warning(request, "Il reste des points à corriger.")
+    try:
+        invoice = invoice_services.invoice_recheck(invoice=invoice, by=acting_user(request))
+    except BillingError as error:
+        refusal_message(request, error)
     else:
-        messages.success(request, "Facture vérifiée : les demandes sont prêtes à partir.")
+        if invoice.issues:
+            messages.warning(request, "Il reste des points à corriger.")
+        else:
+            messages.success(request, "Facture vérifiée : les demandes sont prêtes à partir.")
     return redirect("billing:invoice_detail", invoice_id=invoice.pk)
 
 
 @role_required(*perms.BILLING_WRITE)
 def invoice_correct(request: HttpRequest, invoice_id: int) -> HttpResponse:
     """Correct the acts of an invoice: a new version replaces it (old claims cancelled)."""
-    invoice = get_object_or_404(
-        Invoice.objects.current().select_related("patient", "practitioner__user"),
-        pk=invoice_id,
+    invoice = selectors.invoice_read(
+        by=acting_user(request), invoice_id=invoice_id, current_only=True
     )
     lines = list(invoice.lines.order_by("id"))
     initial = ", ".join(
@@ -176,16 +171,16 @@ def invoice_correct(request: HttpRequest, invoice_id: int) -> HttpResponse:
     )
     form = CorrectInvoiceForm(request.POST or None, initial={"acts": initial})
     if request.method == "POST" and form.is_valid():
-        choices = [services.ActChoice(c, k) for c, k in form.cleaned_data["acts"]]
+        choices = [invoice_services.ActChoice(c, k) for c, k in form.cleaned_data["acts"]]
         try:
-            new = services.invoice_correct(
+            new = invoice_services.invoice_correct(
                 invoice=invoice,
                 acts=choices,
                 reason=form.cleaned_data["reason"],
                 by=acting_user(request),
             )
-        except services.BillingError as error:
-            form.add_error(error.field if error.field in form.fields else "acts", error.message)
+        except BillingError as error:
+            add_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -210,7 +205,9 @@ def invoice_correct(request: HttpRequest, invoice_id: int) -> HttpResponse:
 def pending_conversions(request: HttpRequest) -> HttpResponse:
     """PASS de ville: consultations billed to the "rights pending" payer whose patient now has
     rights on the date of care, to convert into claims to the caisse."""
-    invoices = list(selectors.pending_convertible()[:200])
+    invoices = selectors.invoices_shown(
+        by=acting_user(request), invoices=selectors.pending_convertible()[:200]
+    )
     return render(
         request,
         "billing/pending_conversions.html",
@@ -227,9 +224,12 @@ def pending_convert(request: HttpRequest) -> HttpResponse:
         messages.info(request, "Aucune consultation sélectionnée à convertir.")
         return redirect("billing:pending_conversions")
     try:
-        converted = services.pending_convert_many(invoices=invoices, by=acting_user(request))
-    except services.BillingError as error:
-        messages.error(request, f"Rien n'a été converti — {error.message}")
+        converted = invoice_services.invoices_convert_pending(
+            invoices=invoices, by=acting_user(request)
+        )
+    except BillingError as error:
+        messages.error(request, "Rien n'a été converti.")
+        refusal_message(request, error)
     else:
         messages.success(
             request,
@@ -261,17 +261,12 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(*perms.BILLING_WRITE)
 def batch_build(request: HttpRequest) -> HttpResponse:
-    ids = list(Claim.objects.ready().values_list("id", flat=True))
-    if not ids:
+    build = batch_services.batches_build_request(by=acting_user(request))
+    if not build.claims:
         messages.info(request, "Aucune demande prête : aucun lot à construire.")
         return redirect("billing:batch_list")
-    run = uuid.uuid4().hex
-    actor_id = acting_user(request).pk
-    transaction.on_commit(
-        lambda: tasks.build_batches.delay(claim_ids=ids, actor_id=actor_id, run=run)
-    )
-    messages.success(request, f"Construction des lots lancée pour {len(ids)} demande(s).")
-    return redirect(reverse("billing:batch_list") + f"?run={run}")
+    messages.success(request, f"Construction des lots lancée pour {build.claims} demande(s).")
+    return redirect(reverse("billing:batch_list") + f"?run={build.run}")
 
 
 @role_required(*perms.BILLING_WRITE)
@@ -282,15 +277,9 @@ def batch_progress(request: HttpRequest, run: str) -> HttpResponse:
 
 @role_required(*perms.BILLING_WRITE)
 def batch_download(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = get_object_or_404(Batch, pk=batch_id)
-    if not batch.file:
-        raise Http404("Ce lot n'a pas de fichier.")
-    audit.record_read(actor=acting_user(request), action="billing.batch.download", obj=batch)
-    with batch.file.open("rb") as fh:
-        content = fh.read()
-    response = HttpResponse(content, content_type="text/plain; charset=utf-8")
-    filename = (batch.file.name or "lot.txt").rsplit("/", 1)[-1]
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    file = selectors.batch_file(by=acting_user(request), batch_id=batch_id)
+    response = HttpResponse(file.content, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
     return response
 
 
@@ -305,11 +294,11 @@ def return_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            rf, created = services.return_upload(
+            rf, created = returns.return_upload(
                 upload=upload, filename=upload.name, by=acting_user(request)
             )
-        except ReturnFileError as error:
-            form.add_error("file", f"Fichier refusé, rien n'a été importé — {error}")
+        except BillingError as error:  # ReturnFileError: the line and the reason
+            add_refusal(form, error)
         else:
             if created:
                 messages.success(
@@ -323,7 +312,9 @@ def return_import(request: HttpRequest) -> HttpResponse:
     watched = None
     if (wanted := request.GET.get("fichier", "")).isdigit():
         watched = ReturnFile.objects.filter(pk=int(wanted)).first()
-    files = ReturnFile.objects.order_by("-imported_at", "-id")[:30]
+    files = selectors.returns_shown(
+        by=acting_user(request), files=ReturnFile.objects.order_by("-imported_at", "-id")[:30]
+    )
     return render(
         request,
         "billing/return_import.html",
@@ -339,16 +330,15 @@ def return_progress(request: HttpRequest, return_file_id: int) -> HttpResponse:
 
 @role_required(*perms.BILLING_READ)
 def claims_to_work(request: HttpRequest) -> HttpResponse:
-    claims = (
-        Claim.objects.to_work()
-        .select_related("invoice__patient")
-        .order_by("invoice__date_of_care", "id")[:200]
-    )
-    overdue = (
+    claims = list(selectors.claims_to_work()[:200])
+    overdue = list(
         selectors.overdue_claims()
         .select_related("invoice__patient")
         .order_by("acknowledged_on")[:200]
     )
+    # One journal entry for the page: the claims of both lists, as shown.
+    shown = {c.pk: c for c in [*claims, *overdue]}
+    selectors.claims_shown(by=acting_user(request), claims=shown.values())
     return render(
         request,
         "billing/claims_to_work.html",
@@ -370,24 +360,24 @@ def claim_action(request: HttpRequest, claim_id: int, action: str) -> HttpRespon
     user = acting_user(request)
     try:
         if action == Action.RESUBMIT:
-            new = services.claim_resubmit(claim=claim, by=user)
+            new = claim_services.claim_resubmit(claim=claim, by=user)
             messages.success(
                 request, f"Nouvelle demande {new.reference} prête pour le prochain lot."
             )
         elif action == Action.BILL_PATIENT:
-            services.claim_bill_patient(claim=claim, by=user)
+            claim_services.claim_bill_patient(claim=claim, by=user)
             messages.success(request, "Montant ajouté au reste à régler par le·la patient·e.")
         elif action == Action.WRITE_OFF:
             form = WriteOffForm(request.POST)
             if not form.is_valid():
                 messages.error(request, "Indiquez le motif de la perte.")
                 return redirect("billing:claims_to_work")
-            services.claim_write_off(claim=claim, reason=form.cleaned_data["reason"], by=user)
+            claim_services.claim_write_off(claim=claim, reason=form.cleaned_data["reason"], by=user)
             messages.success(request, "Demande passée en perte.")
         else:
             raise Http404("Action inconnue.")
-    except services.BillingError as error:
-        messages.error(request, error.message)
+    except BillingError as error:
+        refusal_message(request, error)
     return redirect("billing:claims_to_work")
 
 
@@ -420,9 +410,9 @@ def tariff_add(request: HttpRequest) -> HttpResponse:
     form = TariffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.tariff_add(**form.cleaned_data, by=acting_user(request))
-        except services.BillingError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            tariffs.tariff_add(**form.cleaned_data, by=acting_user(request))
+        except BillingError as error:
+            add_refusal(form, error)
         else:
             messages.success(
                 request, "Tarif enregistré : il s'applique aux soins à partir de sa date."
@@ -436,14 +426,8 @@ def tariff_add(request: HttpRequest) -> HttpResponse:
 
 @role_required(*perms.CLOSE_CONSULTATION)
 def close_consultation(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    from appointments.models import Appointment
-
     user = acting_user(request)
-    appointment = get_object_or_404(
-        Appointment.objects.select_related("patient", "practitioner", "site"),
-        pk=appointment_id,
-        practitioner__user=user,  # a practitioner closes only their own consultations
-    )
+    appointment = selectors.consultation_to_close(by=user, appointment_id=appointment_id)
     existing = Invoice.objects.filter(appointment=appointment).first()
     if existing is not None:
         return redirect("billing:invoice_detail", invoice_id=existing.pk)
@@ -451,10 +435,11 @@ def close_consultation(request: HttpRequest, appointment_id: int) -> HttpRespons
     preview = None
     day = timezone.localtime(appointment.start).date()
     if request.method == "POST" and form.is_valid():
-        choices = [services.ActChoice(c, k) for c, k in form.cleaned_data["acts"]]
+        choices = [invoice_services.ActChoice(c, k) for c, k in form.cleaned_data["acts"]]
         try:
             if "preview" in request.POST:
-                preview = services.invoice_preview(
+                preview = invoice_services.invoice_preview(
+                    by=user,
                     patient=appointment.patient,
                     on=day,
                     acts=choices,
@@ -463,13 +448,9 @@ def close_consultation(request: HttpRequest, appointment_id: int) -> HttpRespons
                     profession=appointment.practitioner.profession or None,
                 )
             else:
-                invoice = services.invoice_create(
-                    patient=appointment.patient,
-                    practitioner=appointment.practitioner,
-                    site=appointment.site,
-                    on=day,
+                invoice = invoice_services.invoice_close_consultation(
+                    appointment_id=appointment.pk,
                     acts=choices,
-                    appointment=appointment,
                     related_to_ald=form.cleaned_data["related_to_ald"],
                     pathway_exempt=form.cleaned_data["pathway_exempt"],
                     by=user,
@@ -480,8 +461,8 @@ def close_consultation(request: HttpRequest, appointment_id: int) -> HttpRespons
                     "à régler à l'accueil.",
                 )
                 return redirect("billing:invoice_detail", invoice_id=invoice.pk)
-        except services.BillingError as error:
-            form.add_error("acts", error.message)
+        except BillingError as error:
+            add_refusal(form, error)
     profession = appointment.practitioner.profession
     acts = [
         a

@@ -1,6 +1,9 @@
-"""The fee schedule and PF / franchise parameters of BILLING.md, as dated data.
+"""The fee schedule and the PF / franchise parameters, as dated data, each with its source (the
+2024–2029 medical convention approved by the arrêté of 20 June 2024, the NGAP, art. L160-13
+CSS for the PF and the franchise; docs/billing.md « Tarifs et paramètres »).
 
-Figures marked "to verify" in BILLING.md are loaded with to_verify=True and flagged in the UI.
+Figures not yet confirmed by a published text are loaded with to_verify=True and flagged in
+the UI.
 The director edits them afterwards; this migration never overwrites an existing row.
 """
 

@@ -36,9 +36,9 @@ import psycopg
 import pytest
 from django.db import connection
 
-from billing import services
 from billing.formats import PaymentRecord, return_lines
 from billing.models import Batch, Claim, ClaimStatus, Invoice
+from billing.services import batches, returns
 from centre.models import Site, User
 from tests.bench.generator import Generated
 from tests.bench.report import record, value
@@ -138,7 +138,7 @@ def plain_insert(table: str, where: str, params: list[Any]) -> tuple[float, floa
 
 def one_round(n: int, template: Invoice, *, trace: bool = False) -> dict[str, float]:
     prefix = make_ready_claims(n, template)
-    build_s, build_mb, ids = measure(lambda: services.batches_build(by=None), trace=trace)
+    build_s, build_mb, ids = measure(lambda: batches.batches_build(by=None), trace=trace)
     batch = Batch.objects.get(pk=ids[0])
     assert (batch.claims_count, batch.total_amount) == (n, Decimal(21 * n))
     with batch.file.open("rb") as fh:  # the file holds every claim once, and its trailer
@@ -156,7 +156,7 @@ def one_round(n: int, template: Invoice, *, trace: bool = False) -> dict[str, fl
 
     def run_import(payload: bytes = data) -> Any:
         # Streamed from a file object, as an upload is: memory must stay flat.
-        return services.return_import(
+        return returns.return_import(
             open_lines=lambda: io.BytesIO(payload), filename=f"{prefix}.txt", by=None
         )
 

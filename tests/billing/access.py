@@ -23,10 +23,10 @@ def _invoice(w: World) -> Any:
 
 
 def _payment(w: World) -> dict[str, Any]:
-    from billing import services
+    from billing.services import payments
 
     invoice = _invoice(w)
-    payment = services.payment_record(
+    payment = payments.payment_record(
         invoice=invoice, amount=invoice.patient_balance, method="cash", by=w.staff["accueil"]
     )
     return {"payment_id": payment.pk}
@@ -42,10 +42,10 @@ def _return_file(w: World) -> dict[str, Any]:
 
 
 def _batch(w: World) -> dict[str, Any]:
-    from billing import services
+    from billing.services import batches
 
     _invoice(w)
-    ids = services.batches_build(by=w.staff["facturation"])
+    ids = batches.batches_build(by=w.staff["facturation"])
     return {"batch_id": ids[0]}
 
 

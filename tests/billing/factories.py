@@ -7,8 +7,8 @@ import importlib
 from decimal import Decimal
 from typing import Any
 
-from billing import services
 from billing.models import Act, Claim, Invoice
+from billing.services import invoices
 from centre.models import Site, StaffProfile, User
 from patients.models import Coverage, CoverageKind, Patient
 
@@ -92,12 +92,12 @@ def make_invoice(
     acts: list[tuple[str, Decimal | None]] | None = None,
 ) -> Invoice:
     ensure_fee_schedule()
-    return services.invoice_create(
+    return invoices.invoice_create(
         patient=patient or make_patient(),
         practitioner=practitioner_of(practitioner),
         site=site,
         on=on,
-        acts=[services.ActChoice(c, k) for c, k in (acts or [("G", None)])],
+        acts=[invoices.ActChoice(c, k) for c, k in (acts or [("G", None)])],
         by=by,
     )
 

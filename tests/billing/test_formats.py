@@ -9,7 +9,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billing import services
 from billing.formats import (
     AckRecord,
     BatchHeader,
@@ -22,6 +21,7 @@ from billing.formats import (
     validate_return,
 )
 from billing.models import Claim, Payment, ReturnFile
+from billing.services import returns
 
 ON = datetime.date(2025, 3, 10)
 GOOD = "".join(
@@ -134,7 +134,7 @@ def test_fuzzed_imports_import_nothing_when_refused(text: str) -> None:
     """No claim matches these references: every file is refused, and nothing is written."""
     data = text.encode("utf-8", "surrogatepass")
     try:
-        services.return_import(
+        returns.return_import(
             open_lines=lambda: data.splitlines(keepends=True), filename="f.txt", by=None
         )
     except ReturnFileError as error:

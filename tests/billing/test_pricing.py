@@ -1,4 +1,5 @@
-"""The worked examples of BILLING.md, to the cent, and the invariants of the split."""
+"""The worked examples of docs/billing.md (« Exemples chiffrés »), to the cent, and the
+invariants of the split."""
 
 from __future__ import annotations
 

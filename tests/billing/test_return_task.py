@@ -11,9 +11,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from billing import services, tasks
+from billing import tasks
 from billing.formats import AckRecord, PaymentRecord, RejectRecord, return_lines
 from billing.models import Batch, Claim, Payment, ReturnFile, ReturnStatus
+from billing.services import batches
 from centre.models import AuditEntry, Site, User
 from tests.billing.factories import ON, amo_claim, make_invoice
 
@@ -23,12 +24,12 @@ ClientFor = Callable[[str | None], Client]
 
 
 def sent_claims(staff: dict[str, User], site: Site, n: int = 3) -> list[Claim]:
-    invoices = [
+    invoice_list = [
         make_invoice(by=staff["soignant"], practitioner=staff["soignant"], site=site)
         for _ in range(n)
     ]
-    services.batches_build(by=staff["facturation"])
-    return [amo_claim(i) for i in invoices]
+    batches.batches_build(by=staff["facturation"])
+    return [amo_claim(i) for i in invoice_list]
 
 
 def upload_of(records: list[Any], name: str = "retour.txt") -> io.BytesIO:

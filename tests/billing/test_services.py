@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from billing import selectors, services
+from billing import selectors
+from billing.errors import BillingError
 from billing.formats import AckRecord, PaymentRecord, RejectRecord, ReturnFileError, return_lines
 from billing.models import (
     Act,
@@ -19,6 +20,7 @@ from billing.models import (
     Payment,
     ReturnFile,
 )
+from billing.services import batches, claims, invoices, payments, returns, tariffs
 from centre.models import AuditEntry, Site, User
 from tests.billing.factories import ON, amo_claim, make_invoice, make_patient
 
@@ -31,7 +33,7 @@ def lines_of(text: str) -> Callable[[], list[bytes]]:
     return lambda: data.splitlines(keepends=True)
 
 
-def payer_return(claims: list[Claim], records: list[object], payer: str = "861") -> str:
+def payer_return(claim_list: list[Claim], records: list[object], payer: str = "861") -> str:
     return "".join(
         return_lines(payer_type="AMO", payer_code=payer, created_on=ON, records=records)  # type: ignore[arg-type]
     )
@@ -62,8 +64,11 @@ def test_invoice_from_the_fee_schedule_freezes_tariff_and_coverage(
     assert invoice.coverage["amo_caisse"] == "861"
     line = invoice.lines.get()
     assert (line.code, line.unit_price, line.amo) == ("G", D("30.00"), D("21.00"))
-    claims = {c.payer_type: (c.amount, c.status, c.payer_code) for c in invoice.claims.all()}
-    assert claims == {"AMO": (D("21.00"), "ready", "861"), "AMC": (D("9.00"), "ready", "12345678")}
+    claim_list = {c.payer_type: (c.amount, c.status, c.payer_code) for c in invoice.claims.all()}
+    assert claim_list == {
+        "AMO": (D("21.00"), "ready", "861"),
+        "AMC": (D("9.00"), "ready", "12345678"),
+    }
     assert AuditEntry.objects.filter(
         action="billing.invoice.create", object_id=str(invoice.pk)
     ).exists()
@@ -85,7 +90,7 @@ def test_tariff_change_on_a_date_applies_from_that_date_only(
         D("2.00"),
     )
     act = Act.objects.get(code="G")
-    services.tariff_add(
+    tariffs.tariff_add(
         act=act,
         unit_price=D("32.00"),
         amo_rate=D("0.70"),
@@ -122,7 +127,7 @@ def test_pf_1_euro_before_15_may_2024(staff: dict[str, User], site: Site) -> Non
 
 
 def test_act_not_allowed_for_the_profession_is_refused(staff: dict[str, User], site: Site) -> None:
-    with pytest.raises(services.BillingError, match="AMI n'est pas facturable"):
+    with pytest.raises(BillingError, match="AMI n'est pas facturable"):
         make_invoice(
             by=staff["soignant"], practitioner=staff["soignant"], site=site, acts=[("AMI", None)]
         )
@@ -137,16 +142,16 @@ def test_missing_nir_leaves_claims_to_check_until_fixed(staff: dict[str, User], 
     assert invoice.issues == ["NIR de l'assuré·e manquant : le saisir dans le dossier patient."]
     assert amo_claim(invoice).status == ClaimStatus.DRAFT
     patient.coverages.filter(kind="amo").update(insured_nir="185067511212345")
-    services.invoice_recheck(invoice=invoice, by=staff["facturation"])
+    invoices.invoice_recheck(invoice=invoice, by=staff["facturation"])
     assert amo_claim(invoice).status == ClaimStatus.READY
 
 
 def test_payment_at_the_desk_and_its_limits(staff: dict[str, User], site: Site) -> None:
     invoice = make_invoice(by=staff["soignant"], practitioner=staff["soignant"], site=site)
     assert invoice.patient_due == D("9.00")
-    with pytest.raises(services.BillingError, match="dépasse"):
-        services.payment_record(invoice=invoice, amount=D("10"), method="cash", by=staff["accueil"])
-    payment = services.payment_record(
+    with pytest.raises(BillingError, match="dépasse"):
+        payments.payment_record(invoice=invoice, amount=D("10"), method="cash", by=staff["accueil"])
+    payment = payments.payment_record(
         invoice=invoice, amount=D("9"), method="card", by=staff["accueil"]
     )
     invoice.refresh_from_db()
@@ -155,24 +160,24 @@ def test_payment_at_the_desk_and_its_limits(staff: dict[str, User], site: Site) 
 
 
 def build_world(staff: dict[str, User], site: Site, n: int = 3) -> list[Claim]:
-    invoices = [
+    invoice_list = [
         make_invoice(by=staff["soignant"], practitioner=staff["soignant"], site=site)
         for _ in range(n)
     ]
-    return [amo_claim(i) for i in invoices]
+    return [amo_claim(i) for i in invoice_list]
 
 
 def test_batches_are_numbered_per_payer_and_never_built_twice(
     staff: dict[str, User], site: Site
 ) -> None:
-    claims = build_world(staff, site)
+    claim_list = build_world(staff, site)
     other = make_invoice(
         by=staff["soignant"],
         practitioner=staff["soignant"],
         site=site,
         patient=make_patient(caisse="751"),
     )
-    ids = services.batches_build(by=staff["facturation"])
+    ids = batches.batches_build(by=staff["facturation"])
     assert len(ids) == 2
     batch = Batch.objects.get(payer_code="861")
     assert (batch.number, batch.claims_count, batch.total_amount, batch.status) == (
@@ -186,28 +191,28 @@ def test_batches_are_numbered_per_payer_and_never_built_twice(
         text = fh.read().decode()
     assert text.splitlines()[0].startswith("H|PASSERELLE-LOT|1|")
     assert text.splitlines()[-1] == "T|3|63.00"
-    assert f"F|{claims[0].reference}|" in text
-    assert services.batches_build(by=staff["facturation"]) == []  # nothing ready any more
+    assert f"F|{claim_list[0].reference}|" in text
+    assert batches.batches_build(by=staff["facturation"]) == []  # nothing ready any more
     make_invoice(by=staff["soignant"], practitioner=staff["soignant"], site=site)
-    services.batches_build(by=staff["facturation"])
+    batches.batches_build(by=staff["facturation"])
     assert Batch.objects.get(payer_code="861", number=2).claims_count == 1
     assert amo_claim(other).batch.payer_code == "751"
 
 
 def test_return_with_payment_partial_payment_and_reject(staff: dict[str, User], site: Site) -> None:
-    claims = build_world(staff, site)
-    services.batches_build(by=staff["facturation"])
+    claim_list = build_world(staff, site)
+    batches.batches_build(by=staff["facturation"])
     batch = Batch.objects.get()
     text = payer_return(
-        claims,
+        claim_list,
         [
             AckRecord(0, batch.number, True, ON, "", ""),
-            PaymentRecord(0, claims[0].reference, D("21.00"), ON, "VIR-1", "", ""),
-            PaymentRecord(0, claims[1].reference, D("15.00"), ON, "VIR-1", "R07", ""),
-            RejectRecord(0, claims[2].reference, "R01", ""),
+            PaymentRecord(0, claim_list[0].reference, D("21.00"), ON, "VIR-1", "", ""),
+            PaymentRecord(0, claim_list[1].reference, D("15.00"), ON, "VIR-1", "R07", ""),
+            RejectRecord(0, claim_list[2].reference, "R01", ""),
         ],
     )
-    rf, created = services.return_import(
+    rf, created = returns.return_import(
         open_lines=lines_of(text), filename="r.txt", by=staff["facturation"]
     )
     assert created
@@ -218,7 +223,7 @@ def test_return_with_payment_partial_payment_and_reject(staff: dict[str, User], 
         1,
         D("36.00"),
     )
-    c0, c1, c2 = (Claim.objects.get(pk=c.pk) for c in claims)
+    c0, c1, c2 = (Claim.objects.get(pk=c.pk) for c in claim_list)
     assert (c0.status, c0.paid_amount) == ("paid", D("21.00"))
     assert (c1.status, c1.outstanding, c1.reject_label) == (
         "partly_paid",
@@ -229,82 +234,82 @@ def test_return_with_payment_partial_payment_and_reject(staff: dict[str, User], 
     batch.refresh_from_db()
     assert batch.status == BatchStatus.ACKNOWLEDGED
     # Same file again: nothing counted twice.
-    _, again = services.return_import(open_lines=lines_of(text), filename="r.txt", by=None)
+    _, again = returns.return_import(open_lines=lines_of(text), filename="r.txt", by=None)
     assert not again
     assert Payment.objects.count() == 2
     # The clerk works the reject and the difference.
-    new = services.claim_resubmit(claim=c2, by=staff["facturation"])
+    new = claims.claim_resubmit(claim=c2, by=staff["facturation"])
     assert (new.status, new.amount, new.replaces_id) == ("ready", D("21.00"), c2.pk)
-    services.claim_bill_patient(claim=c1, by=staff["facturation"])
+    claims.claim_bill_patient(claim=c1, by=staff["facturation"])
     assert c1.invoice.__class__.objects.get(pk=c1.invoice_id).patient_due == D("15.00")
-    with pytest.raises(services.BillingError):
-        services.claim_write_off(claim=c0, reason="x", by=staff["facturation"])
-    services.batches_build(by=staff["facturation"])
+    with pytest.raises(BillingError):
+        claims.claim_write_off(claim=c0, reason="x", by=staff["facturation"])
+    batches.batches_build(by=staff["facturation"])
     assert Batch.objects.get(number=2).claims_count == 1
 
 
 def test_a_return_with_one_bad_line_imports_nothing(staff: dict[str, User], site: Site) -> None:
-    claims = build_world(staff, site)
-    services.batches_build(by=staff["facturation"])
+    claim_list = build_world(staff, site)
+    batches.batches_build(by=staff["facturation"])
     text = payer_return(
-        claims,
+        claim_list,
         [
-            PaymentRecord(0, claims[0].reference, D("21.00"), ON, "VIR-1", "", ""),
-            PaymentRecord(0, claims[1].reference, D("25.00"), ON, "VIR-1", "", ""),  # > claimed
+            PaymentRecord(0, claim_list[0].reference, D("21.00"), ON, "VIR-1", "", ""),
+            PaymentRecord(0, claim_list[1].reference, D("25.00"), ON, "VIR-1", "", ""),  # > claimed
         ],
     )
     with pytest.raises(ReturnFileError) as error:
-        services.return_import(open_lines=lines_of(text), filename="r.txt", by=None)
+        returns.return_import(open_lines=lines_of(text), filename="r.txt", by=None)
     assert error.value.line == 3
     assert "supérieur au montant demandé" in error.value.reason
     assert not ReturnFile.objects.exists()
     assert not Payment.objects.exists()
     assert set(Claim.objects.values_list("status", flat=True)) == {"sent"}
     # Unknown claim and a claim of another payer are refused the same way.
-    bad = payer_return(claims, [RejectRecord(0, "F2025999-AMO1", "R02", "")])
+    bad = payer_return(claim_list, [RejectRecord(0, "F2025999-AMO1", "R02", "")])
     with pytest.raises(ReturnFileError, match="inconnue"):
-        services.return_import(open_lines=lines_of(bad), filename="r.txt", by=None)
+        returns.return_import(open_lines=lines_of(bad), filename="r.txt", by=None)
     wrong_payer = payer_return(
-        claims, [RejectRecord(0, claims[0].reference, "R02", "")], payer="751"
+        claim_list, [RejectRecord(0, claim_list[0].reference, "R02", "")], payer="751"
     )
     with pytest.raises(ReturnFileError, match="pas été envoyée"):
-        services.return_import(open_lines=lines_of(wrong_payer), filename="r.txt", by=None)
+        returns.return_import(open_lines=lines_of(wrong_payer), filename="r.txt", by=None)
     # A claim named twice: refused at the second line (checked in SQL, so that memory does
     # not grow with the file), nothing imported.
     twice = payer_return(
-        claims,
+        claim_list,
         [
-            PaymentRecord(0, claims[0].reference, D("21.00"), ON, "VIR-1", "", ""),
-            RejectRecord(0, claims[2].reference, "R01", ""),
-            RejectRecord(0, claims[0].reference, "R02", ""),
+            PaymentRecord(0, claim_list[0].reference, D("21.00"), ON, "VIR-1", "", ""),
+            RejectRecord(0, claim_list[2].reference, "R01", ""),
+            RejectRecord(0, claim_list[0].reference, "R02", ""),
         ],
     )
     with pytest.raises(ReturnFileError) as error:
-        services.return_import(open_lines=lines_of(twice), filename="r.txt", by=None)
+        returns.return_import(open_lines=lines_of(twice), filename="r.txt", by=None)
     assert (error.value.line, error.value.reason) == (
         4,
-        f"la demande {claims[0].reference} figure deux fois (déjà ligne 2).",
+        f"la demande {claim_list[0].reference} figure deux fois (déjà ligne 2).",
     )
     truncated = "\n".join(text.splitlines()[:-1])
     with pytest.raises(ReturnFileError, match="fin T manquant"):
-        services.return_import(open_lines=lines_of(truncated), filename="r.txt", by=None)
+        returns.return_import(open_lines=lines_of(truncated), filename="r.txt", by=None)
     assert not Payment.objects.exists()
 
 
 def test_negative_acknowledgement_rejects_the_whole_batch(
     staff: dict[str, User], site: Site
 ) -> None:
-    claims = build_world(staff, site, n=2)
-    services.batches_build(by=staff["facturation"])
-    text = payer_return(claims, [AckRecord(0, 1, False, ON, "R02", "")])
-    services.return_import(open_lines=lines_of(text), filename="arl.txt", by=None)
+    claim_list = build_world(staff, site, n=2)
+    batches.batches_build(by=staff["facturation"])
+    text = payer_return(claim_list, [AckRecord(0, 1, False, ON, "R02", "")])
+    returns.return_import(open_lines=lines_of(text), filename="arl.txt", by=None)
     assert Batch.objects.get().status == BatchStatus.REFUSED
     assert set(Claim.objects.values_list("status", flat=True)) == {"rejected"}
 
 
 def test_overdue_after_seven_working_days_and_ageing(staff: dict[str, User], site: Site) -> None:
-    claims = build_world(staff, site, n=2)
-    services.batches_build(by=staff["facturation"])
+    claim_list = build_world(staff, site, n=2)
+    batches.batches_build(by=staff["facturation"])
     # Acknowledged Monday 3 March 2025: 7 working days end Wednesday 12 March.
     Claim.objects.update(status=ClaimStatus.ACKNOWLEDGED, acknowledged_on=datetime.date(2025, 3, 3))
     assert selectors.overdue_claims(datetime.date(2025, 3, 12)).count() == 0
@@ -319,4 +324,4 @@ def test_overdue_after_seven_working_days_and_ageing(staff: dict[str, User], sit
         ("61–90 jours", 0, D("0.00")),
         ("plus de 90 jours", 0, D("0.00")),
     ]
-    assert claims
+    assert claim_list

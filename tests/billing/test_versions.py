@@ -10,9 +10,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from billing import selectors, services
+from billing import selectors
+from billing.errors import BillingError
 from billing.formats import RejectRecord, return_lines
 from billing.models import Batch, Claim, ClaimStatus, Invoice
+from billing.services import batches, invoices, returns
 from centre.models import AuditEntry, Site, User
 from patients.models import Coverage, CoverageKind
 from tests.billing.factories import ON, make_invoice, make_patient
@@ -41,11 +43,11 @@ def test_ame_granted_in_march_from_january_converts_the_january_consultation(
     client_for: ClientFor, staff: dict[str, User], site: Site
 ) -> None:
     invoice = january_without_rights(staff, site)
-    services.batches_build(by=staff["facturation"])  # sent to the PASS agreement meanwhile
+    batches.batches_build(by=staff["facturation"])  # sent to the PASS agreement meanwhile
     assert Claim.objects.get(invoice=invoice).status == ClaimStatus.SENT
     assert list(selectors.pending_convertible()) == []  # no rights yet: stays pending
-    with pytest.raises(services.BillingError, match="Toujours aucun droit"):
-        services.pending_convert(invoice=invoice, by=staff["facturation"])
+    with pytest.raises(BillingError, match="Toujours aucun droit"):
+        invoices.invoice_convert_pending(invoice=invoice, by=staff["facturation"])
     # In March the mediator records AME, effective from 1 January.
     Coverage.objects.create(
         patient=invoice.patient, kind=CoverageKind.AME, start=datetime.date(2025, 1, 1)
@@ -57,7 +59,8 @@ def test_ame_granted_in_march_from_january_converts_the_january_consultation(
     response = clerk.post(reverse("billing:pending_convert"), {"invoice": [invoice.pk]})
     assert response.status_code == 302
     new = Invoice.objects.get(replaces=invoice)
-    # AME: 100 % of the base paid by the State through the CPAM, nothing else (BILLING.md).
+    # AME: 100 % of the base paid by the State through the CPAM, nothing else (art. L251-1
+    # CASF; docs/billing.md « Qui paie quoi »).
     assert (new.version, new.date_of_care, new.amo, new.pending, new.patient_due, new.pf) == (
         2,
         JANUARY,
@@ -78,7 +81,7 @@ def test_ame_granted_in_march_from_january_converts_the_january_consultation(
         action="billing.invoice.supersede", object_id=str(invoice.pk)
     ).exists()
     assert list(selectors.pending_convertible()) == []
-    services.batches_build(by=staff["facturation"])
+    batches.batches_build(by=staff["facturation"])
     assert Batch.objects.get(payer_type="AMO").claims_count == 1
 
 
@@ -97,7 +100,7 @@ def test_amo_opened_retroactively_splits_like_any_consultation_patient_asked_not
     Coverage.objects.create(
         patient=invoice.patient, kind=CoverageKind.MEDECIN_TRAITANT, start=datetime.date(2025, 1, 1)
     )
-    [new] = services.pending_convert_many(
+    [new] = invoices.invoices_convert_pending(
         invoices=selectors.pending_convertible(), by=staff["facturation"]
     )
     # G 30.00 in the care pathway: AMO 70 % = 21.00; the ticket modérateur 9.00 would fall on
@@ -124,8 +127,8 @@ def test_rights_never_opened_leave_the_consultation_with_the_pending_payer(
         patient=invoice.patient, kind=CoverageKind.AME, start=datetime.date(2025, 3, 1)
     )
     assert list(selectors.pending_convertible()) == []
-    with pytest.raises(services.BillingError):
-        services.pending_convert(invoice=invoice, by=staff["facturation"])
+    with pytest.raises(BillingError):
+        invoices.invoice_convert_pending(invoice=invoice, by=staff["facturation"])
     assert claims_of(Invoice.objects.get(pk=invoice.pk)) == {"ATT": ("PASS", D("30.00"), "ready")}
     assert not Invoice.objects.filter(replaces=invoice).exists()
 
@@ -137,12 +140,12 @@ def test_correcting_the_acts_after_a_reject_makes_a_new_version(
         by=staff["soignant"], practitioner=staff["soignant"], site=site, acts=[("VG", None)]
     )
     assert invoice.total == D("40.00")
-    services.batches_build(by=staff["facturation"])
+    batches.batches_build(by=staff["facturation"])
     claim = invoice.claims.get()
     # While the payer examines the claim, the invoice cannot be replaced.
-    with pytest.raises(services.BillingError, match="Envoyée"):
-        services.invoice_correct(
-            invoice=invoice, acts=[services.ActChoice("G")], reason="x", by=staff["facturation"]
+    with pytest.raises(BillingError, match="Envoyée"):
+        invoices.invoice_correct(
+            invoice=invoice, acts=[invoices.ActChoice("G")], reason="x", by=staff["facturation"]
         )
     text = "".join(
         return_lines(
@@ -152,7 +155,7 @@ def test_correcting_the_acts_after_a_reject_makes_a_new_version(
             records=[RejectRecord(0, claim.reference, "R07", "")],
         )
     )
-    services.return_import(
+    returns.return_import(
         open_lines=lambda: text.encode().splitlines(keepends=True), filename="r.txt", by=None
     )
     clerk = client_for("facturation")
@@ -184,12 +187,12 @@ def test_correcting_the_acts_after_a_reject_makes_a_new_version(
     # The old version says it was replaced; it cannot be corrected twice.
     old_page = clerk.get(reverse("billing:invoice_detail", args=[invoice.pk])).content.decode()
     assert f"facture {new.number} (version 2)" in old_page
-    with pytest.raises(services.BillingError, match="déjà été remplacée"):
-        services.invoice_correct(
-            invoice=invoice, acts=[services.ActChoice("G")], reason="x", by=staff["facturation"]
+    with pytest.raises(BillingError, match="déjà été remplacée"):
+        invoices.invoice_correct(
+            invoice=invoice, acts=[invoices.ActChoice("G")], reason="x", by=staff["facturation"]
         )
     # The new claim goes into the next batch; the cashier sees one balance, not two.
-    services.batches_build(by=staff["facturation"])
+    batches.batches_build(by=staff["facturation"])
     assert Batch.objects.get(number=2).claims_count == 1
     assert list(Invoice.objects.with_patient_balance()) == [new]
 
@@ -222,7 +225,13 @@ def test_api_lists_converts_and_corrects(
         {},
         content_type="application/json",
     )
-    assert again.status_code == 404  # the old version is no longer current
+    # The old version was replaced: a conflict with the state of the data, not a bad request.
+    assert again.status_code == 409
+    assert again.json() == {
+        "detail": "Cette facture a déjà été remplacée par une nouvelle version.",
+        "kind": "conflict",
+        "field": "",
+    }
     corrected = clerk.post(
         reverse("api:invoice-correct", args=[body["id"]]),
         {"acts": [{"code": "ZZZ"}], "reason": "essai"},

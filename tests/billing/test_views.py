@@ -113,11 +113,13 @@ def test_clerk_pages_with_pinned_query_counts(
     client = client_for("facturation")
     client.get(reverse("billing:dashboard"))  # warm the session and caches
     # session, user, groups, MFA check; ready per payer, drafts, batches, rejects, overdue,
-    # ageing, invoices to check (with patient); session save; whatever the number of invoices.
-    with django_assert_num_queries(14):  # type: ignore[operator]
+    # ageing, invoices to check (with patient), their journal entry; session save; whatever
+    # the number of invoices.
+    with django_assert_num_queries(15):  # type: ignore[operator]
         page = client.get(reverse("billing:dashboard"))
     assert page.content.decode().count("NIR de l&#x27;assuré·e manquant") == 3
-    # session, user, groups, MFA; rejects, overdue (each with invoice and patient); session.
+    # session, user, groups, MFA; rejects, overdue (each with invoice and patient); session
+    # (nothing shown, nothing journaled).
     with django_assert_num_queries(9):  # type: ignore[operator]
         client.get(reverse("billing:claims_to_work"))
 
@@ -128,7 +130,7 @@ def test_clerk_builds_a_batch_and_imports_a_return_through_the_pages(
     site: Site,
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
-    invoices = [
+    invoice_list = [
         make_invoice(by=staff["soignant"], practitioner=staff["soignant"], site=site)
         for _ in range(2)
     ]
@@ -146,7 +148,7 @@ def test_clerk_builds_a_batch_and_imports_a_return_through_the_pages(
     )
     download = client.get(reverse("billing:batch_download", args=[batch.pk]))
     assert download.content.decode().startswith("H|PASSERELLE-LOT|1|")
-    c1, c2 = (amo_claim(i) for i in invoices)
+    c1, c2 = (amo_claim(i) for i in invoice_list)
     text = "".join(
         return_lines(
             payer_type="AMO",

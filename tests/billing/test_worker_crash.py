@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Sum
 
-from billing import services
 from billing.models import Batch, Claim, ClaimStatus
+from billing.services import batches
 from centre.celery import app
 from centre.models import Site, User
 from tests.billing.factories import make_invoice, make_patient
@@ -82,8 +82,8 @@ def test_killed_worker_then_rerun_puts_each_claim_in_exactly_one_batch(
     assert not Claim.objects.filter(status=ClaimStatus.IN_BATCH).exists()
     assert Claim.objects.filter(status=ClaimStatus.READY).count() == 3 * (len(caisses) - done)
 
-    services.batches_build(by=staff["facturation"])  # the re-run (or the retried task)
-    services.batches_build(by=staff["facturation"])  # and once more: nothing left to do
+    batches.batches_build(by=staff["facturation"])  # the re-run (or the retried task)
+    batches.batches_build(by=staff["facturation"])  # and once more: nothing left to do
 
     assert not Claim.objects.exclude(status=ClaimStatus.SENT).exists()
     assert not Claim.objects.filter(batch__isnull=True).exists()

@@ -95,7 +95,7 @@ def objects(site: Site) -> Callable[[], dict[str, int]]:
 
     def build() -> dict[str, int]:
         if not cache:
-            from billing import services as billing_services
+            from billing.services import batches as billing_batches
             from tests.access import World
             from tests.appointments.access import _appointment
             from tests.billing.factories import make_invoice, make_patient
@@ -108,7 +108,7 @@ def objects(site: Site) -> Callable[[], dict[str, int]]:
             cache["invoice_id"] = make_invoice(
                 by=staff["soignant"], practitioner=staff["soignant"], site=site
             ).pk
-            cache["batch_id"] = billing_services.batches_build(by=staff["facturation"])[0]
+            cache["batch_id"] = billing_batches.batches_build(by=staff["facturation"])[0]
             cache["patient"] = make_patient(last_name="Martin", first_name="Léa").pk
             cache["appointment"] = _appointment(world)["pk"]
         return cache

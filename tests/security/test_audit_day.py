@@ -23,9 +23,11 @@ from django.utils import timezone
 
 from appointments import services as appointment_services
 from appointments.models import Appointment
-from billing import services as billing_services
 from billing.formats import AckRecord, PaymentRecord, return_lines
 from billing.models import Batch, Claim, Invoice, ReturnFile
+from billing.services import batches as billing_batches
+from billing.services import invoices as billing_invoices
+from billing.services import returns as billing_returns
 from centre.models import AuditEntry, Site, User
 from centre.reports.indicators import Period
 from centre.reports.models import ReportRun
@@ -115,18 +117,18 @@ def test_a_day_of_work_leaves_a_complete_journal(
     appointment_services.appointment_mark_arrived(appointment=appointment, by=reception)
 
     # Practitioner: closes the consultation with its act (the appointment becomes « vu »).
-    invoice = billing_services.invoice_create(
+    invoice = billing_invoices.invoice_create(
         patient=patient,
         practitioner=doctor.profile,
         site=site,
         on=today,
-        acts=[billing_services.ActChoice("G")],
+        acts=[billing_invoices.ActChoice("G")],
         by=doctor,
         appointment=appointment,
     )
 
     # Billing clerk: builds the batch, imports the payer's acknowledgement and payment.
-    [batch_id] = billing_services.batches_build(by=clerk)
+    [batch_id] = billing_batches.batches_build(by=clerk)
     batch = Batch.objects.get(pk=batch_id)
     claim = Claim.objects.get(invoice=invoice, payer_type="AMO")
     lines = [
@@ -141,7 +143,7 @@ def test_a_day_of_work_leaves_a_complete_journal(
             ],
         )
     ]
-    billing_services.return_import(open_lines=lambda: iter(lines), filename="retour.txt", by=clerk)
+    billing_returns.return_import(open_lines=lambda: iter(lines), filename="retour.txt", by=clerk)
 
     # Mediator: logs a session at the permanence and refers the person to the centre.
     response = _client(mediator).post(

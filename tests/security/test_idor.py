@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from appointments import services as appointment_services
 from appointments.models import Appointment, CalendarFeed, Status
-from billing import services as billing_services
 from billing.models import Invoice
+from billing.services import batches as billing_batches
 from centre.models import AuditEntry, Centre, Site, User
 from centre.reports.indicators import Period
 from centre.reports.services import downloads as report_downloads
@@ -76,7 +76,7 @@ def objects(centre: Centre, site: Site, other_site: Site, staff: dict[str, User]
         own_invoice=own_invoice,
         colleague_invoice=colleague_invoice,
         session=SessionFactory(mediator=staff["mediation"], place=PlaceFactory(site=site)),
-        batch_id=billing_services.batches_build(by=staff["facturation"])[0],
+        batch_id=billing_batches.batches_build(by=staff["facturation"])[0],
     )
 
 
