@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 from centre.api import refuse_unknown_fields
 from centre.models import Site, User
 from centre.perms import acting_user
-from outreach import perms, services
+from outreach import perms
 from outreach.models import (
     CURRENT_TOPICS,
     AgeBand,
@@ -50,6 +50,8 @@ from outreach.models import (
     Topic,
     TriState,
 )
+from outreach.services import collective_actions, permanences, places, sessions
+from outreach.services.base import NOT_EDITABLE
 from patients.models import Patient
 
 
@@ -166,7 +168,7 @@ class PlaceInput(serializers.Serializer[Any]):
 
 
 def _refuse_unknown(request: Request, allowed: Any) -> None:
-    refuse_unknown_fields(request, allowed, services.NOT_EDITABLE)
+    refuse_unknown_fields(request, allowed, NOT_EDITABLE)
 
 
 PATCH_RESPONSES = {400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT}
@@ -184,12 +186,12 @@ class PlaceListCreate(generics.ListAPIView[Place]):
     def post(self, request: Request) -> Response:
         data = PlaceInput(data=request.data)
         data.is_valid(raise_exception=True)
-        place = services.place_create(by=request.user, **data.validated_data)  # type: ignore[arg-type]
+        place = places.place_create(by=request.user, **data.validated_data)  # type: ignore[arg-type]
         return Response(PlaceOutput(place).data, status=status.HTTP_201_CREATED)
 
 
 class PlacePatch(serializers.Serializer[Any]):
-    """A correction of a place: only the fields sent change (`services.PLACE_EDITABLE_FIELDS`).
+    """A correction of a place: only the fields sent change (`places.PLACE_EDITABLE_FIELDS`).
     `is_active: false` marks a place no longer used (never deleted)."""
 
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -233,7 +235,7 @@ class PlaceDetail(generics.GenericAPIView[Place]):
         _refuse_unknown(request, PlacePatch().fields)
         data = PlacePatch(data=request.data)
         data.is_valid(raise_exception=True)
-        place = services.place_update(
+        place = places.place_update(
             by=acting_user(request), place=place, changes=data.validated_data
         )
         return Response(PlaceOutput(place).data)
@@ -296,7 +298,7 @@ class PermanenceListCreate(generics.ListAPIView[Permanence]):
     def post(self, request: Request) -> Response:
         data = PermanenceInput(data=request.data)
         data.is_valid(raise_exception=True)
-        created = services.permanence_schedule(by=request.user, **data.validated_data)  # type: ignore[arg-type]
+        created = permanences.permanence_schedule(by=request.user, **data.validated_data)  # type: ignore[arg-type]
         return Response(PermanenceOutput(created, many=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -307,7 +309,7 @@ class PermanenceCancelInput(serializers.Serializer[Any]):
         "série (les déjà annulées restent telles quelles).",
     )
     reason = serializers.CharField(
-        max_length=services.CANCEL_REASON_MAX,
+        max_length=permanences.CANCEL_REASON_MAX,
         required=False,
         default="",
         allow_blank=True,
@@ -336,7 +338,7 @@ class PermanenceCancel(generics.GenericAPIView[Permanence]):
         permanence = self.get_object()
         data = PermanenceCancelInput(data=request.data)
         data.is_valid(raise_exception=True)
-        cancelled = services.permanence_cancel(
+        cancelled = permanences.permanence_cancel(
             by=acting_user(request), permanence=permanence, **data.validated_data
         )
         return Response(PermanenceOutput(cancelled, many=True).data)
@@ -350,7 +352,7 @@ class SessionOutput(serializers.ModelSerializer[RightsSession]):
 
     class Meta:
         model = RightsSession
-        fields = ("id", "patient", *services.SESSION_FIELDS, "notes")
+        fields = ("id", "patient", *sessions.SESSION_FIELDS, "notes")
 
 
 class AnonymousInput(serializers.Serializer[Any]):
@@ -423,8 +425,8 @@ class SessionListCreate(generics.ListAPIView[RightsSession]):
         data = SessionInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        anonymous = services.AnonymousPerson(**v["anonymous"]) if v["anonymous"] else None
-        session_input = services.SessionInput(
+        anonymous = sessions.AnonymousPerson(**v["anonymous"]) if v["anonymous"] else None
+        session_input = sessions.SessionInput(
             held_on=v["held_on"],
             channel=v["channel"],
             permanence=v["permanence"],
@@ -441,7 +443,7 @@ class SessionListCreate(generics.ListAPIView[RightsSession]):
             consent_scope=v["consent_scope"],
             notes=v["notes"],
         )
-        session = services.session_log(
+        session = sessions.session_log(
             by=request.user,  # type: ignore[arg-type]
             data=session_input,
             person=v["person"],
@@ -452,7 +454,7 @@ class SessionListCreate(generics.ListAPIView[RightsSession]):
 
 
 class SessionPatch(serializers.Serializer[Any]):
-    """A correction: only the fields sent change (`services.SESSION_EDITABLE_FIELDS`)."""
+    """A correction: only the fields sent change (`sessions.SESSION_EDITABLE_FIELDS`)."""
 
     started_at = serializers.TimeField(required=False, allow_null=True)
     duration_minutes = serializers.IntegerField(required=False)
@@ -498,11 +500,11 @@ class SessionDetail(generics.GenericAPIView[RightsSession]):
     def patch(self, request: Request, pk: int) -> Response:
         session = self.get_object()
         if not perms.can_edit_session(request.user, session):
-            raise PermissionDenied(services.SESSION_EDIT_REFUSED)
+            raise PermissionDenied(sessions.SESSION_EDIT_REFUSED)
         _refuse_unknown(request, SessionPatch().fields)
         data = SessionPatch(data=request.data)
         data.is_valid(raise_exception=True)
-        session = services.session_update(
+        session = sessions.session_update(
             by=acting_user(request), session=session, changes=data.validated_data
         )
         return Response(SessionOutput(session).data)
@@ -568,7 +570,7 @@ class ReferralList(generics.ListAPIView[Referral]):
 class CollectiveActionOutput(serializers.ModelSerializer[CollectiveAction]):
     class Meta:
         model = CollectiveAction
-        fields = ("id", *services.COLLECTIVE_FIELDS, "notes", "organiser")
+        fields = ("id", *collective_actions.COLLECTIVE_FIELDS, "notes", "organiser")
 
 
 # A plain string checked by the service ("Type d'action inconnu."): a second and third
@@ -580,8 +582,8 @@ KIND_HELP = "Type d'action : " + ", ".join(
 
 
 class CollectiveActionInput(serializers.Serializer[Any]):
-    """A new collective action (`services.collective_action_create`), without named patients
-    (the entry form has none either). Its organiser is the account that sends it."""
+    """A new collective action (`collective_actions.collective_action_create`), without
+    named patients (the entry form has none either). Its organiser is the account that sends it."""
 
     kind = serializers.CharField(help_text=KIND_HELP)
     title = serializers.CharField(max_length=200, allow_blank=True)
@@ -599,7 +601,8 @@ class CollectiveActionInput(serializers.Serializer[Any]):
 
 
 class CollectiveActionPatch(serializers.Serializer[Any]):
-    """A correction: only the fields sent change (`services.COLLECTIVE_EDITABLE_FIELDS`)."""
+    """A correction: only the fields sent change
+    (`collective_actions.COLLECTIVE_EDITABLE_FIELDS`)."""
 
     kind = serializers.CharField(required=False, help_text=KIND_HELP)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -642,7 +645,9 @@ class CollectiveActionList(generics.ListAPIView[CollectiveAction]):
     def post(self, request: Request) -> Response:
         data = CollectiveActionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        action = services.collective_action_create(by=acting_user(request), **data.validated_data)
+        action = collective_actions.collective_action_create(
+            by=acting_user(request), **data.validated_data
+        )
         return Response(CollectiveActionOutput(action).data, status=status.HTTP_201_CREATED)
 
 
@@ -672,11 +677,11 @@ class CollectiveActionDetail(generics.GenericAPIView[CollectiveAction]):
     def patch(self, request: Request, pk: int) -> Response:
         action = self.get_object()
         if not perms.can_edit_collective_action(request.user, action):
-            raise PermissionDenied(services.COLLECTIVE_EDIT_REFUSED)
+            raise PermissionDenied(collective_actions.COLLECTIVE_EDIT_REFUSED)
         _refuse_unknown(request, CollectiveActionPatch().fields)
         data = CollectiveActionPatch(data=request.data)
         data.is_valid(raise_exception=True)
-        action = services.collective_action_update(
+        action = collective_actions.collective_action_update(
             by=acting_user(request), action=action, changes=data.validated_data
         )
         return Response(CollectiveActionOutput(action).data)
