@@ -11,6 +11,7 @@ from django.db import transaction
 
 from centre import audit
 from centre.models import User
+from centre.refusals import Forbidden
 from outreach import perms
 from outreach.models import (
     CollectiveAction,
@@ -18,7 +19,7 @@ from outreach.models import (
     Place,
     Theme,
 )
-from outreach.services.base import NOT_EDITABLE, OutreachError, fail_if
+from outreach.services.base import NOT_EDITABLE, fail_if
 from patients.models import Patient
 
 COLLECTIVE_FIELDS = (
@@ -101,6 +102,7 @@ def collective_action_create(
     notes: str = "",
     attendees: Iterable[Patient] = (),
 ) -> CollectiveAction:
+    perms.require(by, perms.WRITE)
     themes = list(themes)
     attendees = list(attendees)
     fail_if(
@@ -157,6 +159,11 @@ def collective_action_update(
 
     `site` follows a new place (as at creation) and only then: an action whose place was
     attached to another site since keeps the site it was counted in."""
+    # The object-level rule first, on the row as passed (its organiser never changes), so
+    # that a colleague gets « not yours » (403) rather than a field-level 400; checked again
+    # under lock below.
+    if not perms.can_edit_collective_action(by, action):
+        raise Forbidden(COLLECTIVE_EDIT_REFUSED)
     refused = [name for name in changes if name not in COLLECTIVE_EDITABLE_FIELDS]
     fail_if(dict.fromkeys(refused, NOT_EDITABLE))
     with transaction.atomic():
@@ -168,7 +175,7 @@ def collective_action_update(
             .get(pk=action.pk)
         )
         if not perms.can_edit_collective_action(by, action):
-            raise OutreachError({"": COLLECTIVE_EDIT_REFUSED})
+            raise Forbidden(COLLECTIVE_EDIT_REFUSED)
         values: dict[str, Any] = {
             name: getattr(action, name) for name in COLLECTIVE_EDITABLE_FIELDS
         } | dict(changes)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from centre import audit
 from centre.models import User
+from outreach import perms
 from outreach.models import (
     RightsFile,
     TransitionError,
@@ -39,6 +40,7 @@ def file_advance(
     effective_from: datetime.date | None = None,
 ) -> RightsFile:
     """Move a file one step: `documents`, `filed`, `decided` or `abandoned`."""
+    perms.require(by, perms.WRITE)
     if on > timezone.localdate():
         raise OutreachError({"on": "La date ne peut pas être dans le futur."})
     with transaction.atomic():

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from centre import audit
 from centre.models import User
+from outreach import perms
 from outreach.models import (
     CancelScope,
     Permanence,
@@ -41,6 +42,7 @@ def permanence_schedule(
 ) -> list[Permanence]:
     """One permanence (`every_weeks=0`) or a series every 1 or 2 weeks until `until`
     (inclusive). Times are Paris wall-clock times: 14:00 stays 14:00 across the DST change."""
+    perms.require(by, perms.WRITE)
     errors: dict[str, str] = {}
     if end_time <= start_time:
         errors["end_time"] = "L'heure de fin doit être après l'heure de début."
@@ -119,6 +121,7 @@ def permanence_cancel(
     the appointments booked from referrals hang on sessions, so refusing a permanence with
     sessions leaves none of them pointing at a cancelled one. A permanence outside a series
     with `scope=following` is cancelled alone."""
+    perms.require(by, perms.WRITE)
     now = now or timezone.now()
     reason = reason.strip()
     errors: dict[str, str] = {}

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from centre import audit
 from centre.models import User
+from outreach import perms
 from outreach.models import (
     Person,
 )
@@ -21,7 +22,18 @@ def person_link_patient(
     *, by: User, person: Person, patient: Patient, consent_on: datetime.date
 ) -> Person:
     """Link a person met anonymously to a patient record, once the person agreed (date
-    recorded). If the patient already has outreach history, the two histories are merged."""
+    recorded). If the patient already has outreach history, the two histories are merged.
+    Mediation only (`perms.WRITE`)."""
+    perms.require(by, perms.WRITE)
+    return link_patient(by=by, person=person, patient=patient, consent_on=consent_on)
+
+
+def link_patient(
+    *, by: User, person: Person, patient: Patient, consent_on: datetime.date
+) -> Person:
+    """`person_link_patient` without its role check, for `referrals.referral_book`: reception
+    links the person met when it books the consultation they were referred to (its own role
+    check, `perms.QUEUE_WRITE`)."""
     errors: dict[str, str] = {}
     if person.patient_id is not None:
         errors[""] = "Cette personne est déjà rattachée à un dossier patient."

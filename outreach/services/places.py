@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from centre import audit
 from centre.models import Site, User
+from outreach import perms
 from outreach.models import (
     Place,
     PlaceKind,
@@ -57,6 +58,7 @@ def place_create(
     in_qpv: bool = False,
     partner_contact: str = "",
 ) -> Place:
+    perms.require(by, perms.WRITE)
     fail_if(_validate_place(name=name.strip(), kind=kind, site=site))
     with transaction.atomic():
         place = Place.objects.create(
@@ -86,6 +88,7 @@ def place_update(*, by: User, place: Place, changes: Mapping[str, Any]) -> Place
     A new `site` applies to what is entered from now on: sessions and collective actions
     copied the place's site when they were entered (`RightsSession.site`,
     `CollectiveAction.site`) and keep it, so the indicators of past periods do not move."""
+    perms.require(by, perms.WRITE)
     refused = [name for name in changes if name not in PLACE_EDITABLE_FIELDS]
     fail_if(dict.fromkeys(refused, NOT_EDITABLE))
     with transaction.atomic():

@@ -12,6 +12,8 @@ from django.utils import timezone
 from appointments.models import Appointment, ConsultationType
 from centre import audit
 from centre.models import Site, StaffProfile, User
+from centre.refusals import NotFound
+from outreach import perms
 from outreach.models import (
     Person,
     Referral,
@@ -22,7 +24,7 @@ from outreach.models import (
     Urgency,
 )
 from outreach.services.base import OutreachError, fail_if, mediator_site
-from outreach.services.persons import person_link_patient
+from outreach.services.persons import link_patient
 from patients.models import Patient
 
 
@@ -99,6 +101,7 @@ def create_referral_in_transaction(
 def referral_create(
     *, by: User, person: Person, request: ReferralRequest, session: RightsSession | None = None
 ) -> Referral:
+    perms.require(by, perms.WRITE)
     fail_if(validate_referral(request))
     site = request.site or (session.site if session else None) or mediator_site(by)
     if site is None:
@@ -128,6 +131,7 @@ def referral_book(
     # the booking service for this one operation.
     from appointments.services import BookingError, appointment_book
 
+    perms.require(by, perms.QUEUE_WRITE)
     ctype = consultation_type or referral.consultation_type
     errors: dict[str, str] = {}
     if referral.target != ReferralTarget.CENTRE:
@@ -152,9 +156,7 @@ def referral_book(
         person = referral.person
         if person.patient_id is None:
             assert patient is not None and link_consent_on is not None
-            person = person_link_patient(
-                by=by, person=person, patient=patient, consent_on=link_consent_on
-            )
+            person = link_patient(by=by, person=person, patient=patient, consent_on=link_consent_on)
             referral.refresh_from_db()
         booked_patient = person.patient
         assert booked_patient is not None
@@ -189,10 +191,16 @@ def referral_book(
 
 
 def referral_decline(*, by: User, referral: Referral, reason: str) -> Referral:
+    """Reception declines a referral to the centre (its queue holds nothing else: another
+    referral is not found from this door)."""
+    perms.require(by, perms.QUEUE_WRITE)
+    if referral.target != ReferralTarget.CENTRE:
+        raise NotFound("Orientation introuvable.")
     return _referral_close(by=by, referral=referral, reason=reason, cancel=False)
 
 
 def referral_cancel(*, by: User, referral: Referral, reason: str = "") -> Referral:
+    perms.require(by, perms.WRITE)
     return _referral_close(by=by, referral=referral, reason=reason, cancel=True)
 
 
@@ -219,6 +227,7 @@ def _referral_close(*, by: User, referral: Referral, reason: str, cancel: bool) 
 
 def referral_record_outcome(*, by: User, referral: Referral, outcome: str) -> Referral:
     """Outcome of a referral to a partner (e.g. « reçu·e par l'assistante sociale le 12/03 »)."""
+    perms.require(by, perms.WRITE)
     if not outcome.strip():
         raise OutreachError({"outcome": "Indiquez la suite donnée."})
     with transaction.atomic():

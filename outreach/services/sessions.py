@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from centre import audit
 from centre.models import User
+from centre.refusals import Forbidden
 from outreach import perms
 from outreach.models import (
     ACTIONS_NEEDING_CONSENT,
@@ -213,6 +214,7 @@ def session_log(
 ) -> RightsSession:
     """Record a session with an existing person met before, a patient of the centre, or a new
     anonymous person; optionally open a file and make a referral — all or nothing."""
+    perms.require(by, perms.WRITE)
     today = today or timezone.localdate()
     errors: dict[str, str] = {}
     if sum(x is not None for x in (person, patient, anonymous)) != 1:
@@ -332,6 +334,7 @@ def _tri(value: bool | None) -> str:
 
 
 def session_followup_done(*, by: User, session: RightsSession) -> RightsSession:
+    perms.require(by, perms.WRITE)
     with transaction.atomic():
         session = RightsSession.objects.select_for_update().get(pk=session.pk)
         try:
@@ -361,7 +364,8 @@ SESSION_EDITABLE_FIELDS = (
 # Mediators' notes are confidential: the journal records that they changed, never their text
 # (as `outreach.session.log` leaves them out).
 NOTES_NOT_JOURNALED = "(confidentielles, non journalisées)"
-# The page and the API refuse a correction by anybody but the author (`perms.can_edit_session`).
+# `session_update` refuses a correction by anybody but the author (`perms.can_edit_session`),
+# whichever door it comes from (`Forbidden`: 403 in the API and on the page).
 SESSION_EDIT_REFUSED = "Seul·e la ou le médiateur·rice qui a saisi cet entretien peut le corriger."
 
 
@@ -378,6 +382,11 @@ def session_update(
     fields that changed. Pending referrals made during the session follow a corrected
     interpreting language (reception books the interpreter from it)."""
     today = today or timezone.localdate()
+    # The object-level rule first, on the row as passed (its author never changes), so that
+    # a colleague gets « not yours » (403) rather than a field-level 400; checked again under
+    # lock below.
+    if not perms.can_edit_session(by, session):
+        raise Forbidden(SESSION_EDIT_REFUSED)
     refused = [name for name in changes if name not in SESSION_EDITABLE_FIELDS]
     fail_if(dict.fromkeys(refused, NOT_EDITABLE))
     with transaction.atomic():
@@ -390,9 +399,7 @@ def session_update(
             .get(pk=session.pk)
         )
         if not perms.can_edit_session(by, session):
-            raise OutreachError(
-                {"": "Seul·e la ou le médiateur·rice qui a saisi l'entretien peut le corriger."}
-            )
+            raise Forbidden(SESSION_EDIT_REFUSED)
         values: dict[str, Any] = {
             name: getattr(session, name) for name in SESSION_EDITABLE_FIELDS
         } | dict(changes)

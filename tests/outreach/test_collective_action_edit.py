@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from centre.models import AuditEntry, Site, User
+from centre.refusals import Forbidden
 from centre.roles import Role
 from outreach.forms import CollectiveActionForm
 from outreach.models import CollectiveAction, Place
@@ -218,11 +219,12 @@ def test_only_the_organiser_may_correct(site: Site, staff: dict[str, User]) -> N
     colleague = make_staff("mediation", centre=site.centre, sites=[site])
     before = _state(action)
     for user in (colleague, staff["direction"], staff["accueil"]):
-        with pytest.raises(OutreachError) as caught:
-            collective_actions.collective_action_update(
-                by=user, action=action, changes={"participants_count": 60}
-            )
-        assert caught.value.errors[""] == [collective_actions.COLLECTIVE_EDIT_REFUSED]
+        # Forbidden (403 in the API) even with a field that cannot be corrected: the rule on
+        # who may correct comes first, in the service, whatever the door.
+        for changes in ({"participants_count": 60}, {"organiser": user}):
+            with pytest.raises(Forbidden) as caught:
+                collective_actions.collective_action_update(by=user, action=action, changes=changes)
+            assert caught.value.errors[""] == [collective_actions.COLLECTIVE_EDIT_REFUSED]
     assert _state(action) == before and _updates() == []
 
 
@@ -516,7 +518,11 @@ def test_api_another_mediator_cannot_patch(
         _api_url(action), {"participants_count": 90}, content_type="application/json"
     )
     assert response.status_code == 403
-    assert response.json() == {"detail": collective_actions.COLLECTIVE_EDIT_REFUSED}
+    assert response.json() == {
+        "detail": collective_actions.COLLECTIVE_EDIT_REFUSED,
+        "kind": "forbidden",
+        "field": "",
+    }
     assert _state(action)["participants_count"] == 12
 
 
@@ -528,7 +534,7 @@ def test_openapi_documents_collective_actions(client_for: ClientFor) -> None:
     assert not {"put", "delete"} & set(operations)
     patch = operations["patch"]
     assert patch["summary"] == "Corriger une action collective (son organisateur·rice)"
-    assert set(patch["responses"]) == {"200", "400", "403"}
+    assert set(patch["responses"]) == {"200", "400", "403", "404"}
     ref = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     fields = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
     assert set(fields) == set(collective_actions.COLLECTIVE_EDITABLE_FIELDS)

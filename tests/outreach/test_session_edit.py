@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from centre.models import AuditEntry, Site, User
+from centre.refusals import Forbidden
 from centre.roles import Role
 from outreach.forms import SessionEditForm
 from outreach.models import (
@@ -226,11 +227,12 @@ def test_only_the_author_may_correct(site: Site, staff: dict[str, User]) -> None
     colleague = make_staff("mediation", centre=site.centre, sites=[site])
     before = _state(session)
     for user in (colleague, staff["direction"], staff["accueil"]):
-        with pytest.raises(OutreachError) as caught:
-            sessions.session_update(by=user, session=session, changes={"duration_minutes": 60})
-        assert caught.value.errors[""] == [
-            "Seul·e la ou le médiateur·rice qui a saisi l'entretien peut le corriger."
-        ]
+        # Forbidden (403 in the API) even with a field that cannot be corrected: the rule on
+        # who may correct comes first, in the service, whatever the door.
+        for changes in ({"duration_minutes": 60}, {"held_on": session.held_on}):
+            with pytest.raises(Forbidden) as caught:
+                sessions.session_update(by=user, session=session, changes=changes)
+            assert caught.value.errors[""] == [sessions.SESSION_EDIT_REFUSED]
     assert _state(session) == before and _updates() == []
 
 
@@ -479,7 +481,9 @@ def test_api_another_mediator_cannot_patch(
     )
     assert response.status_code == 403
     assert response.json() == {
-        "detail": "Seul·e la ou le médiateur·rice qui a saisi cet entretien peut le corriger."
+        "detail": "Seul·e la ou le médiateur·rice qui a saisi cet entretien peut le corriger.",
+        "kind": "forbidden",
+        "field": "",
     }
     session.refresh_from_db()
     assert session.duration_minutes == 35
@@ -491,7 +495,7 @@ def test_openapi_documents_the_session_correction(client_for: ClientFor) -> None
     assert set(operations) >= {"get", "patch"} and "put" not in operations
     patch = operations["patch"]
     assert patch["summary"] == "Corriger un entretien (la ou le médiateur·rice qui l'a saisi)"
-    assert set(patch["responses"]) == {"200", "400", "403"}
+    assert set(patch["responses"]) == {"200", "400", "403", "404"}
     ref = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     fields = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
     assert set(fields) == set(sessions.SESSION_EDITABLE_FIELDS)
