@@ -13,13 +13,20 @@ series."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,7 +35,7 @@ from rest_framework.views import APIView
 from centre.api import refuse_unknown_fields
 from centre.models import Site, User
 from centre.perms import acting_user
-from outreach import perms
+from outreach import perms, selectors
 from outreach.models import (
     CURRENT_TOPICS,
     AgeBand,
@@ -43,7 +50,6 @@ from outreach.models import (
     Place,
     PlaceKind,
     Referral,
-    ReferralTarget,
     RightsFile,
     RightsSession,
     Sex,
@@ -134,6 +140,19 @@ def _filter(
     return qs
 
 
+def _journaled_page(
+    view: generics.ListAPIView[Any],
+    request: Request,
+    journal: Callable[..., list[Any]],
+) -> Response:
+    """A list answered one page at a time, the page's rows journaled by the selector the
+    pages use too (`journal(by=, rows=)`), so that both doors leave the same entry."""
+    page = view.paginate_queryset(view.filter_queryset(view.get_queryset()))
+    assert page is not None  # DEFAULT_PAGINATION_CLASS is set
+    rows = journal(by=acting_user(request), rows=page)
+    return view.get_paginated_response(view.get_serializer(rows, many=True).data)
+
+
 # --- Places -------------------------------------------------------------------------------
 
 
@@ -171,12 +190,47 @@ def _refuse_unknown(request: Request, allowed: Any) -> None:
     refuse_unknown_fields(request, allowed, NOT_EDITABLE)
 
 
-PATCH_RESPONSES = {400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT}
+# What the outreach endpoints answer besides their success, as the handler writes it
+# (`centre.api.exception_handler`): a 400 lists French messages per field, a refusal of
+# another kind names its detail, kind and field; DRF's own 403 (role) and 404 (unknown id,
+# page out of range) carry `detail` only.
+FIELD_ERRORS = OpenApiResponse(
+    response={
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    },
+    description="Refusé : messages en français par champ (`non_field_errors` pour l'ensemble).",
+)
+RefusalOutput = inline_serializer(
+    name="OutreachRefusal",
+    fields={
+        "detail": serializers.CharField(),
+        "kind": serializers.CharField(required=False),
+        "field": serializers.CharField(required=False),
+    },
+)
+FORBIDDEN = OpenApiResponse(
+    RefusalOutput,
+    description="Rôle sans accès, ou correction par une autre personne que l'auteur·rice.",
+)
+NOT_FOUND = OpenApiResponse(RefusalOutput, description="Identifiant ou page inconnus.")
+LIST_RESPONSES = {403: FORBIDDEN, 404: NOT_FOUND}
+FILTERED_LIST_RESPONSES = {400: FIELD_ERRORS, **LIST_RESPONSES}
+CREATE_RESPONSES = {400: FIELD_ERRORS, 403: FORBIDDEN}
+DETAIL_RESPONSES = {403: FORBIDDEN, 404: NOT_FOUND}
+PATCH_RESPONSES = {400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND}
 
 
 @extend_schema_view(
-    get=extend_schema(summary="Lieux de permanence et d'action", responses=PlaceOutput),
-    post=extend_schema(summary="Ajouter un lieu", request=PlaceInput, responses=PlaceOutput),
+    get=extend_schema(
+        summary="Lieux de permanence et d'action",
+        responses={200: PlaceOutput(many=True), **LIST_RESPONSES},
+    ),
+    post=extend_schema(
+        summary="Ajouter un lieu",
+        request=PlaceInput,
+        responses={201: PlaceOutput, **CREATE_RESPONSES},
+    ),
 )
 class PlaceListCreate(generics.ListAPIView[Place]):
     serializer_class = PlaceOutput
@@ -186,7 +240,7 @@ class PlaceListCreate(generics.ListAPIView[Place]):
     def post(self, request: Request) -> Response:
         data = PlaceInput(data=request.data)
         data.is_valid(raise_exception=True)
-        place = places.place_create(by=request.user, **data.validated_data)  # type: ignore[arg-type]
+        place = places.place_create(by=acting_user(request), **data.validated_data)
         return Response(PlaceOutput(place).data, status=status.HTTP_201_CREATED)
 
 
@@ -207,7 +261,7 @@ class PlacePatch(serializers.Serializer[Any]):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="Un lieu", responses=PlaceOutput),
+    get=extend_schema(summary="Un lieu", responses={200: PlaceOutput, **DETAIL_RESPONSES}),
     patch=extend_schema(
         summary="Corriger un lieu ou le marquer comme plus utilisé",
         description=(
@@ -279,12 +333,12 @@ class PermanenceInput(serializers.Serializer[Any]):
     get=extend_schema(
         summary="Permanences (filtres : période, lieu, médiateur·rice)",
         parameters=FILTERS,
-        responses=PermanenceOutput,
+        responses={200: PermanenceOutput(many=True), **FILTERED_LIST_RESPONSES},
     ),
     post=extend_schema(
         summary="Programmer une permanence ponctuelle ou récurrente",
         request=PermanenceInput,
-        responses=PermanenceOutput(many=True),
+        responses={201: PermanenceOutput(many=True), **CREATE_RESPONSES},
     ),
 )
 class PermanenceListCreate(generics.ListAPIView[Permanence]):
@@ -298,7 +352,7 @@ class PermanenceListCreate(generics.ListAPIView[Permanence]):
     def post(self, request: Request) -> Response:
         data = PermanenceInput(data=request.data)
         data.is_valid(raise_exception=True)
-        created = permanences.permanence_schedule(by=request.user, **data.validated_data)  # type: ignore[arg-type]
+        created = permanences.permanence_schedule(by=acting_user(request), **data.validated_data)
         return Response(PermanenceOutput(created, many=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -396,23 +450,29 @@ class SessionInput(serializers.Serializer[Any]):
 @extend_schema_view(
     get=extend_schema(
         summary="Entretiens d'accès aux droits (filtres : période, lieu, médiateur·rice, sujet)",
+        description=(
+            "Réservé à la médiation et à la direction. Chaque page renvoyée est journalisée "
+            "(`outreach.session.list`, identifiants des entretiens montrés), comme les listes "
+            "d'entretiens des pages."
+        ),
         parameters=[*FILTERS, TOPIC_FILTER],
-        responses=SessionOutput,
+        responses={200: SessionOutput(many=True), **FILTERED_LIST_RESPONSES},
     ),
     post=extend_schema(
         summary="Enregistrer un entretien (personne connue, patient·e, ou anonyme)",
         request=SessionInput,
-        responses=SessionOutput,
+        responses={201: SessionOutput, **CREATE_RESPONSES},
     ),
 )
 class SessionListCreate(generics.ListAPIView[RightsSession]):
     serializer_class = SessionOutput
     permission_classes = [ReadWrite.of(read=perms.READ, write=perms.WRITE)]
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _journaled_page(self, request, selectors.sessions_shown)
+
     def get_queryset(self) -> QuerySet[RightsSession]:
-        qs: QuerySet[RightsSession] = RightsSession.objects.select_related("person").order_by(
-            "-held_on", "-pk"
-        )
+        qs = selectors.sessions_for(by=acting_user(self.request))
         qs = _filter(qs, self.request, date_field="held_on")
         topic = self.request.query_params.get("topic")
         if topic:
@@ -444,7 +504,7 @@ class SessionListCreate(generics.ListAPIView[RightsSession]):
             notes=v["notes"],
         )
         session = sessions.session_log(
-            by=request.user,  # type: ignore[arg-type]
+            by=acting_user(request),
             data=session_input,
             person=v["person"],
             patient=v["patient"],
@@ -475,7 +535,14 @@ class SessionPatch(serializers.Serializer[Any]):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="Un entretien d'accès aux droits", responses=SessionOutput),
+    get=extend_schema(
+        summary="Un entretien d'accès aux droits",
+        description=(
+            "Réservé à la médiation et à la direction ; la lecture est journalisée "
+            "(`outreach.session.read`), comme la page de l'entretien."
+        ),
+        responses={200: SessionOutput, **DETAIL_RESPONSES},
+    ),
     patch=extend_schema(
         summary="Corriger un entretien (la ou le médiateur·rice qui l'a saisi)",
         description=(
@@ -486,7 +553,7 @@ class SessionPatch(serializers.Serializer[Any]):
             "après ; le texte des notes n'est pas journalisé)."
         ),
         request=SessionPatch,
-        responses={200: SessionOutput, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT},
+        responses={200: SessionOutput, **PATCH_RESPONSES},
     ),
 )
 class SessionDetail(generics.GenericAPIView[RightsSession]):
@@ -495,12 +562,13 @@ class SessionDetail(generics.GenericAPIView[RightsSession]):
     queryset = RightsSession.objects.select_related("person")
 
     def get(self, request: Request, pk: int) -> Response:
-        return Response(SessionOutput(self.get_object()).data)
+        session = selectors.session_detail(by=acting_user(request), pk=pk)
+        return Response(SessionOutput(session).data)
 
     def patch(self, request: Request, pk: int) -> Response:
+        # Only its author corrects a session: `sessions.session_update` refuses anybody else
+        # (403) before looking at the fields sent.
         session = self.get_object()
-        if not perms.can_edit_session(request.user, session):
-            raise PermissionDenied(sessions.SESSION_EDIT_REFUSED)
         _refuse_unknown(request, SessionPatch().fields)
         data = SessionPatch(data=request.data)
         data.is_valid(raise_exception=True)
@@ -543,17 +611,21 @@ class ReferralOutput(serializers.ModelSerializer[Referral]):
         *FILTERS[:2],
         OpenApiParameter("status", OpenApiTypes.STR, description="attente, programmee…"),
     ],
-    responses=ReferralOutput,
+    description=(
+        "Chaque page renvoyée est journalisée (`outreach.referral.list`, identifiants des "
+        "orientations montrées), comme la file de l'accueil."
+    ),
+    responses={200: ReferralOutput(many=True), **FILTERED_LIST_RESPONSES},
 )
 class ReferralList(generics.ListAPIView[Referral]):
     serializer_class = ReferralOutput
     permission_classes = [ReadWrite.of(read=perms.QUEUE_READ)]
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _journaled_page(self, request, selectors.referrals_shown)
+
     def get_queryset(self) -> QuerySet[Referral]:
-        qs: QuerySet[Referral] = Referral.objects.select_related("person").order_by("-created_at")
-        user = self.request.user
-        if not (user.is_superuser or user.has_role(*perms.READ)):  # type: ignore[union-attr]
-            qs = qs.filter(target=ReferralTarget.CENTRE)
+        qs = selectors.referrals_for(by=acting_user(self.request))
         qs = _filter(
             qs,
             self.request,
@@ -621,7 +693,7 @@ class CollectiveActionPatch(serializers.Serializer[Any]):
     get=extend_schema(
         summary="Actions collectives (filtres : période, lieu, organisateur·rice)",
         parameters=FILTERS,
-        responses=CollectiveActionOutput,
+        responses={200: CollectiveActionOutput(many=True), **FILTERED_LIST_RESPONSES},
     ),
     post=extend_schema(
         summary="Enregistrer une action collective",
@@ -631,7 +703,7 @@ class CollectiveActionPatch(serializers.Serializer[Any]):
             "compte qui envoie la requête. Réservé à la médiation."
         ),
         request=CollectiveActionInput,
-        responses={201: CollectiveActionOutput, 400: OpenApiTypes.OBJECT},
+        responses={201: CollectiveActionOutput, **CREATE_RESPONSES},
     ),
 )
 class CollectiveActionList(generics.ListAPIView[CollectiveAction]):
@@ -652,7 +724,10 @@ class CollectiveActionList(generics.ListAPIView[CollectiveAction]):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="Une action collective", responses=CollectiveActionOutput),
+    get=extend_schema(
+        summary="Une action collective",
+        responses={200: CollectiveActionOutput, **DETAIL_RESPONSES},
+    ),
     patch=extend_schema(
         summary="Corriger une action collective (son organisateur·rice)",
         description=(
@@ -675,9 +750,9 @@ class CollectiveActionDetail(generics.GenericAPIView[CollectiveAction]):
         return Response(CollectiveActionOutput(self.get_object()).data)
 
     def patch(self, request: Request, pk: int) -> Response:
+        # Only its organiser corrects an action: `collective_action_update` refuses anybody
+        # else (403) before looking at the fields sent.
         action = self.get_object()
-        if not perms.can_edit_collective_action(request.user, action):
-            raise PermissionDenied(collective_actions.COLLECTIVE_EDIT_REFUSED)
         _refuse_unknown(request, CollectiveActionPatch().fields)
         data = CollectiveActionPatch(data=request.data)
         data.is_valid(raise_exception=True)

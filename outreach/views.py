@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from centre import audit
-from centre.forms import add_refusal
+from centre.forms import add_refusal, refusal_message
 from centre.models import StaffProfile
 from centre.perms import acting_user, role_required
+from centre.refusals import NotFound, Refusal
 from outreach import indicators, perms, selectors
 from outreach.forms import (
     CollectiveActionForm,
@@ -58,9 +58,8 @@ from outreach.services import (
     referrals,
     sessions,
 )
-from outreach.services.base import OutreachError
 from patients.models import Patient
-from patients.selectors import rights_worklist, search_patients
+from patients.selectors import search_patients
 
 
 def _parse_day(value: str | None, default: datetime.date) -> datetime.date:
@@ -162,7 +161,7 @@ def permanence_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             created = permanences.permanence_schedule(by=acting_user(request), **data)
-        except OutreachError as error:
+        except Refusal as error:
             add_refusal(form, error)
         else:
             messages.success(request, f"{len(created)} permanence(s) programmée(s).")
@@ -173,7 +172,9 @@ def permanence_new(request: HttpRequest) -> HttpResponse:
 @role_required(*perms.READ)
 def permanence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     permanence = get_object_or_404(Permanence.objects.select_related("place", "mediator"), pk=pk)
-    held = list(selectors.permanence_sessions(permanence))
+    held = selectors.sessions_shown(
+        by=acting_user(request), rows=list(selectors.permanence_sessions(permanence))
+    )
     context: dict[str, Any] = {"permanence": permanence, "sessions": held}
     if acting_user(request).has_role(*perms.WRITE):
         context.update(_session_form_context(request, SessionForm(initial=_initial(permanence))))
@@ -204,8 +205,8 @@ def permanence_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             scope=form.cleaned_data["scope"],
             reason=form.cleaned_data["reason"],
         )
-    except OutreachError as error:
-        messages.error(request, str(error))
+    except Refusal as error:
+        refusal_message(request, error)
     else:
         if len(cancelled) == 1:
             messages.success(request, "Permanence annulée.")
@@ -353,7 +354,7 @@ def _log_session(
             anonymous=anonymous,
             referral=referral,
         )
-    except OutreachError as error:
+    except Refusal as error:
         add_refusal(form, error)
         return None
 
@@ -368,12 +369,10 @@ def patient_search(request: HttpRequest) -> HttpResponse:
 
 @role_required(*perms.READ)
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = get_object_or_404(
-        RightsSession.objects.select_related(
-            "person__patient", "mediator", "place", "permanence", "file"
-        ),
-        pk=pk,
-    )
+    try:
+        session = selectors.session_detail(by=acting_user(request), pk=pk)
+    except NotFound as error:
+        raise Http404(error.message) from error
     return render(
         request,
         "outreach/session_detail.html",
@@ -402,7 +401,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
             sessions.session_update(
                 by=acting_user(request), session=session, changes=form.changes()
             )
-        except OutreachError as error:
+        except Refusal as error:
             add_refusal(form, error)
         else:
             messages.success(request, "Entretien corrigé.")
@@ -416,8 +415,8 @@ def session_followup_done(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(RightsSession, pk=pk)
     try:
         sessions.session_followup_done(by=acting_user(request), session=session)
-    except OutreachError as error:
-        messages.error(request, str(error))
+    except Refusal as error:
+        refusal_message(request, error)
     else:
         messages.success(request, "Suivi marqué comme fait.")
     return redirect(request.POST.get("next") or reverse("outreach_followups"))
@@ -427,15 +426,20 @@ def session_followup_done(request: HttpRequest, pk: int) -> HttpResponse:
 def followups(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     mine = request.GET.get("tous") != "1"
-    mediator = acting_user(request) if mine else None
+    user = acting_user(request)
+    mediator = user if mine else None
     return render(
         request,
         "outreach/followups.html",
         {
             "today": today,
             "mine": mine,
-            "followups": list(selectors.followups_due(on=today, mediator=mediator)),
-            "files": list(selectors.open_files(mediator=mediator)),
+            "followups": selectors.sessions_shown(
+                by=user, rows=list(selectors.followups_due(on=today, mediator=mediator))
+            ),
+            "files": selectors.files_shown(
+                by=user, rows=list(selectors.open_files(mediator=mediator))
+            ),
         },
     )
 
@@ -453,9 +457,13 @@ def home_panel(request: HttpRequest) -> HttpResponse:
         {
             "today": today,
             "permanences": list(selectors.permanences_between(today, today)),
-            "followups": list(selectors.followups_due(on=today, mediator=user)[:20]),
-            "files": list(selectors.open_files(mediator=user)[:20]),
-            "worklist": list(rights_worklist(today=today)[:15]),
+            "followups": selectors.sessions_shown(
+                by=user, rows=list(selectors.followups_due(on=today, mediator=user)[:20])
+            ),
+            "files": selectors.files_shown(
+                by=user, rows=list(selectors.open_files(mediator=user)[:20])
+            ),
+            "worklist": selectors.worklist_excerpt(by=user, today=today),
         },
     )
 
@@ -465,10 +473,10 @@ def home_panel(request: HttpRequest) -> HttpResponse:
 
 @role_required(*perms.READ)
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(Person, pk=pk)
-    person = selectors.person_page(person.pk)
-    if person.patient is not None:
-        audit.record_read(actor=request.user, action="outreach.person.read", obj=person)
+    try:
+        person = selectors.person_detail(by=acting_user(request), pk=pk)
+    except NotFound as error:
+        raise Http404(error.message) from error
     return render(
         request,
         "outreach/person_detail.html",
@@ -498,8 +506,8 @@ def person_link(request: HttpRequest, pk: int) -> HttpResponse:
                 patient=patient,
                 consent_on=form.cleaned_data["consent_on"],
             )
-        except OutreachError as error:
-            messages.error(request, str(error))
+        except Refusal as error:
+            refusal_message(request, error)
         else:
             messages.success(request, f"Personne rattachée au dossier de {patient}.")
             return redirect("outreach_person", pk=person.pk)
@@ -527,8 +535,8 @@ def file_advance(request: HttpRequest, pk: int) -> HttpResponse:
             decision=data["decision"],
             effective_from=data["effective_from"],
         )
-    except OutreachError as error:
-        messages.error(request, str(error))
+    except Refusal as error:
+        refusal_message(request, error)
     else:
         messages.success(request, "Dossier mis à jour.")
     return redirect("outreach_person", pk=file.person_id)
@@ -553,7 +561,7 @@ def place_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             place = places.place_create(by=acting_user(request), **form.cleaned_data)
-        except OutreachError as error:
+        except Refusal as error:
             add_refusal(form, error)
         else:
             messages.success(request, f"Lieu « {place} » ajouté.")
@@ -572,7 +580,7 @@ def place_edit(request: HttpRequest, pk: int) -> HttpResponse:
             place = places.place_update(
                 by=acting_user(request), place=place, changes=form.cleaned_data
             )
-        except OutreachError as error:
+        except Refusal as error:
             add_refusal(form, error)
         else:
             messages.success(request, f"Lieu « {place} » modifié.")
@@ -611,7 +619,7 @@ def collective_action_new(request: HttpRequest) -> HttpResponse:
             action = collective_actions.collective_action_create(
                 by=acting_user(request), **form.cleaned_data
             )
-        except OutreachError as error:
+        except Refusal as error:
             add_refusal(form, error)
         else:
             messages.success(request, f"Action « {action.title} » enregistrée.")
@@ -632,7 +640,7 @@ def collective_action_edit(request: HttpRequest, pk: int) -> HttpResponse:
             action = collective_actions.collective_action_update(
                 by=acting_user(request), action=action, changes=form.cleaned_data
             )
-        except OutreachError as error:
+        except Refusal as error:
             add_refusal(form, error)
         else:
             messages.success(request, f"Action « {action.title} » corrigée.")
@@ -650,7 +658,7 @@ def referral_queue(request: HttpRequest) -> HttpResponse:
         request,
         "outreach/referral_queue.html",
         {
-            "referrals": list(selectors.referral_queue()),
+            "referrals": selectors.referral_queue_for(by=acting_user(request)),
             "can_book": acting_user(request).has_role(*perms.QUEUE_WRITE),
             "decline_form": ReasonForm(),
         },
@@ -690,7 +698,7 @@ def referral_book(request: HttpRequest, pk: int) -> HttpResponse:
                 patient=patient,
                 link_consent_on=data.get("link_consent_on"),
             )
-        except OutreachError as error:
+        except Refusal as error:
             add_refusal(form, error)
         else:
             local = timezone.localtime(appointment.start)
@@ -709,8 +717,8 @@ def referral_decline(request: HttpRequest, pk: int) -> HttpResponse:
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         referrals.referral_decline(by=acting_user(request), referral=referral, reason=reason)
-    except OutreachError as error:
-        messages.error(request, str(error))
+    except Refusal as error:
+        refusal_message(request, error)
     else:
         messages.success(request, "Orientation refusée ; la médiation le verra.")
     return redirect("outreach_referral_queue")
@@ -724,8 +732,8 @@ def referral_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         referrals.referral_cancel(
             by=acting_user(request), referral=referral, reason=request.POST.get("reason", "")
         )
-    except OutreachError as error:
-        messages.error(request, str(error))
+    except Refusal as error:
+        refusal_message(request, error)
     else:
         messages.success(request, "Orientation annulée.")
     return redirect("outreach_person", pk=referral.person_id)
@@ -742,8 +750,8 @@ def referral_outcome(request: HttpRequest, pk: int) -> HttpResponse:
             referral=referral,
             outcome=form.cleaned_data["outcome"] if form.is_valid() else "",
         )
-    except OutreachError as error:
-        messages.error(request, str(error))
+    except Refusal as error:
+        refusal_message(request, error)
     else:
         messages.success(request, "Suite de l'orientation enregistrée.")
     return redirect("outreach_person", pk=referral.person_id)
