@@ -155,8 +155,11 @@ def test_home_panel_journals_the_worklist_shown(
 ) -> None:
     without_rights = PatientFactory()  # no coverage at all: on the worklist
     entries = _through(client_for("mediation"), reverse("outreach_home_panel"), staff["mediation"])
+    # Nothing due and no file open: those lists are journaled empty (constant queries).
     assert entries == [
-        ("outreach.rights_worklist.list", "patients.patient", "", [str(without_rights.pk)])
+        ("outreach.session.list", "outreach.rightssession", "", []),
+        ("outreach.file.list", "outreach.rightsfile", "", []),
+        ("outreach.rights_worklist.list", "patients.patient", "", [str(without_rights.pk)]),
     ]
 
 
