@@ -104,7 +104,7 @@ def _date_param(request: Request, name: str) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(raw)
     except ValueError as error:
-        raise ValidationError({name: "Date attendue au format AAAA-MM-JJ."}) from error
+        raise ValidationError({name: ["Date attendue au format AAAA-MM-JJ."]}) from error
 
 
 def _int_param(request: Request, name: str) -> int | None:
@@ -112,7 +112,7 @@ def _int_param(request: Request, name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        raise ValidationError({name: "Identifiant numérique attendu."})
+        raise ValidationError({name: ["Identifiant numérique attendu."]})
     return int(raw)
 
 
@@ -126,7 +126,7 @@ def _filter(
 ) -> QuerySet[Any]:
     start, end = _date_param(request, "from"), _date_param(request, "to")
     if start and end and end < start:
-        raise ValidationError({"to": "La fin de la période doit être après son début."})
+        raise ValidationError({"to": ["La fin de la période doit être après son début."]})
     if start:
         qs = qs.filter(**{f"{date_field}__gte": start})
     if end:
@@ -197,9 +197,16 @@ def _refuse_unknown(request: Request, allowed: Any) -> None:
 FIELD_ERRORS = OpenApiResponse(
     response={
         "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        # A field's messages; a nested input (`anonymous`) or a list (`topics`) answers
+        # its own messages per sub-field or per index.
+        "additionalProperties": {
+            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]
+        },
     },
-    description="Refusé : messages en français par champ (`non_field_errors` pour l'ensemble).",
+    description=(
+        "Refusé : messages en français par champ (`non_field_errors` pour l'ensemble ; par "
+        "sous-champ ou par rang pour une entrée imbriquée ou une liste)."
+    ),
 )
 RefusalOutput = inline_serializer(
     name="OutreachRefusal",
@@ -477,7 +484,7 @@ class SessionListCreate(generics.ListAPIView[RightsSession]):
         topic = self.request.query_params.get("topic")
         if topic:
             if topic not in Topic.values:
-                raise ValidationError({"topic": f"Sujet inconnu : {topic}."})
+                raise ValidationError({"topic": [f"Sujet inconnu : {topic}."]})
             qs = qs.filter(topics__contains=[topic])
         return qs
 

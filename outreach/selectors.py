@@ -31,7 +31,7 @@ from outreach.models import (
     RightsSession,
 )
 from patients.models import Patient
-from patients.selectors import rights_worklist
+from patients.selectors import rights_worklist, search_patients
 
 # The journal actions of reads (same strings for the pages and the API).
 SESSION_READ = "outreach.session.read"
@@ -40,6 +40,7 @@ PERSON_READ = "outreach.person.read"
 FILE_LIST = "outreach.file.list"
 REFERRAL_LIST = "outreach.referral.list"
 WORKLIST_LIST = "outreach.rights_worklist.list"
+PATIENT_SEARCH_LIST = "outreach.patient_search.list"
 
 SESSION_NOT_FOUND = "Entretien introuvable."
 PERSON_NOT_FOUND = "Personne introuvable."
@@ -223,3 +224,19 @@ def people_met_at(permanences: Iterable[Permanence]) -> QuerySet[Person]:
 
 def today() -> datetime.date:
     return timezone.localdate()
+
+
+def patients_found(*, by: User, query: str, limit: int = 8) -> list[Patient]:
+    """The patients matching `query` offered on the session form and on reception's booking
+    of a referral (`patients.selectors.search_patients`), journaled as
+    `outreach.patient_search.list` with the ids shown (not the text typed: it may be a NIR).
+    Under two characters nothing is searched nor journaled."""
+    perms.require(by, (*perms.WRITE, *perms.QUEUE_WRITE))
+    if len(query) < 2:
+        return []
+    return shown(
+        by=by,
+        action=PATIENT_SEARCH_LIST,
+        model=Patient,
+        rows=search_patients(query, limit=limit),
+    )

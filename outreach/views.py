@@ -59,7 +59,6 @@ from outreach.services import (
     sessions,
 )
 from patients.models import Patient
-from patients.selectors import search_patients
 
 
 def _parse_day(value: str | None, default: datetime.date) -> datetime.date:
@@ -363,7 +362,7 @@ def _log_session(
 def patient_search(request: HttpRequest) -> HttpResponse:
     """HTMX partial: patients matching `q`, each a radio button for the session form."""
     query = request.GET.get("q", "").strip()
-    patients = search_patients(query, limit=8) if len(query) >= 2 else []
+    patients = selectors.patients_found(by=acting_user(request), query=query)
     return render(request, "outreach/_patient_results.html", {"patients": patients, "query": query})
 
 

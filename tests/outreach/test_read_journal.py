@@ -189,3 +189,17 @@ def test_selectors_refuse_roles_without_outreach_read(
     with pytest.raises(Forbidden):
         selectors.person_detail(by=staff[role], pk=session.person_id)
     assert _reads(since, staff[role]) == []
+
+
+@pytest.mark.parametrize("role", ["mediation", "accueil"])
+def test_patient_search_partial_journals_the_patients_offered(
+    client_for: ClientFor, staff: dict[str, User], role: str
+) -> None:
+    found = PatientFactory(last_name="Zerbinati")
+    PatientFactory(last_name="Martin")  # not matching: not shown, not journaled
+    url = reverse("outreach_patient_search")
+    assert _through(client_for(role), url, staff[role], q="zerbinati") == [
+        ("outreach.patient_search.list", "patients.patient", "", [str(found.pk)])
+    ]
+    # One character searches nothing and journals nothing.
+    assert _through(client_for(role), url, staff[role], q="z") == []
