@@ -41,9 +41,11 @@ FILE_LIST = "outreach.file.list"
 REFERRAL_LIST = "outreach.referral.list"
 WORKLIST_LIST = "outreach.rights_worklist.list"
 PATIENT_SEARCH_LIST = "outreach.patient_search.list"
+REFERRAL_READ = "outreach.referral.read"
 
 SESSION_NOT_FOUND = "Entretien introuvable."
 PERSON_NOT_FOUND = "Personne introuvable."
+REFERRAL_NOT_FOUND = "Orientation introuvable."
 
 
 M = TypeVar("M", bound=Model)
@@ -240,3 +242,31 @@ def patients_found(*, by: User, query: str, limit: int = 8) -> list[Patient]:
         model=Patient,
         rows=search_patients(query, limit=limit),
     )
+
+
+def person_for_session_form(*, by: User, pk: int) -> Person:
+    """The person met a new session is entered for (`?personne=`): the form shows who they
+    are and their open files. Journaled as `outreach.person.read` (`shown_on: session_form`),
+    like their page."""
+    perms.require(by, perms.WRITE)
+    person = Person.objects.select_related("patient").filter(pk=pk).first()
+    if person is None:
+        raise NotFound(PERSON_NOT_FOUND)
+    audit.record_read(actor=by, action=PERSON_READ, obj=person, shown_on="session_form")
+    return person
+
+
+def referral_for_booking(*, by: User, pk: int) -> Referral:
+    """A referral to the centre as reception books it (who was referred, why, how urgent):
+    journaled as `outreach.referral.read`. Only referrals to the centre: others are not
+    found from this door."""
+    perms.require(by, perms.QUEUE_WRITE)
+    referral = (
+        Referral.objects.select_related("person__patient", "consultation_type", "site")
+        .filter(pk=pk, target=ReferralTarget.CENTRE)
+        .first()
+    )
+    if referral is None:
+        raise NotFound(REFERRAL_NOT_FOUND)
+    audit.record_read(actor=by, action=REFERRAL_READ, obj=referral)
+    return referral

@@ -251,7 +251,10 @@ def session_new(request: HttpRequest) -> HttpResponse:
         permanence = get_object_or_404(Permanence.objects.select_related("place"), pk=perm_id)
     person = None
     if person_id:
-        person = get_object_or_404(Person.objects.select_related("patient"), pk=person_id)
+        try:
+            person = selectors.person_for_session_form(by=acting_user(request), pk=int(person_id))
+        except NotFound as error:
+            raise Http404(error.message) from error
     file_choices = (
         [(f.pk, f"{f.get_kind_display()} — {f.get_status_display()}") for f in person.files.open()]
         if person
@@ -666,11 +669,10 @@ def referral_queue(request: HttpRequest) -> HttpResponse:
 
 @role_required(*perms.QUEUE_WRITE)
 def referral_book(request: HttpRequest, pk: int) -> HttpResponse:
-    referral = get_object_or_404(
-        Referral.objects.select_related("person__patient", "consultation_type", "site"),
-        pk=pk,
-        target=ReferralTarget.CENTRE,
-    )
+    try:
+        referral = selectors.referral_for_booking(by=acting_user(request), pk=pk)
+    except NotFound as error:
+        raise Http404(error.message) from error
     form = ReferralBookForm(
         request.POST or None,
         initial={

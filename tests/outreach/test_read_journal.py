@@ -203,3 +203,26 @@ def test_patient_search_partial_journals_the_patients_offered(
     ]
     # One character searches nothing and journals nothing.
     assert _through(client_for(role), url, staff[role], q="z") == []
+
+
+def test_session_form_for_a_known_person_journals_the_person(
+    client_for: ClientFor, staff: dict[str, User]
+) -> None:
+    person = PersonFactory(patient=PatientFactory())
+    url = reverse("outreach_session_new")
+    entries = _through(client_for("mediation"), url, staff["mediation"], personne=person.pk)
+    assert entries == [("outreach.person.read", "outreach.person", str(person.pk), [])]
+    assert client_for("mediation").get(url, {"personne": 999_999}).status_code == 404
+
+
+def test_referral_booking_page_journals_the_referral(
+    client_for: ClientFor, staff: dict[str, User], site: Site
+) -> None:
+    referral = ReferralFactory(site=site, person=PersonFactory(patient=PatientFactory()))
+    to_partner = ReferralFactory(site=site, target=ReferralTarget.PASS)
+    client, user = client_for("accueil"), staff["accueil"]
+    entries = _through(client, reverse("outreach_referral_book", args=[referral.pk]), user)
+    assert entries == [("outreach.referral.read", "outreach.referral", str(referral.pk), [])]
+    since = _last()
+    response = client.get(reverse("outreach_referral_book", args=[to_partner.pk]))
+    assert response.status_code == 404 and _reads(since, user) == []
