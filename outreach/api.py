@@ -13,13 +13,20 @@ series."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,7 +35,7 @@ from rest_framework.views import APIView
 from centre.api import refuse_unknown_fields
 from centre.models import Site, User
 from centre.perms import acting_user
-from outreach import perms, services
+from outreach import perms, selectors
 from outreach.models import (
     CURRENT_TOPICS,
     AgeBand,
@@ -43,13 +50,14 @@ from outreach.models import (
     Place,
     PlaceKind,
     Referral,
-    ReferralTarget,
     RightsFile,
     RightsSession,
     Sex,
     Topic,
     TriState,
 )
+from outreach.services import collective_actions, permanences, places, sessions
+from outreach.services.base import NOT_EDITABLE
 from patients.models import Patient
 
 
@@ -96,7 +104,7 @@ def _date_param(request: Request, name: str) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(raw)
     except ValueError as error:
-        raise ValidationError({name: "Date attendue au format AAAA-MM-JJ."}) from error
+        raise ValidationError({name: ["Date attendue au format AAAA-MM-JJ."]}) from error
 
 
 def _int_param(request: Request, name: str) -> int | None:
@@ -104,7 +112,7 @@ def _int_param(request: Request, name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        raise ValidationError({name: "Identifiant numérique attendu."})
+        raise ValidationError({name: ["Identifiant numérique attendu."]})
     return int(raw)
 
 
@@ -118,7 +126,7 @@ def _filter(
 ) -> QuerySet[Any]:
     start, end = _date_param(request, "from"), _date_param(request, "to")
     if start and end and end < start:
-        raise ValidationError({"to": "La fin de la période doit être après son début."})
+        raise ValidationError({"to": ["La fin de la période doit être après son début."]})
     if start:
         qs = qs.filter(**{f"{date_field}__gte": start})
     if end:
@@ -130,6 +138,19 @@ def _filter(
     if mediator is not None:
         qs = qs.filter(**{mediator_field: mediator})
     return qs
+
+
+def _journaled_page(
+    view: generics.ListAPIView[Any],
+    request: Request,
+    journal: Callable[..., list[Any]],
+) -> Response:
+    """A list answered one page at a time, the page's rows journaled by the selector the
+    pages use too (`journal(by=, rows=)`), so that both doors leave the same entry."""
+    page = view.paginate_queryset(view.filter_queryset(view.get_queryset()))
+    assert page is not None  # DEFAULT_PAGINATION_CLASS is set
+    rows = journal(by=acting_user(request), rows=page)
+    return view.get_paginated_response(view.get_serializer(rows, many=True).data)
 
 
 # --- Places -------------------------------------------------------------------------------
@@ -166,15 +187,57 @@ class PlaceInput(serializers.Serializer[Any]):
 
 
 def _refuse_unknown(request: Request, allowed: Any) -> None:
-    refuse_unknown_fields(request, allowed, services.NOT_EDITABLE)
+    refuse_unknown_fields(request, allowed, NOT_EDITABLE)
 
 
-PATCH_RESPONSES = {400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT}
+# What the outreach endpoints answer besides their success, as the handler writes it
+# (`centre.api.exception_handler`): a 400 lists French messages per field, a refusal of
+# another kind names its detail, kind and field; DRF's own 403 (role) and 404 (unknown id,
+# page out of range) carry `detail` only.
+FIELD_ERRORS = OpenApiResponse(
+    response={
+        "type": "object",
+        # A field's messages; a nested input (`anonymous`) or a list (`topics`) answers
+        # its own messages per sub-field or per index.
+        "additionalProperties": {
+            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]
+        },
+    },
+    description=(
+        "Refusé : messages en français par champ (`non_field_errors` pour l'ensemble ; par "
+        "sous-champ ou par rang pour une entrée imbriquée ou une liste)."
+    ),
+)
+RefusalOutput = inline_serializer(
+    name="OutreachRefusal",
+    fields={
+        "detail": serializers.CharField(),
+        "kind": serializers.CharField(required=False),
+        "field": serializers.CharField(required=False),
+    },
+)
+FORBIDDEN = OpenApiResponse(
+    RefusalOutput,
+    description="Rôle sans accès, ou correction par une autre personne que l'auteur·rice.",
+)
+NOT_FOUND = OpenApiResponse(RefusalOutput, description="Identifiant ou page inconnus.")
+LIST_RESPONSES = {403: FORBIDDEN, 404: NOT_FOUND}
+FILTERED_LIST_RESPONSES = {400: FIELD_ERRORS, **LIST_RESPONSES}
+CREATE_RESPONSES = {400: FIELD_ERRORS, 403: FORBIDDEN}
+DETAIL_RESPONSES = {403: FORBIDDEN, 404: NOT_FOUND}
+PATCH_RESPONSES = {400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND}
 
 
 @extend_schema_view(
-    get=extend_schema(summary="Lieux de permanence et d'action", responses=PlaceOutput),
-    post=extend_schema(summary="Ajouter un lieu", request=PlaceInput, responses=PlaceOutput),
+    get=extend_schema(
+        summary="Lieux de permanence et d'action",
+        responses={200: PlaceOutput(many=True), **LIST_RESPONSES},
+    ),
+    post=extend_schema(
+        summary="Ajouter un lieu",
+        request=PlaceInput,
+        responses={201: PlaceOutput, **CREATE_RESPONSES},
+    ),
 )
 class PlaceListCreate(generics.ListAPIView[Place]):
     serializer_class = PlaceOutput
@@ -184,12 +247,12 @@ class PlaceListCreate(generics.ListAPIView[Place]):
     def post(self, request: Request) -> Response:
         data = PlaceInput(data=request.data)
         data.is_valid(raise_exception=True)
-        place = services.place_create(by=request.user, **data.validated_data)  # type: ignore[arg-type]
+        place = places.place_create(by=acting_user(request), **data.validated_data)
         return Response(PlaceOutput(place).data, status=status.HTTP_201_CREATED)
 
 
 class PlacePatch(serializers.Serializer[Any]):
-    """A correction of a place: only the fields sent change (`services.PLACE_EDITABLE_FIELDS`).
+    """A correction of a place: only the fields sent change (`places.PLACE_EDITABLE_FIELDS`).
     `is_active: false` marks a place no longer used (never deleted)."""
 
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -205,7 +268,7 @@ class PlacePatch(serializers.Serializer[Any]):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="Un lieu", responses=PlaceOutput),
+    get=extend_schema(summary="Un lieu", responses={200: PlaceOutput, **DETAIL_RESPONSES}),
     patch=extend_schema(
         summary="Corriger un lieu ou le marquer comme plus utilisé",
         description=(
@@ -233,7 +296,7 @@ class PlaceDetail(generics.GenericAPIView[Place]):
         _refuse_unknown(request, PlacePatch().fields)
         data = PlacePatch(data=request.data)
         data.is_valid(raise_exception=True)
-        place = services.place_update(
+        place = places.place_update(
             by=acting_user(request), place=place, changes=data.validated_data
         )
         return Response(PlaceOutput(place).data)
@@ -277,12 +340,12 @@ class PermanenceInput(serializers.Serializer[Any]):
     get=extend_schema(
         summary="Permanences (filtres : période, lieu, médiateur·rice)",
         parameters=FILTERS,
-        responses=PermanenceOutput,
+        responses={200: PermanenceOutput(many=True), **FILTERED_LIST_RESPONSES},
     ),
     post=extend_schema(
         summary="Programmer une permanence ponctuelle ou récurrente",
         request=PermanenceInput,
-        responses=PermanenceOutput(many=True),
+        responses={201: PermanenceOutput(many=True), **CREATE_RESPONSES},
     ),
 )
 class PermanenceListCreate(generics.ListAPIView[Permanence]):
@@ -296,7 +359,7 @@ class PermanenceListCreate(generics.ListAPIView[Permanence]):
     def post(self, request: Request) -> Response:
         data = PermanenceInput(data=request.data)
         data.is_valid(raise_exception=True)
-        created = services.permanence_schedule(by=request.user, **data.validated_data)  # type: ignore[arg-type]
+        created = permanences.permanence_schedule(by=acting_user(request), **data.validated_data)
         return Response(PermanenceOutput(created, many=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -307,7 +370,7 @@ class PermanenceCancelInput(serializers.Serializer[Any]):
         "série (les déjà annulées restent telles quelles).",
     )
     reason = serializers.CharField(
-        max_length=services.CANCEL_REASON_MAX,
+        max_length=permanences.CANCEL_REASON_MAX,
         required=False,
         default="",
         allow_blank=True,
@@ -336,7 +399,7 @@ class PermanenceCancel(generics.GenericAPIView[Permanence]):
         permanence = self.get_object()
         data = PermanenceCancelInput(data=request.data)
         data.is_valid(raise_exception=True)
-        cancelled = services.permanence_cancel(
+        cancelled = permanences.permanence_cancel(
             by=acting_user(request), permanence=permanence, **data.validated_data
         )
         return Response(PermanenceOutput(cancelled, many=True).data)
@@ -350,7 +413,7 @@ class SessionOutput(serializers.ModelSerializer[RightsSession]):
 
     class Meta:
         model = RightsSession
-        fields = ("id", "patient", *services.SESSION_FIELDS, "notes")
+        fields = ("id", "patient", *sessions.SESSION_FIELDS, "notes")
 
 
 class AnonymousInput(serializers.Serializer[Any]):
@@ -394,28 +457,34 @@ class SessionInput(serializers.Serializer[Any]):
 @extend_schema_view(
     get=extend_schema(
         summary="Entretiens d'accès aux droits (filtres : période, lieu, médiateur·rice, sujet)",
+        description=(
+            "Réservé à la médiation et à la direction. Chaque page renvoyée est journalisée "
+            "(`outreach.session.list`, identifiants des entretiens montrés), comme les listes "
+            "d'entretiens des pages."
+        ),
         parameters=[*FILTERS, TOPIC_FILTER],
-        responses=SessionOutput,
+        responses={200: SessionOutput(many=True), **FILTERED_LIST_RESPONSES},
     ),
     post=extend_schema(
         summary="Enregistrer un entretien (personne connue, patient·e, ou anonyme)",
         request=SessionInput,
-        responses=SessionOutput,
+        responses={201: SessionOutput, **CREATE_RESPONSES},
     ),
 )
 class SessionListCreate(generics.ListAPIView[RightsSession]):
     serializer_class = SessionOutput
     permission_classes = [ReadWrite.of(read=perms.READ, write=perms.WRITE)]
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _journaled_page(self, request, selectors.sessions_shown)
+
     def get_queryset(self) -> QuerySet[RightsSession]:
-        qs: QuerySet[RightsSession] = RightsSession.objects.select_related("person").order_by(
-            "-held_on", "-pk"
-        )
+        qs = selectors.sessions_for(by=acting_user(self.request))
         qs = _filter(qs, self.request, date_field="held_on")
         topic = self.request.query_params.get("topic")
         if topic:
             if topic not in Topic.values:
-                raise ValidationError({"topic": f"Sujet inconnu : {topic}."})
+                raise ValidationError({"topic": [f"Sujet inconnu : {topic}."]})
             qs = qs.filter(topics__contains=[topic])
         return qs
 
@@ -423,8 +492,8 @@ class SessionListCreate(generics.ListAPIView[RightsSession]):
         data = SessionInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        anonymous = services.AnonymousPerson(**v["anonymous"]) if v["anonymous"] else None
-        session_input = services.SessionInput(
+        anonymous = sessions.AnonymousPerson(**v["anonymous"]) if v["anonymous"] else None
+        session_input = sessions.SessionInput(
             held_on=v["held_on"],
             channel=v["channel"],
             permanence=v["permanence"],
@@ -441,8 +510,8 @@ class SessionListCreate(generics.ListAPIView[RightsSession]):
             consent_scope=v["consent_scope"],
             notes=v["notes"],
         )
-        session = services.session_log(
-            by=request.user,  # type: ignore[arg-type]
+        session = sessions.session_log(
+            by=acting_user(request),
             data=session_input,
             person=v["person"],
             patient=v["patient"],
@@ -452,7 +521,7 @@ class SessionListCreate(generics.ListAPIView[RightsSession]):
 
 
 class SessionPatch(serializers.Serializer[Any]):
-    """A correction: only the fields sent change (`services.SESSION_EDITABLE_FIELDS`)."""
+    """A correction: only the fields sent change (`sessions.SESSION_EDITABLE_FIELDS`)."""
 
     started_at = serializers.TimeField(required=False, allow_null=True)
     duration_minutes = serializers.IntegerField(required=False)
@@ -473,7 +542,14 @@ class SessionPatch(serializers.Serializer[Any]):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="Un entretien d'accès aux droits", responses=SessionOutput),
+    get=extend_schema(
+        summary="Un entretien d'accès aux droits",
+        description=(
+            "Réservé à la médiation et à la direction ; la lecture est journalisée "
+            "(`outreach.session.read`), comme la page de l'entretien."
+        ),
+        responses={200: SessionOutput, **DETAIL_RESPONSES},
+    ),
     patch=extend_schema(
         summary="Corriger un entretien (la ou le médiateur·rice qui l'a saisi)",
         description=(
@@ -484,7 +560,7 @@ class SessionPatch(serializers.Serializer[Any]):
             "après ; le texte des notes n'est pas journalisé)."
         ),
         request=SessionPatch,
-        responses={200: SessionOutput, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT},
+        responses={200: SessionOutput, **PATCH_RESPONSES},
     ),
 )
 class SessionDetail(generics.GenericAPIView[RightsSession]):
@@ -493,16 +569,17 @@ class SessionDetail(generics.GenericAPIView[RightsSession]):
     queryset = RightsSession.objects.select_related("person")
 
     def get(self, request: Request, pk: int) -> Response:
-        return Response(SessionOutput(self.get_object()).data)
+        session = selectors.session_detail(by=acting_user(request), pk=pk)
+        return Response(SessionOutput(session).data)
 
     def patch(self, request: Request, pk: int) -> Response:
+        # Only its author corrects a session: `sessions.session_update` refuses anybody else
+        # (403) before looking at the fields sent.
         session = self.get_object()
-        if not perms.can_edit_session(request.user, session):
-            raise PermissionDenied(services.SESSION_EDIT_REFUSED)
         _refuse_unknown(request, SessionPatch().fields)
         data = SessionPatch(data=request.data)
         data.is_valid(raise_exception=True)
-        session = services.session_update(
+        session = sessions.session_update(
             by=acting_user(request), session=session, changes=data.validated_data
         )
         return Response(SessionOutput(session).data)
@@ -541,17 +618,21 @@ class ReferralOutput(serializers.ModelSerializer[Referral]):
         *FILTERS[:2],
         OpenApiParameter("status", OpenApiTypes.STR, description="attente, programmee…"),
     ],
-    responses=ReferralOutput,
+    description=(
+        "Chaque page renvoyée est journalisée (`outreach.referral.list`, identifiants des "
+        "orientations montrées), comme la file de l'accueil."
+    ),
+    responses={200: ReferralOutput(many=True), **FILTERED_LIST_RESPONSES},
 )
 class ReferralList(generics.ListAPIView[Referral]):
     serializer_class = ReferralOutput
     permission_classes = [ReadWrite.of(read=perms.QUEUE_READ)]
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _journaled_page(self, request, selectors.referrals_shown)
+
     def get_queryset(self) -> QuerySet[Referral]:
-        qs: QuerySet[Referral] = Referral.objects.select_related("person").order_by("-created_at")
-        user = self.request.user
-        if not (user.is_superuser or user.has_role(*perms.READ)):  # type: ignore[union-attr]
-            qs = qs.filter(target=ReferralTarget.CENTRE)
+        qs = selectors.referrals_for(by=acting_user(self.request))
         qs = _filter(
             qs,
             self.request,
@@ -568,7 +649,7 @@ class ReferralList(generics.ListAPIView[Referral]):
 class CollectiveActionOutput(serializers.ModelSerializer[CollectiveAction]):
     class Meta:
         model = CollectiveAction
-        fields = ("id", *services.COLLECTIVE_FIELDS, "notes", "organiser")
+        fields = ("id", *collective_actions.COLLECTIVE_FIELDS, "notes", "organiser")
 
 
 # A plain string checked by the service ("Type d'action inconnu."): a second and third
@@ -580,8 +661,8 @@ KIND_HELP = "Type d'action : " + ", ".join(
 
 
 class CollectiveActionInput(serializers.Serializer[Any]):
-    """A new collective action (`services.collective_action_create`), without named patients
-    (the entry form has none either). Its organiser is the account that sends it."""
+    """A new collective action (`collective_actions.collective_action_create`), without
+    named patients (the entry form has none either). Its organiser is the account that sends it."""
 
     kind = serializers.CharField(help_text=KIND_HELP)
     title = serializers.CharField(max_length=200, allow_blank=True)
@@ -599,7 +680,8 @@ class CollectiveActionInput(serializers.Serializer[Any]):
 
 
 class CollectiveActionPatch(serializers.Serializer[Any]):
-    """A correction: only the fields sent change (`services.COLLECTIVE_EDITABLE_FIELDS`)."""
+    """A correction: only the fields sent change
+    (`collective_actions.COLLECTIVE_EDITABLE_FIELDS`)."""
 
     kind = serializers.CharField(required=False, help_text=KIND_HELP)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -618,7 +700,7 @@ class CollectiveActionPatch(serializers.Serializer[Any]):
     get=extend_schema(
         summary="Actions collectives (filtres : période, lieu, organisateur·rice)",
         parameters=FILTERS,
-        responses=CollectiveActionOutput,
+        responses={200: CollectiveActionOutput(many=True), **FILTERED_LIST_RESPONSES},
     ),
     post=extend_schema(
         summary="Enregistrer une action collective",
@@ -628,7 +710,7 @@ class CollectiveActionPatch(serializers.Serializer[Any]):
             "compte qui envoie la requête. Réservé à la médiation."
         ),
         request=CollectiveActionInput,
-        responses={201: CollectiveActionOutput, 400: OpenApiTypes.OBJECT},
+        responses={201: CollectiveActionOutput, **CREATE_RESPONSES},
     ),
 )
 class CollectiveActionList(generics.ListAPIView[CollectiveAction]):
@@ -642,12 +724,17 @@ class CollectiveActionList(generics.ListAPIView[CollectiveAction]):
     def post(self, request: Request) -> Response:
         data = CollectiveActionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        action = services.collective_action_create(by=acting_user(request), **data.validated_data)
+        action = collective_actions.collective_action_create(
+            by=acting_user(request), **data.validated_data
+        )
         return Response(CollectiveActionOutput(action).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
-    get=extend_schema(summary="Une action collective", responses=CollectiveActionOutput),
+    get=extend_schema(
+        summary="Une action collective",
+        responses={200: CollectiveActionOutput, **DETAIL_RESPONSES},
+    ),
     patch=extend_schema(
         summary="Corriger une action collective (son organisateur·rice)",
         description=(
@@ -670,13 +757,13 @@ class CollectiveActionDetail(generics.GenericAPIView[CollectiveAction]):
         return Response(CollectiveActionOutput(self.get_object()).data)
 
     def patch(self, request: Request, pk: int) -> Response:
+        # Only its organiser corrects an action: `collective_action_update` refuses anybody
+        # else (403) before looking at the fields sent.
         action = self.get_object()
-        if not perms.can_edit_collective_action(request.user, action):
-            raise PermissionDenied(services.COLLECTIVE_EDIT_REFUSED)
         _refuse_unknown(request, CollectiveActionPatch().fields)
         data = CollectiveActionPatch(data=request.data)
         data.is_valid(raise_exception=True)
-        action = services.collective_action_update(
+        action = collective_actions.collective_action_update(
             by=acting_user(request), action=action, changes=data.validated_data
         )
         return Response(CollectiveActionOutput(action).data)

@@ -35,12 +35,10 @@ from outreach.models import (
     TriState,
     Urgency,
 )
-from outreach.services import (
-    CANCEL_REASON_MAX,
-    COLLECTIVE_EDITABLE_FIELDS,
-    PLACE_EDITABLE_FIELDS,
-    SESSION_EDITABLE_FIELDS,
-)
+from outreach.services.collective_actions import COLLECTIVE_EDITABLE_FIELDS
+from outreach.services.permanences import CANCEL_REASON_MAX
+from outreach.services.places import PLACE_EDITABLE_FIELDS
+from outreach.services.sessions import SESSION_EDITABLE_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -207,7 +205,7 @@ class SessionForm(forms.Form):
 
 class SessionEditForm(SessionForm):
     """The session form for a correction: the same fields and messages, without who was met
-    and without the referral and the new file (see `services.SESSION_EDITABLE_FIELDS`)."""
+    and without the referral and the new file (see `services.sessions.SESSION_EDITABLE_FIELDS`)."""
 
     NOT_EDITABLE = (
         "person_mode",
@@ -251,7 +249,7 @@ class SessionEditForm(SessionForm):
         self.files_by_pk = {f.pk: f for f in files}
 
     def changes(self) -> dict[str, Any]:
-        """The cleaned values, as `services.session_update` takes them."""
+        """The cleaned values, as `services.sessions.session_update` takes them."""
         data = self.cleaned_data
         values = {name: data[name] for name in SESSION_EDITABLE_FIELDS if name != "file"}
         values["file"] = self.files_by_pk.get(data["file"]) if data.get("file") else None
@@ -285,7 +283,7 @@ class PlaceForm(forms.Form):
     def __init__(self, *args: Any, place: Place | None = None, **kwargs: Any) -> None:
         """`place`: the place being corrected — the form is then pre-filled with it, keeps
         its site even if that site has closed, and asks whether the place is still used
-        (`services.PLACE_EDITABLE_FIELDS`)."""
+        (`services.places.PLACE_EDITABLE_FIELDS`)."""
         if place is not None:
             kwargs.setdefault(
                 "initial", {name: getattr(place, name) for name in PLACE_EDITABLE_FIELDS}

@@ -1,10 +1,10 @@
 """Outreach indicators: pure functions of (period, sites) returning numbers with a French label
 and definition, for the reports issue to compose. Each runs one or two SQL aggregates.
 
-What funders ask for (OUTREACH.md, « Aggregates funders ask for »): sessions and distinct people
-by place and month; share in QPV; topics; rights opened by kind and time to opening; referrals
-and how many became a consultation; interpreting by language; collective actions and
-participants.
+What funders ask for (docs/outreach.md, « Indicateurs » and « Vocabulaire et sources »):
+sessions and distinct people by place and month; share in QPV; topics; rights opened by kind
+and time to opening; referrals and how many became a consultation; interpreting by
+language; collective actions and participants.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Outreach: places, permanences, the people met, rights-access sessions, rights files
 (dossiers), referrals and collective actions.
 
-Vocabulary and what is recorded come from docs OUTREACH.md. Mediators' notes
+Vocabulary and what is recorded: docs/outreach.md (« Vocabulaire et sources »), after the
+practice of health mediation (Code de la santé publique, art. L1110-13; HAS référentiel of
+October 2017) and of rights-access permanences. Mediators' notes
 (`RightsSession.notes`) are private to the `mediation` and `direction` roles; reception only
 ever sees a `Referral` (its reason for reception, urgency and status).
 """

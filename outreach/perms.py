@@ -1,4 +1,6 @@
-"""Who may do what in outreach (DESIGN.md: least privilege).
+"""Who may do what in outreach: least privilege — each role reaches only the outreach data
+its work needs (RGPD art. 5(1)(c) data minimisation and art. 25 data protection by default;
+docs/outreach.md, « Qui voit quoi »).
 
 - mediation: everything outreach, including mediators' notes;
 - direction: reads everything and the aggregates, writes nothing;
@@ -22,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from centre.models import User
+from centre.refusals import Forbidden
 from centre.roles import Role
 
 if TYPE_CHECKING:
@@ -35,6 +38,17 @@ QUEUE_READ = (Role.ACCUEIL, Role.MEDIATION, Role.DIRECTION)
 QUEUE_WRITE = (Role.ACCUEIL,)
 # Roles allowed to see outreach events on a patient's timeline (they carry topics).
 TIMELINE_ROLES = frozenset({Role.MEDIATION.value, Role.DIRECTION.value})
+
+
+ROLE_REFUSED = "Votre rôle ne permet pas cette action en médiation."
+
+
+def require(user: User, roles: tuple[str, ...]) -> None:
+    """The role check of every outreach service, whatever door it is called from (page, API,
+    task, command): an inactive account or one without any of `roles` is refused
+    (`Forbidden`, 403 in the API). Superusers pass, as `role_required` lets them in."""
+    if not user.is_active or not (user.is_superuser or user.has_role(*roles)):
+        raise Forbidden(ROLE_REFUSED)
 
 
 def can_edit_session(user: User | AnonymousUser, session: RightsSession) -> bool:

@@ -18,11 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from centre import audit
-from centre.forms import add_refusal
+from centre.forms import add_refusal, refusal_message
 from centre.models import StaffProfile
 from centre.perms import acting_user, role_required
-from outreach import indicators, perms, selectors, services
+from centre.refusals import NotFound, Refusal
+from outreach import indicators, perms, selectors
 from outreach.forms import (
     CollectiveActionForm,
     FileStepForm,
@@ -49,8 +49,16 @@ from outreach.models import (
     RightsFile,
     RightsSession,
 )
+from outreach.services import (
+    collective_actions,
+    files,
+    permanences,
+    persons,
+    places,
+    referrals,
+    sessions,
+)
 from patients.models import Patient
-from patients.selectors import rights_worklist, search_patients
 
 
 def _parse_day(value: str | None, default: datetime.date) -> datetime.date:
@@ -75,9 +83,9 @@ def permanence_day(request: HttpRequest) -> HttpResponse:
     """The day's permanences (today by default), then the next ones of the week."""
     today = timezone.localdate()
     day = _parse_day(request.GET.get("jour"), today)
-    permanences = list(selectors.permanences_between(day, day + datetime.timedelta(days=6)))
-    todays = [p for p in permanences if timezone.localtime(p.start).date() == day]
-    later = [p for p in permanences if timezone.localtime(p.start).date() != day]
+    week = list(selectors.permanences_between(day, day + datetime.timedelta(days=6)))
+    todays = [p for p in week if timezone.localtime(p.start).date() == day]
+    later = [p for p in week if timezone.localtime(p.start).date() != day]
     return render(
         request,
         "outreach/permanence_day.html",
@@ -151,8 +159,8 @@ def permanence_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            created = services.permanence_schedule(by=acting_user(request), **data)
-        except services.OutreachError as error:
+            created = permanences.permanence_schedule(by=acting_user(request), **data)
+        except Refusal as error:
             add_refusal(form, error)
         else:
             messages.success(request, f"{len(created)} permanence(s) programmée(s).")
@@ -163,14 +171,16 @@ def permanence_new(request: HttpRequest) -> HttpResponse:
 @role_required(*perms.READ)
 def permanence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     permanence = get_object_or_404(Permanence.objects.select_related("place", "mediator"), pk=pk)
-    sessions = list(selectors.permanence_sessions(permanence))
-    context: dict[str, Any] = {"permanence": permanence, "sessions": sessions}
+    held = selectors.sessions_shown(
+        by=acting_user(request), rows=list(selectors.permanence_sessions(permanence))
+    )
+    context: dict[str, Any] = {"permanence": permanence, "sessions": held}
     if acting_user(request).has_role(*perms.WRITE):
         context.update(_session_form_context(request, SessionForm(initial=_initial(permanence))))
         context["permanence_id"] = permanence.pk
         # The cancel form only where the service would accept it; it still checks (and says
         # why) if the page was stale.
-        if not sessions and not permanence.cancel_refusal(now=timezone.now()):
+        if not held and not permanence.cancel_refusal(now=timezone.now()):
             # Own ids: the page also holds the session form.
             context["cancel_form"] = PermanenceCancelForm(auto_id="cancel_%s")
     return render(request, "outreach/permanence_detail.html", context)
@@ -188,14 +198,14 @@ def permanence_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"Rien n'est annulé : {errors}")
         return redirect("outreach_permanence", pk=pk)
     try:
-        cancelled = services.permanence_cancel(
+        cancelled = permanences.permanence_cancel(
             by=acting_user(request),
             permanence=permanence,
             scope=form.cleaned_data["scope"],
             reason=form.cleaned_data["reason"],
         )
-    except services.OutreachError as error:
-        messages.error(request, str(error))
+    except Refusal as error:
+        refusal_message(request, error)
     else:
         if len(cancelled) == 1:
             messages.success(request, "Permanence annulée.")
@@ -241,7 +251,10 @@ def session_new(request: HttpRequest) -> HttpResponse:
         permanence = get_object_or_404(Permanence.objects.select_related("place"), pk=perm_id)
     person = None
     if person_id:
-        person = get_object_or_404(Person.objects.select_related("patient"), pk=person_id)
+        try:
+            person = selectors.person_for_session_form(by=acting_user(request), pk=int(person_id))
+        except NotFound as error:
+            raise Http404(error.message) from error
     file_choices = (
         [(f.pk, f"{f.get_kind_display()} — {f.get_status_display()}") for f in person.files.open()]
         if person
@@ -293,7 +306,7 @@ def _log_session(
             form.add_error("patient", "Patient·e introuvable.")
             return None
     else:
-        anonymous = services.AnonymousPerson(
+        anonymous = sessions.AnonymousPerson(
             sex=data["sex"],
             age_band=data["age_band"],
             in_qpv=data["in_qpv"],
@@ -306,7 +319,7 @@ def _log_session(
         file = RightsFile.objects.filter(pk=data["file"]).first()
     referral = None
     if data.get("referral_target"):
-        referral = services.ReferralRequest(
+        referral = referrals.ReferralRequest(
             target=data["referral_target"],
             reason=data["referral_reason"],
             urgency=data["referral_urgency"],
@@ -314,7 +327,7 @@ def _log_session(
             partner_name=data.get("referral_partner_name", ""),
         )
     today = timezone.localdate()
-    session_input = services.SessionInput(
+    session_input = sessions.SessionInput(
         held_on=timezone.localtime(permanence.start).date() if permanence else today,
         channel=Channel.PERMANENCE if permanence else Channel.CENTRE,
         permanence=permanence,
@@ -335,7 +348,7 @@ def _log_session(
         first_contact=data["first_contact"],
     )
     try:
-        return services.session_log(
+        return sessions.session_log(
             by=acting_user(request),
             data=session_input,
             person=person,
@@ -343,7 +356,7 @@ def _log_session(
             anonymous=anonymous,
             referral=referral,
         )
-    except services.OutreachError as error:
+    except Refusal as error:
         add_refusal(form, error)
         return None
 
@@ -352,18 +365,16 @@ def _log_session(
 def patient_search(request: HttpRequest) -> HttpResponse:
     """HTMX partial: patients matching `q`, each a radio button for the session form."""
     query = request.GET.get("q", "").strip()
-    patients = search_patients(query, limit=8) if len(query) >= 2 else []
+    patients = selectors.patients_found(by=acting_user(request), query=query)
     return render(request, "outreach/_patient_results.html", {"patients": patients, "query": query})
 
 
 @role_required(*perms.READ)
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = get_object_or_404(
-        RightsSession.objects.select_related(
-            "person__patient", "mediator", "place", "permanence", "file"
-        ),
-        pk=pk,
-    )
+    try:
+        session = selectors.session_detail(by=acting_user(request), pk=pk)
+    except NotFound as error:
+        raise Http404(error.message) from error
     return render(
         request,
         "outreach/session_detail.html",
@@ -379,20 +390,20 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*perms.WRITE)
 def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a session: the session form pre-filled, without who was met nor the
-    referral (see `services.SESSION_EDITABLE_FIELDS`); only its author may (perms)."""
+    referral (see `sessions.SESSION_EDITABLE_FIELDS`); only its author may (perms)."""
     session = get_object_or_404(
         RightsSession.objects.select_related("person__patient", "place", "permanence", "file"),
         pk=pk,
     )
     if not perms.can_edit_session(acting_user(request), session):
-        raise PermissionDenied(services.SESSION_EDIT_REFUSED)
+        raise PermissionDenied(sessions.SESSION_EDIT_REFUSED)
     form = SessionEditForm(request.POST or None, session=session)
     if request.method == "POST" and form.is_valid():
         try:
-            services.session_update(
+            sessions.session_update(
                 by=acting_user(request), session=session, changes=form.changes()
             )
-        except services.OutreachError as error:
+        except Refusal as error:
             add_refusal(form, error)
         else:
             messages.success(request, "Entretien corrigé.")
@@ -405,9 +416,9 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def session_followup_done(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(RightsSession, pk=pk)
     try:
-        services.session_followup_done(by=acting_user(request), session=session)
-    except services.OutreachError as error:
-        messages.error(request, str(error))
+        sessions.session_followup_done(by=acting_user(request), session=session)
+    except Refusal as error:
+        refusal_message(request, error)
     else:
         messages.success(request, "Suivi marqué comme fait.")
     return redirect(request.POST.get("next") or reverse("outreach_followups"))
@@ -417,15 +428,20 @@ def session_followup_done(request: HttpRequest, pk: int) -> HttpResponse:
 def followups(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     mine = request.GET.get("tous") != "1"
-    mediator = acting_user(request) if mine else None
+    user = acting_user(request)
+    mediator = user if mine else None
     return render(
         request,
         "outreach/followups.html",
         {
             "today": today,
             "mine": mine,
-            "followups": list(selectors.followups_due(on=today, mediator=mediator)),
-            "files": list(selectors.open_files(mediator=mediator)),
+            "followups": selectors.sessions_shown(
+                by=user, rows=list(selectors.followups_due(on=today, mediator=mediator))
+            ),
+            "files": selectors.files_shown(
+                by=user, rows=list(selectors.open_files(mediator=mediator))
+            ),
         },
     )
 
@@ -443,9 +459,13 @@ def home_panel(request: HttpRequest) -> HttpResponse:
         {
             "today": today,
             "permanences": list(selectors.permanences_between(today, today)),
-            "followups": list(selectors.followups_due(on=today, mediator=user)[:20]),
-            "files": list(selectors.open_files(mediator=user)[:20]),
-            "worklist": list(rights_worklist(today=today)[:15]),
+            "followups": selectors.sessions_shown(
+                by=user, rows=list(selectors.followups_due(on=today, mediator=user)[:20])
+            ),
+            "files": selectors.files_shown(
+                by=user, rows=list(selectors.open_files(mediator=user)[:20])
+            ),
+            "worklist": selectors.worklist_excerpt(by=user, today=today),
         },
     )
 
@@ -455,10 +475,10 @@ def home_panel(request: HttpRequest) -> HttpResponse:
 
 @role_required(*perms.READ)
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(Person, pk=pk)
-    person = selectors.person_page(person.pk)
-    if person.patient is not None:
-        audit.record_read(actor=request.user, action="outreach.person.read", obj=person)
+    try:
+        person = selectors.person_detail(by=acting_user(request), pk=pk)
+    except NotFound as error:
+        raise Http404(error.message) from error
     return render(
         request,
         "outreach/person_detail.html",
@@ -482,14 +502,14 @@ def person_link(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, "Patient·e introuvable.")
             return redirect("outreach_person", pk=pk)
         try:
-            person = services.person_link_patient(
+            person = persons.person_link_patient(
                 by=acting_user(request),
                 person=person,
                 patient=patient,
                 consent_on=form.cleaned_data["consent_on"],
             )
-        except services.OutreachError as error:
-            messages.error(request, str(error))
+        except Refusal as error:
+            refusal_message(request, error)
         else:
             messages.success(request, f"Personne rattachée au dossier de {patient}.")
             return redirect("outreach_person", pk=person.pk)
@@ -508,7 +528,7 @@ def file_advance(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("outreach_person", pk=file.person_id)
     data = form.cleaned_data
     try:
-        services.file_advance(
+        files.file_advance(
             by=acting_user(request),
             file=file,
             step=data["step"],
@@ -517,8 +537,8 @@ def file_advance(request: HttpRequest, pk: int) -> HttpResponse:
             decision=data["decision"],
             effective_from=data["effective_from"],
         )
-    except services.OutreachError as error:
-        messages.error(request, str(error))
+    except Refusal as error:
+        refusal_message(request, error)
     else:
         messages.success(request, "Dossier mis à jour.")
     return redirect("outreach_person", pk=file.person_id)
@@ -529,11 +549,11 @@ def file_advance(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*perms.READ)
 def place_list(request: HttpRequest) -> HttpResponse:
-    places = Place.objects.select_related("site").annotate(permanence_count=Count("permanences"))
+    rows = Place.objects.select_related("site").annotate(permanence_count=Count("permanences"))
     return render(
         request,
         "outreach/place_list.html",
-        {"places": list(places), "can_write": acting_user(request).has_role(*perms.WRITE)},
+        {"places": list(rows), "can_write": acting_user(request).has_role(*perms.WRITE)},
     )
 
 
@@ -542,8 +562,8 @@ def place_new(request: HttpRequest) -> HttpResponse:
     form = PlaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            place = services.place_create(by=acting_user(request), **form.cleaned_data)
-        except services.OutreachError as error:
+            place = places.place_create(by=acting_user(request), **form.cleaned_data)
+        except Refusal as error:
             add_refusal(form, error)
         else:
             messages.success(request, f"Lieu « {place} » ajouté.")
@@ -559,10 +579,10 @@ def place_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PlaceForm(request.POST or None, place=place)
     if request.method == "POST" and form.is_valid():
         try:
-            place = services.place_update(
+            place = places.place_update(
                 by=acting_user(request), place=place, changes=form.cleaned_data
             )
-        except services.OutreachError as error:
+        except Refusal as error:
             add_refusal(form, error)
         else:
             messages.success(request, f"Lieu « {place} » modifié.")
@@ -598,8 +618,10 @@ def collective_action_new(request: HttpRequest) -> HttpResponse:
     form = CollectiveActionForm(request.POST or None, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            action = services.collective_action_create(by=acting_user(request), **form.cleaned_data)
-        except services.OutreachError as error:
+            action = collective_actions.collective_action_create(
+                by=acting_user(request), **form.cleaned_data
+            )
+        except Refusal as error:
             add_refusal(form, error)
         else:
             messages.success(request, f"Action « {action.title} » enregistrée.")
@@ -613,14 +635,14 @@ def collective_action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     (perms)."""
     action = get_object_or_404(CollectiveAction.objects.select_related("place"), pk=pk)
     if not perms.can_edit_collective_action(acting_user(request), action):
-        raise PermissionDenied(services.COLLECTIVE_EDIT_REFUSED)
+        raise PermissionDenied(collective_actions.COLLECTIVE_EDIT_REFUSED)
     form = CollectiveActionForm(request.POST or None, action=action)
     if request.method == "POST" and form.is_valid():
         try:
-            action = services.collective_action_update(
+            action = collective_actions.collective_action_update(
                 by=acting_user(request), action=action, changes=form.cleaned_data
             )
-        except services.OutreachError as error:
+        except Refusal as error:
             add_refusal(form, error)
         else:
             messages.success(request, f"Action « {action.title} » corrigée.")
@@ -638,7 +660,7 @@ def referral_queue(request: HttpRequest) -> HttpResponse:
         request,
         "outreach/referral_queue.html",
         {
-            "referrals": list(selectors.referral_queue()),
+            "referrals": selectors.referral_queue_for(by=acting_user(request)),
             "can_book": acting_user(request).has_role(*perms.QUEUE_WRITE),
             "decline_form": ReasonForm(),
         },
@@ -647,11 +669,10 @@ def referral_queue(request: HttpRequest) -> HttpResponse:
 
 @role_required(*perms.QUEUE_WRITE)
 def referral_book(request: HttpRequest, pk: int) -> HttpResponse:
-    referral = get_object_or_404(
-        Referral.objects.select_related("person__patient", "consultation_type", "site"),
-        pk=pk,
-        target=ReferralTarget.CENTRE,
-    )
+    try:
+        referral = selectors.referral_for_booking(by=acting_user(request), pk=pk)
+    except NotFound as error:
+        raise Http404(error.message) from error
     form = ReferralBookForm(
         request.POST or None,
         initial={
@@ -669,7 +690,7 @@ def referral_book(request: HttpRequest, pk: int) -> HttpResponse:
         if timezone.is_naive(start):
             start = timezone.make_aware(start)
         try:
-            appointment = services.referral_book(
+            appointment = referrals.referral_book(
                 by=acting_user(request),
                 referral=referral,
                 practitioner=practitioner,
@@ -678,7 +699,7 @@ def referral_book(request: HttpRequest, pk: int) -> HttpResponse:
                 patient=patient,
                 link_consent_on=data.get("link_consent_on"),
             )
-        except services.OutreachError as error:
+        except Refusal as error:
             add_refusal(form, error)
         else:
             local = timezone.localtime(appointment.start)
@@ -696,9 +717,9 @@ def referral_decline(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.referral_decline(by=acting_user(request), referral=referral, reason=reason)
-    except services.OutreachError as error:
-        messages.error(request, str(error))
+        referrals.referral_decline(by=acting_user(request), referral=referral, reason=reason)
+    except Refusal as error:
+        refusal_message(request, error)
     else:
         messages.success(request, "Orientation refusée ; la médiation le verra.")
     return redirect("outreach_referral_queue")
@@ -709,11 +730,11 @@ def referral_decline(request: HttpRequest, pk: int) -> HttpResponse:
 def referral_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_object_or_404(Referral, pk=pk)
     try:
-        services.referral_cancel(
+        referrals.referral_cancel(
             by=acting_user(request), referral=referral, reason=request.POST.get("reason", "")
         )
-    except services.OutreachError as error:
-        messages.error(request, str(error))
+    except Refusal as error:
+        refusal_message(request, error)
     else:
         messages.success(request, "Orientation annulée.")
     return redirect("outreach_person", pk=referral.person_id)
@@ -725,13 +746,13 @@ def referral_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_object_or_404(Referral, pk=pk)
     form = OutcomeForm(request.POST)
     try:
-        services.referral_record_outcome(
+        referrals.referral_record_outcome(
             by=acting_user(request),
             referral=referral,
             outcome=form.cleaned_data["outcome"] if form.is_valid() else "",
         )
-    except services.OutreachError as error:
-        messages.error(request, str(error))
+    except Refusal as error:
+        refusal_message(request, error)
     else:
         messages.success(request, "Suite de l'orientation enregistrée.")
     return redirect("outreach_person", pk=referral.person_id)

@@ -80,7 +80,8 @@ def test_bad_session_input_gives_french_400_and_saves_nothing(
     assert errors["followup_on"] == ["La date de suivi ne peut pas être dans le passé."]
     assert RightsSession.objects.count() == 0
     bad = client_for("mediation").get(f"{BASE}/sessions/", {"from": "hier"})
-    assert bad.status_code == 400 and "AAAA-MM-JJ" in bad.json()["from"]
+    assert bad.status_code == 400
+    assert bad.json() == {"from": ["Date attendue au format AAAA-MM-JJ."]}
 
 
 def test_permanence_series_via_api(

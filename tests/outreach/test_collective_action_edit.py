@@ -19,10 +19,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from centre.models import AuditEntry, Site, User
+from centre.refusals import Forbidden
 from centre.roles import Role
-from outreach import services
 from outreach.forms import CollectiveActionForm
 from outreach.models import CollectiveAction, Place
+from outreach.services import collective_actions
+from outreach.services.base import OutreachError
 from tests.factories import make_staff
 from tests.outreach.factories import CollectiveActionFactory, PatientFactory, PlaceFactory
 
@@ -56,7 +58,7 @@ def _action(site: Site, organiser: User, **fields: Any) -> CollectiveAction:
 
 def _state(action: CollectiveAction) -> dict[str, Any]:
     action.refresh_from_db()
-    fields = (*services.COLLECTIVE_EDITABLE_FIELDS, "site", "organiser")
+    fields = (*collective_actions.COLLECTIVE_EDITABLE_FIELDS, "site", "organiser")
     return {f: getattr(action, f) for f in fields}
 
 
@@ -75,7 +77,7 @@ def test_correction_saves_and_journals_only_the_changed_fields(
     action = _action(site, staff["mediation"])
     first_place = action.place_id
     elsewhere = PlaceFactory.create(site=other_site, name="Foyer Adoma")
-    services.collective_action_update(
+    collective_actions.collective_action_update(
         by=staff["mediation"],
         action=action,
         changes={
@@ -98,7 +100,7 @@ def test_correction_saves_and_journals_only_the_changed_fields(
         "site": [site.pk, other_site.pk],
         "participants_count": [12, 15],
         "themes": [["droits"], ["droits", "vaccination"]],
-        "notes": [services.TEXT_NOT_JOURNALED, services.TEXT_NOT_JOURNALED],
+        "notes": [collective_actions.TEXT_NOT_JOURNALED, collective_actions.TEXT_NOT_JOURNALED],
     }
     assert "AME" not in str(entry.changes)  # the review's text stays out of the journal
 
@@ -107,7 +109,7 @@ def test_a_correction_that_changes_nothing_writes_nothing(
     site: Site, staff: dict[str, User]
 ) -> None:
     action = _action(site, staff["mediation"])
-    services.collective_action_update(
+    collective_actions.collective_action_update(
         by=staff["mediation"],
         action=action,
         changes={"participants_count": 12, "title": " Café Santé C2S ", "themes": ["droits"]},
@@ -122,7 +124,7 @@ def test_the_site_only_follows_a_new_place(
     counted in when something else is corrected."""
     action = _action(site, staff["mediation"])
     Place.objects.filter(pk=action.place_id).update(site=other_site)
-    services.collective_action_update(
+    collective_actions.collective_action_update(
         by=staff["mediation"], action=action, changes={"participants_count": 20}
     )
     action.refresh_from_db()
@@ -161,8 +163,8 @@ def test_bad_correction_is_refused_in_french_and_nothing_changes(
     action = _action(site, staff["mediation"])
     before = _state(action)
     audits = AuditEntry.objects.count()
-    with pytest.raises(services.OutreachError) as caught:
-        services.collective_action_update(
+    with pytest.raises(OutreachError) as caught:
+        collective_actions.collective_action_update(
             by=staff["mediation"],
             action=action,
             # A valid change alongside: it must not be saved either.
@@ -178,14 +180,14 @@ def test_fewer_participants_than_named_patients_is_refused(
 ) -> None:
     action = _action(site, staff["mediation"], participants_count=3)
     action.attendees.set([PatientFactory.create(), PatientFactory.create()])
-    with pytest.raises(services.OutreachError) as caught:
-        services.collective_action_update(
+    with pytest.raises(OutreachError) as caught:
+        collective_actions.collective_action_update(
             by=staff["mediation"], action=action, changes={"participants_count": 1}
         )
     assert caught.value.errors["participants_count"] == [
         "Plus de patient·e·s nommé·e·s que de participant·e·s : corrigez le nombre."
     ]
-    services.collective_action_update(
+    collective_actions.collective_action_update(
         by=staff["mediation"], action=action, changes={"participants_count": 2}
     )
     assert _state(action)["participants_count"] == 2
@@ -196,12 +198,12 @@ def test_a_place_no_longer_used_is_kept_but_not_chosen(site: Site, staff: dict[s
     action = _action(site, staff["mediation"])
     Place.objects.filter(pk=action.place_id).update(is_active=False)
     closed = PlaceFactory.create(site=site, is_active=False)
-    services.collective_action_update(
+    collective_actions.collective_action_update(
         by=staff["mediation"], action=action, changes={"title": "Café Santé"}
     )
     assert _state(action)["title"] == "Café Santé"
-    with pytest.raises(services.OutreachError) as caught:
-        services.collective_action_update(
+    with pytest.raises(OutreachError) as caught:
+        collective_actions.collective_action_update(
             by=staff["mediation"], action=action, changes={"place": closed}
         )
     assert caught.value.errors["place"] == ["Ce lieu n'est plus actif."]
@@ -217,18 +219,19 @@ def test_only_the_organiser_may_correct(site: Site, staff: dict[str, User]) -> N
     colleague = make_staff("mediation", centre=site.centre, sites=[site])
     before = _state(action)
     for user in (colleague, staff["direction"], staff["accueil"]):
-        with pytest.raises(services.OutreachError) as caught:
-            services.collective_action_update(
-                by=user, action=action, changes={"participants_count": 60}
-            )
-        assert caught.value.errors[""] == [services.COLLECTIVE_EDIT_REFUSED]
+        # Forbidden (403 in the API) even with a field that cannot be corrected: the rule on
+        # who may correct comes first, in the service, whatever the door.
+        for changes in ({"participants_count": 60}, {"organiser": user}):
+            with pytest.raises(Forbidden) as caught:
+                collective_actions.collective_action_update(by=user, action=action, changes=changes)
+            assert caught.value.errors[""] == [collective_actions.COLLECTIVE_EDIT_REFUSED]
     assert _state(action) == before and _updates() == []
 
 
 def test_edit_form_offers_exactly_the_editable_fields(site: Site, staff: dict[str, User]) -> None:
     action = _action(site, staff["mediation"])
     assert set(CollectiveActionForm(action=action).fields) == set(
-        services.COLLECTIVE_EDITABLE_FIELDS
+        collective_actions.COLLECTIVE_EDITABLE_FIELDS
     )
 
 
@@ -515,7 +518,11 @@ def test_api_another_mediator_cannot_patch(
         _api_url(action), {"participants_count": 90}, content_type="application/json"
     )
     assert response.status_code == 403
-    assert response.json() == {"detail": services.COLLECTIVE_EDIT_REFUSED}
+    assert response.json() == {
+        "detail": collective_actions.COLLECTIVE_EDIT_REFUSED,
+        "kind": "forbidden",
+        "field": "",
+    }
     assert _state(action)["participants_count"] == 12
 
 
@@ -527,10 +534,10 @@ def test_openapi_documents_collective_actions(client_for: ClientFor) -> None:
     assert not {"put", "delete"} & set(operations)
     patch = operations["patch"]
     assert patch["summary"] == "Corriger une action collective (son organisateur·rice)"
-    assert set(patch["responses"]) == {"200", "400", "403"}
+    assert set(patch["responses"]) == {"200", "400", "403", "404"}
     ref = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     fields = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
-    assert set(fields) == set(services.COLLECTIVE_EDITABLE_FIELDS)
+    assert set(fields) == set(collective_actions.COLLECTIVE_EDITABLE_FIELDS)
 
 
 def test_factory_actions_are_listed_with_their_organiser(

@@ -24,8 +24,9 @@ from pypdf import PdfReader
 
 from centre.models import AuditEntry, Site, User
 from centre.roles import Role
-from outreach import services
 from outreach.models import Permanence, Place
+from outreach.services import permanences, sessions
+from outreach.services.base import OutreachError
 from tests.factories import make_staff
 from tests.outreach.factories import PermanenceFactory, PlaceFactory, SessionFactory, paris
 
@@ -58,7 +59,7 @@ def permanence(place: Place, colleague: User) -> Permanence:
 @pytest.fixture
 def series(place: Place, colleague: User, staff: dict[str, User]) -> list[Permanence]:
     """Four weekly occurrences from next week."""
-    return services.permanence_schedule(
+    return permanences.permanence_schedule(
         by=staff["mediation"],
         place=place,
         mediator=colleague,
@@ -91,7 +92,7 @@ def _entries() -> list[AuditEntry]:
 def test_cancel_one_records_the_reason_and_journals_it(
     permanence: Permanence, staff: dict[str, User]
 ) -> None:
-    done = services.permanence_cancel(
+    done = permanences.permanence_cancel(
         by=staff["mediation"], permanence=permanence, reason=f"  {REASON} "
     )
     assert [p.pk for p in done] == [permanence.pk]
@@ -107,8 +108,8 @@ def test_cancel_following_cancels_this_and_the_later_ones_each_journaled(
     series: list[Permanence], staff: dict[str, User]
 ) -> None:
     first, second, third, fourth = series
-    services.permanence_cancel(by=staff["mediation"], permanence=fourth, reason="Congés")
-    done = services.permanence_cancel(
+    permanences.permanence_cancel(by=staff["mediation"], permanence=fourth, reason="Congés")
+    done = permanences.permanence_cancel(
         by=staff["mediation"], permanence=second, scope="following", reason="Arrêt maladie"
     )
     # The fourth, already cancelled, keeps its own reason and is not journaled again.
@@ -136,7 +137,7 @@ def test_cancel_following_cancels_this_and_the_later_ones_each_journaled(
 def test_cancel_one_in_a_series_leaves_the_others(
     series: list[Permanence], staff: dict[str, User]
 ) -> None:
-    services.permanence_cancel(by=staff["mediation"], permanence=series[1], scope="one")
+    permanences.permanence_cancel(by=staff["mediation"], permanence=series[1], scope="one")
     assert _cancelled_ids() == {series[1].pk}
     assert len(_entries()) == 1
 
@@ -150,7 +151,7 @@ def test_following_outside_a_series_cancels_that_one_only(
         start=permanence.start + datetime.timedelta(days=7),
         end=permanence.end + datetime.timedelta(days=7),
     )
-    services.permanence_cancel(by=staff["mediation"], permanence=permanence, scope="following")
+    permanences.permanence_cancel(by=staff["mediation"], permanence=permanence, scope="following")
     assert _cancelled_ids() == {permanence.pk} and later.pk not in _cancelled_ids()
 
 
@@ -158,13 +159,13 @@ def test_a_permanence_under_way_may_still_be_cancelled(
     permanence: Permanence, staff: dict[str, User]
 ) -> None:
     during = permanence.start + datetime.timedelta(hours=1)
-    services.permanence_cancel(by=staff["mediation"], permanence=permanence, now=during)
+    permanences.permanence_cancel(by=staff["mediation"], permanence=permanence, now=during)
     assert _cancelled_ids() == {permanence.pk}
 
 
 def _refusal(permanence: Permanence, by: User, **kwargs: Any) -> dict[str, list[str]]:
-    with pytest.raises(services.OutreachError) as caught:
-        services.permanence_cancel(by=by, permanence=permanence, **kwargs)
+    with pytest.raises(OutreachError) as caught:
+        permanences.permanence_cancel(by=by, permanence=permanence, **kwargs)
     return caught.value.errors
 
 
@@ -192,7 +193,7 @@ def test_refusals_change_nothing(
 
 
 def test_already_cancelled_is_refused(permanence: Permanence, staff: dict[str, User]) -> None:
-    services.permanence_cancel(by=staff["mediation"], permanence=permanence, reason=REASON)
+    permanences.permanence_cancel(by=staff["mediation"], permanence=permanence, reason=REASON)
     stale = Permanence.objects.get(pk=permanence.pk)
     assert _refusal(stale, staff["mediation"], reason="Autre") == {
         "": ["Cette permanence est déjà annulée."]
@@ -227,13 +228,13 @@ def test_no_session_is_logged_on_a_permanence_cancelled_meanwhile(
     today = PermanenceFactory(place=place, mediator=staff["mediation"])
     stale = Permanence.objects.get(pk=today.pk)
     Permanence.objects.filter(pk=today.pk).update(is_cancelled=True)
-    with pytest.raises(services.OutreachError) as caught:
-        services.session_log(
+    with pytest.raises(OutreachError) as caught:
+        sessions.session_log(
             by=staff["mediation"],
-            data=services.SessionInput(
+            data=sessions.SessionInput(
                 held_on=TODAY, topics=["c2s"], permanence=stale, place=place
             ),
-            anonymous=services.AnonymousPerson(),
+            anonymous=sessions.AnonymousPerson(),
         )
     assert caught.value.errors == {"permanence": ["Cette permanence est annulée."]}
     assert not today.sessions.exists()
@@ -322,7 +323,7 @@ def test_page_refusals_say_why_in_french(
     assert "Des entretiens sont saisis sur cette permanence" in body
     assert _cancelled_ids() == set() and _entries() == []
 
-    services.permanence_cancel(by=staff["mediation"], permanence=permanence)
+    permanences.permanence_cancel(by=staff["mediation"], permanence=permanence)
     body = _cancel(client, permanence, reason="Autre").content.decode()
     assert "Cette permanence est déjà annulée." in body
     assert len(_entries()) == 1
@@ -411,7 +412,7 @@ def test_api_refusals_are_french_400s(
     }
     assert _cancelled_ids() == set() and _entries() == []
 
-    services.permanence_cancel(by=staff["mediation"], permanence=permanence)
+    permanences.permanence_cancel(by=staff["mediation"], permanence=permanence)
     response = _api(client, permanence, {"scope": "one"})
     assert response.status_code == 400
     assert response.json() == {"non_field_errors": ["Cette permanence est déjà annulée."]}
@@ -434,7 +435,7 @@ def test_openapi_documents_the_cancellation(client_for: ClientFor) -> None:
     assert set(operations) - {"parameters"} == {"post"}
     post = operations["post"]
     assert post["summary"] == "Annuler une permanence (ou celle-ci et les suivantes de sa série)"
-    assert set(post["responses"]) == {"200", "400", "403"}
+    assert set(post["responses"]) == {"200", "400", "403", "404"}
     ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     request = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert set(request["properties"]) == {"scope", "reason"}
@@ -456,7 +457,7 @@ def month(place: Place, colleague: User, staff: dict[str, User]) -> tuple[Perman
     cancelled = PermanenceFactory(
         place=place, mediator=colleague, start=paris(NEXT_WEEK, 14), end=paris(NEXT_WEEK, 17)
     )
-    services.permanence_cancel(by=staff["mediation"], permanence=cancelled, reason=REASON)
+    permanences.permanence_cancel(by=staff["mediation"], permanence=cancelled, reason=REASON)
     return kept, cancelled
 
 

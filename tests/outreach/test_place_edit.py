@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from centre.models import AuditEntry, Site, User
 from centre.roles import Role
-from outreach import services
 from outreach.forms import CollectiveActionForm, PermanenceForm, PlaceForm
 from outreach.models import Place
+from outreach.services import permanences, places
+from outreach.services.base import OutreachError
 from tests.factories import SiteFactory
 from tests.outreach.factories import PermanenceFactory, SessionFactory, paris
 
@@ -45,7 +46,7 @@ def _place(site: Site, **fields: Any) -> Place:
 
 def _state(place: Place) -> dict[str, Any]:
     place.refresh_from_db()
-    return {f: getattr(place, f) for f in services.PLACE_EDITABLE_FIELDS}
+    return {f: getattr(place, f) for f in places.PLACE_EDITABLE_FIELDS}
 
 
 def _updates() -> list[AuditEntry]:
@@ -59,7 +60,7 @@ def test_correction_saves_and_journals_only_the_changed_fields(
     site: Site, other_site: Site, staff: dict[str, User]
 ) -> None:
     place = _place(site)
-    services.place_update(
+    places.place_update(
         by=staff["mediation"],
         place=place,
         changes={
@@ -87,7 +88,7 @@ def test_a_correction_that_changes_nothing_writes_nothing(
     site: Site, staff: dict[str, User]
 ) -> None:
     place = _place(site)
-    services.place_update(
+    places.place_update(
         by=staff["mediation"],
         place=place,
         changes={"name": " Maison de quartier des Couronneries ", "kind": "centre_social"},
@@ -100,7 +101,7 @@ def test_a_new_site_leaves_past_sessions_where_they_were_counted(
 ) -> None:
     place = _place(site)
     session = SessionFactory.create(place=place, mediator=staff["mediation"])
-    services.place_update(by=staff["mediation"], place=place, changes={"site": other_site})
+    places.place_update(by=staff["mediation"], place=place, changes={"site": other_site})
     session.refresh_from_db()
     assert session.site == site
 
@@ -125,8 +126,8 @@ def test_bad_correction_is_refused_in_french_and_nothing_changes(
     _place(site, name="Foyer Adoma")
     before = _state(place)
     audits = AuditEntry.objects.count()
-    with pytest.raises(services.OutreachError) as caught:
-        services.place_update(
+    with pytest.raises(OutreachError) as caught:
+        places.place_update(
             by=staff["mediation"],
             place=place,
             # A valid change alongside: it must not be saved either.
@@ -142,11 +143,11 @@ def test_a_place_cannot_move_to_a_closed_site_but_keeps_its_own(
 ) -> None:
     closed = SiteFactory.create(centre=site.centre, name="Ancienne antenne", is_active=False)
     place = _place(site)
-    with pytest.raises(services.OutreachError) as caught:
-        services.place_update(by=staff["mediation"], place=place, changes={"site": closed})
+    with pytest.raises(OutreachError) as caught:
+        places.place_update(by=staff["mediation"], place=place, changes={"site": closed})
     assert caught.value.errors["site"] == ["Ce site n'est plus actif."]
     old = _place(closed, name="Local de l'ancienne antenne")
-    services.place_update(by=staff["mediation"], place=old, changes={"in_qpv": False})
+    places.place_update(by=staff["mediation"], place=old, changes={"in_qpv": False})
     assert _state(old)["site"] == closed and _state(old)["in_qpv"] is False
 
 
@@ -158,7 +159,7 @@ def test_a_place_no_longer_used_is_marked_inactive_and_kept(
     past = PermanenceFactory.create(
         place=place, mediator=staff["mediation"], start=paris(day, 14), end=paris(day, 17)
     )
-    services.place_update(by=staff["mediation"], place=place, changes={"is_active": False})
+    places.place_update(by=staff["mediation"], place=place, changes={"is_active": False})
     place.refresh_from_db()
     assert place.is_active is False and past.place == place
     assert _updates()[-1].changes == {"is_active": [True, False]}
@@ -166,7 +167,7 @@ def test_a_place_no_longer_used_is_marked_inactive_and_kept(
     assert place not in PermanenceForm().fields["place"].queryset  # type: ignore[attr-defined]
     assert place not in CollectiveActionForm().fields["place"].queryset  # type: ignore[attr-defined]
     # Used again.
-    services.place_update(by=staff["mediation"], place=place, changes={"is_active": True})
+    places.place_update(by=staff["mediation"], place=place, changes={"is_active": True})
     assert _state(place)["is_active"] is True
 
 
@@ -178,15 +179,15 @@ def test_a_place_with_permanences_still_planned_stays_in_use(
     planned = PermanenceFactory.create(
         place=place, mediator=staff["mediation"], start=paris(day, 14), end=paris(day, 17)
     )
-    with pytest.raises(services.OutreachError) as caught:
-        services.place_update(by=staff["mediation"], place=place, changes={"is_active": False})
+    with pytest.raises(OutreachError) as caught:
+        places.place_update(by=staff["mediation"], place=place, changes={"is_active": False})
     assert caught.value.errors["is_active"] == [
         "1 permanence(s) encore programmée(s) dans ce lieu : "
         "annulez-les avant de le marquer comme plus utilisé."
     ]
     assert _state(place)["is_active"] is True and _updates() == []
-    services.permanence_cancel(by=staff["mediation"], permanence=planned)
-    services.place_update(by=staff["mediation"], place=place, changes={"is_active": False})
+    permanences.permanence_cancel(by=staff["mediation"], permanence=planned)
+    places.place_update(by=staff["mediation"], place=place, changes={"is_active": False})
     assert _state(place)["is_active"] is False
 
 
@@ -194,11 +195,11 @@ def test_a_place_marked_unused_while_a_permanence_form_was_open_refuses_it(
     site: Site, staff: dict[str, User]
 ) -> None:
     place = _place(site)  # loaded by the scheduling form, still « in use » in that object
-    services.place_update(
+    places.place_update(
         by=staff["mediation"], place=Place.objects.get(pk=place.pk), changes={"is_active": False}
     )
-    with pytest.raises(services.OutreachError) as caught:
-        services.permanence_schedule(
+    with pytest.raises(OutreachError) as caught:
+        permanences.permanence_schedule(
             by=staff["mediation"],
             place=place,
             mediator=staff["mediation"],
@@ -212,7 +213,7 @@ def test_a_place_marked_unused_while_a_permanence_form_was_open_refuses_it(
 
 def test_edit_form_offers_exactly_the_editable_fields(site: Site) -> None:
     place = _place(site)
-    assert set(PlaceForm(place=place).fields) == set(services.PLACE_EDITABLE_FIELDS)
+    assert set(PlaceForm(place=place).fields) == set(places.PLACE_EDITABLE_FIELDS)
     assert "is_active" not in PlaceForm().fields  # a new place is in use
 
 
@@ -396,7 +397,7 @@ def test_openapi_documents_the_place_correction(client_for: ClientFor) -> None:
     assert not {"put", "delete"} & set(operations)
     patch = operations["patch"]
     assert patch["summary"] == "Corriger un lieu ou le marquer comme plus utilisé"
-    assert set(patch["responses"]) == {"200", "400", "403"}
+    assert set(patch["responses"]) == {"200", "400", "403", "404"}
     ref = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     fields = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
-    assert set(fields) == set(services.PLACE_EDITABLE_FIELDS)
+    assert set(fields) == set(places.PLACE_EDITABLE_FIELDS)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from appointments.models import Appointment
 from centre.models import AuditEntry, Site, User
-from outreach import selectors, services
+from outreach import selectors
 from outreach.models import (
     FileStatus,
     Permanence,
@@ -17,6 +17,8 @@ from outreach.models import (
     RightsFile,
     RightsSession,
 )
+from outreach.services import collective_actions, files, permanences, persons, referrals, sessions
+from outreach.services.base import OutreachError
 from tests.outreach.factories import (
     ConsultationTypeFactory,
     FileFactory,
@@ -29,7 +31,7 @@ from tests.outreach.factories import (
 TODAY = datetime.date(2026, 11, 23)
 
 
-def _input(permanence: Permanence, **kw: object) -> services.SessionInput:
+def _input(permanence: Permanence, **kw: object) -> sessions.SessionInput:
     values: dict[str, object] = {
         "held_on": timezone.localtime(permanence.start).date(),
         "permanence": permanence,
@@ -37,7 +39,7 @@ def _input(permanence: Permanence, **kw: object) -> services.SessionInput:
         "actions": ["information"],
     }
     values.update(kw)
-    return services.SessionInput(**values)  # type: ignore[arg-type]
+    return sessions.SessionInput(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -49,10 +51,10 @@ def test_anonymous_session_then_linked_with_consent(
     permanence: Permanence, staff: dict[str, User]
 ) -> None:
     mediator = staff["mediation"]
-    session = services.session_log(
+    session = sessions.session_log(
         by=mediator,
         data=_input(permanence, followup_on=timezone.localdate() + datetime.timedelta(days=7)),
-        anonymous=services.AnonymousPerson(
+        anonymous=sessions.AnonymousPerson(
             sex="F", age_band="26_44", in_qpv="oui", neighbourhood="Couronneries", language="ar"
         ),
     )
@@ -65,7 +67,7 @@ def test_anonymous_session_then_linked_with_consent(
 
     patient = PatientFactory()
     consent = timezone.localdate()
-    linked = services.person_link_patient(
+    linked = persons.person_link_patient(
         by=mediator, person=person, patient=patient, consent_on=consent
     )
     assert linked.pk == person.pk
@@ -74,7 +76,7 @@ def test_anonymous_session_then_linked_with_consent(
     entry = AuditEntry.objects.get(action="outreach.person.link")
     assert entry.changes["patient"] == [None, patient.pk]
     # A second session for the same patient is a follow-up of the same person.
-    again = services.session_log(by=mediator, data=_input(permanence), patient=patient)
+    again = sessions.session_log(by=mediator, data=_input(permanence), patient=patient)
     assert again.person_id == person.pk and again.first_contact is False
 
 
@@ -83,11 +85,11 @@ def test_linking_to_a_patient_already_met_merges_histories(
 ) -> None:
     mediator = staff["mediation"]
     patient = PatientFactory()
-    known = services.session_log(by=mediator, data=_input(permanence), patient=patient).person
-    anon = services.session_log(
-        by=mediator, data=_input(permanence), anonymous=services.AnonymousPerson()
+    known = sessions.session_log(by=mediator, data=_input(permanence), patient=patient).person
+    anon = sessions.session_log(
+        by=mediator, data=_input(permanence), anonymous=sessions.AnonymousPerson()
     ).person
-    merged = services.person_link_patient(
+    merged = persons.person_link_patient(
         by=mediator, person=anon, patient=patient, consent_on=timezone.localdate()
     )
     assert merged.pk == known.pk
@@ -119,12 +121,12 @@ def test_bad_session_input_is_refused_and_nothing_saved(
     message: str,
 ) -> None:
     audits = AuditEntry.objects.count()
-    with pytest.raises(services.OutreachError) as caught:
-        services.session_log(
+    with pytest.raises(OutreachError) as caught:
+        sessions.session_log(
             by=staff["mediation"],
             data=_input(permanence, **changes),
-            anonymous=services.AnonymousPerson(sex="M"),
-            referral=services.ReferralRequest(target="centre", reason="Bilan"),
+            anonymous=sessions.AnonymousPerson(sex="M"),
+            referral=referrals.ReferralRequest(target="centre", reason="Bilan"),
         )
     assert message in " ".join(caught.value.errors[field])
     assert Person.objects.count() == 0
@@ -135,8 +137,8 @@ def test_bad_session_input_is_refused_and_nothing_saved(
 
 def test_permanence_end_before_start_refused(site: Site, staff: dict[str, User]) -> None:
     place = PlaceFactory(site=site)
-    with pytest.raises(services.OutreachError) as caught:
-        services.permanence_schedule(
+    with pytest.raises(OutreachError) as caught:
+        permanences.permanence_schedule(
             by=staff["mediation"],
             place=place,
             mediator=staff["mediation"],
@@ -152,7 +154,7 @@ def test_weekly_permanences_keep_paris_wall_clock_across_dst(
     site: Site, staff: dict[str, User]
 ) -> None:
     place = PlaceFactory(site=site)
-    created = services.permanence_schedule(
+    created = permanences.permanence_schedule(
         by=staff["mediation"],
         place=place,
         mediator=staff["mediation"],
@@ -170,8 +172,8 @@ def test_weekly_permanences_keep_paris_wall_clock_across_dst(
 
 
 def test_fortnightly_needs_an_end_date(site: Site, staff: dict[str, User]) -> None:
-    with pytest.raises(services.OutreachError) as caught:
-        services.permanence_schedule(
+    with pytest.raises(OutreachError) as caught:
+        permanences.permanence_schedule(
             by=staff["mediation"],
             place=PlaceFactory(site=site),
             mediator=staff["mediation"],
@@ -187,11 +189,11 @@ def test_referral_to_centre_in_queue_then_booked_and_linked(
     permanence: Permanence, staff: dict[str, User], site: Site
 ) -> None:
     ctype = ConsultationTypeFactory()
-    session = services.session_log(
+    session = sessions.session_log(
         by=staff["mediation"],
         data=_input(permanence, interpreting="pro_telephone", interpreter_language="ps"),
-        anonymous=services.AnonymousPerson(sex="M", age_band="18_25"),
-        referral=services.ReferralRequest(
+        anonymous=sessions.AnonymousPerson(sex="M", age_band="18_25"),
+        referral=referrals.ReferralRequest(
             target="centre", reason="Pas de médecin traitant", consultation_type=ctype
         ),
     )
@@ -202,14 +204,14 @@ def test_referral_to_centre_in_queue_then_booked_and_linked(
     practitioner = staff["soignant"].profile
     start = timezone.make_aware(datetime.datetime(2026, 12, 1, 9, 0))
     # An anonymous person must be linked first.
-    with pytest.raises(services.OutreachError) as caught:
-        services.referral_book(
+    with pytest.raises(OutreachError) as caught:
+        referrals.referral_book(
             by=staff["accueil"], referral=referral, practitioner=practitioner, start=start
         )
     assert "rattachez-la" in caught.value.errors["patient"][0]
 
     patient = PatientFactory()
-    appointment = services.referral_book(
+    appointment = referrals.referral_book(
         by=staff["accueil"],
         referral=referral,
         practitioner=practitioner,
@@ -240,11 +242,11 @@ def test_booking_a_taken_slot_leaves_the_referral_pending(
     second = ReferralFactory(
         person=PersonFactory(patient=PatientFactory()), site=site, consultation_type=ctype
     )
-    services.referral_book(
+    referrals.referral_book(
         by=staff["accueil"], referral=first, practitioner=practitioner, start=start
     )
-    with pytest.raises(services.OutreachError) as caught:
-        services.referral_book(
+    with pytest.raises(OutreachError) as caught:
+        referrals.referral_book(
             by=staff["accueil"], referral=second, practitioner=practitioner, start=start
         )
     assert caught.value.errors
@@ -257,13 +259,13 @@ def test_decline_needs_a_reason_and_only_once(staff: dict[str, User], site: Site
     from tests.outreach.factories import ReferralFactory
 
     referral = ReferralFactory(site=site)
-    with pytest.raises(services.OutreachError):
-        services.referral_decline(by=staff["accueil"], referral=referral, reason="  ")
-    services.referral_decline(by=staff["accueil"], referral=referral, reason="Hors secteur")
+    with pytest.raises(OutreachError):
+        referrals.referral_decline(by=staff["accueil"], referral=referral, reason="  ")
+    referrals.referral_decline(by=staff["accueil"], referral=referral, reason="Hors secteur")
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.DECLINED and referral.outcome == "Hors secteur"
-    with pytest.raises(services.OutreachError) as caught:
-        services.referral_decline(by=staff["accueil"], referral=referral, reason="Encore")
+    with pytest.raises(OutreachError) as caught:
+        referrals.referral_decline(by=staff["accueil"], referral=referral, reason="Encore")
     assert "déjà « refusée »" in caught.value.errors["reason"][0]
 
 
@@ -284,21 +286,21 @@ def test_followups_due_by_date(site: Site, staff: dict[str, User]) -> None:
         mediator=mediator, place__site=site, followup_on=today + datetime.timedelta(days=8)
     )
     done = SessionFactory(mediator=mediator, place__site=site, followup_on=today)
-    services.session_followup_done(by=mediator, session=done)
+    sessions.session_followup_done(by=mediator, session=done)
     SessionFactory(place__site=site, followup_on=today)  # another mediator's
 
     mine = list(selectors.followups_due(on=today, mediator=mediator))
     assert mine == [overdue, due_today, in_week]
     assert len(selectors.followups_due(on=today)) == 4
-    with pytest.raises(services.OutreachError):
-        services.session_followup_done(by=mediator, session=done)
+    with pytest.raises(OutreachError):
+        sessions.session_followup_done(by=mediator, session=done)
 
 
 def test_file_steps_and_days_to_decision(staff: dict[str, User]) -> None:
     mediator = staff["mediation"]
     file = FileFactory(mediator=mediator, opened_on=datetime.date(2026, 9, 1))
-    with pytest.raises(services.OutreachError) as caught:
-        services.file_advance(
+    with pytest.raises(OutreachError) as caught:
+        files.file_advance(
             by=mediator,
             file=file,
             step="decided",
@@ -307,12 +309,12 @@ def test_file_steps_and_days_to_decision(staff: dict[str, User]) -> None:
             effective_from=datetime.date(2026, 9, 1),
         )
     assert caught.value.errors[""][0].startswith("Impossible de noter la décision")
-    services.file_advance(by=mediator, file=file, step="documents", on=datetime.date(2026, 9, 8))
-    services.file_advance(
+    files.file_advance(by=mediator, file=file, step="documents", on=datetime.date(2026, 9, 8))
+    files.file_advance(
         by=mediator, file=file, step="filed", on=datetime.date(2026, 9, 10), how="courrier"
     )
-    with pytest.raises(services.OutreachError):
-        services.file_advance(
+    with pytest.raises(OutreachError):
+        files.file_advance(
             by=mediator,
             file=file,
             step="decided",
@@ -320,7 +322,7 @@ def test_file_steps_and_days_to_decision(staff: dict[str, User]) -> None:
             decision="accorde",
             effective_from=datetime.date(2026, 9, 1),
         )
-    file = services.file_advance(
+    file = files.file_advance(
         by=mediator,
         file=file,
         step="decided",
@@ -336,7 +338,7 @@ def test_file_steps_and_days_to_decision(staff: dict[str, User]) -> None:
 def test_session_can_open_a_file_and_consent_is_recorded(
     permanence: Permanence, staff: dict[str, User]
 ) -> None:
-    session = services.session_log(
+    session = sessions.session_log(
         by=staff["mediation"],
         data=_input(
             permanence,
@@ -346,7 +348,7 @@ def test_session_can_open_a_file_and_consent_is_recorded(
             open_file_kind="c2s",
             outcome="depose",
         ),
-        anonymous=services.AnonymousPerson(sex="F"),
+        anonymous=sessions.AnonymousPerson(sex="F"),
     )
     assert session.file is not None and session.file.kind == "c2s"
     assert session.consent_scope == "Appel à la CPAM pour la C2S"
@@ -358,8 +360,8 @@ def test_collective_action_named_attendees_cannot_exceed_count(
 ) -> None:
     place = PlaceFactory(site=site)
     patients = [PatientFactory(), PatientFactory()]
-    with pytest.raises(services.OutreachError) as caught:
-        services.collective_action_create(
+    with pytest.raises(OutreachError) as caught:
+        collective_actions.collective_action_create(
             by=staff["mediation"],
             kind="cafe_sante",
             title="Café Santé",
@@ -369,7 +371,7 @@ def test_collective_action_named_attendees_cannot_exceed_count(
             attendees=patients,
         )
     assert "attendees" in caught.value.errors
-    action = services.collective_action_create(
+    action = collective_actions.collective_action_create(
         by=staff["mediation"],
         kind="depistage",
         title="Dépistage visuel",

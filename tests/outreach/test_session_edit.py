@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from centre.models import AuditEntry, Site, User
+from centre.refusals import Forbidden
 from centre.roles import Role
-from outreach import services
 from outreach.forms import SessionEditForm
 from outreach.models import (
     FileStatus,
@@ -25,6 +25,8 @@ from outreach.models import (
     ReferralStatus,
     RightsSession,
 )
+from outreach.services import sessions
+from outreach.services.base import OutreachError
 from tests.factories import make_staff
 from tests.outreach.factories import (
     FileFactory,
@@ -67,7 +69,7 @@ def _session(site: Site, mediator: User, *, days_ago: int = 3, **fields: Any) ->
 
 def _state(session: RightsSession) -> dict[str, Any]:
     session.refresh_from_db()
-    return {f: getattr(session, f) for f in (*services.SESSION_EDITABLE_FIELDS, "followup_done_at")}
+    return {f: getattr(session, f) for f in (*sessions.SESSION_EDITABLE_FIELDS, "followup_done_at")}
 
 
 def _updates() -> list[AuditEntry]:
@@ -81,7 +83,7 @@ def test_correction_saves_and_journals_only_the_changed_fields(
     site: Site, staff: dict[str, User]
 ) -> None:
     session = _session(site, staff["mediation"])
-    services.session_update(
+    sessions.session_update(
         by=staff["mediation"],
         session=session,
         changes={
@@ -99,7 +101,7 @@ def test_correction_saves_and_journals_only_the_changed_fields(
     assert entry.changes == {
         "topics": [["c2s", "carte_vitale"], ["c2s", "ame"]],
         "duration_minutes": [35, 50],
-        "notes": [services.NOTES_NOT_JOURNALED, services.NOTES_NOT_JOURNALED],
+        "notes": [sessions.NOTES_NOT_JOURNALED, sessions.NOTES_NOT_JOURNALED],
     }
     assert "Buxerolles" not in str(entry.changes)  # the notes' text stays out of the journal
 
@@ -108,7 +110,7 @@ def test_a_correction_that_changes_nothing_writes_nothing(
     site: Site, staff: dict[str, User]
 ) -> None:
     session = _session(site, staff["mediation"])
-    services.session_update(
+    sessions.session_update(
         by=staff["mediation"],
         session=session,
         changes={
@@ -148,8 +150,8 @@ def test_bad_correction_is_refused_in_french_and_nothing_changes(
     session = _session(site, staff["mediation"])
     before = _state(session)
     audits = AuditEntry.objects.count()
-    with pytest.raises(services.OutreachError) as caught:
-        services.session_update(
+    with pytest.raises(OutreachError) as caught:
+        sessions.session_update(
             by=staff["mediation"],
             session=session,
             # A valid change alongside: it must not be saved either.
@@ -163,17 +165,17 @@ def test_bad_correction_is_refused_in_french_and_nothing_changes(
 def test_file_must_be_an_open_file_of_the_same_person(site: Site, staff: dict[str, User]) -> None:
     session = _session(site, staff["mediation"])
     elsewhere = FileFactory.create(mediator=staff["mediation"])
-    with pytest.raises(services.OutreachError) as caught:
-        services.session_update(by=staff["mediation"], session=session, changes={"file": elsewhere})
+    with pytest.raises(OutreachError) as caught:
+        sessions.session_update(by=staff["mediation"], session=session, changes={"file": elsewhere})
     assert caught.value.errors["file"] == ["Ce dossier concerne une autre personne."]
     closed = FileFactory.create(
         person=session.person, mediator=staff["mediation"], status=FileStatus.ABANDONED
     )
-    with pytest.raises(services.OutreachError) as caught:
-        services.session_update(by=staff["mediation"], session=session, changes={"file": closed})
+    with pytest.raises(OutreachError) as caught:
+        sessions.session_update(by=staff["mediation"], session=session, changes={"file": closed})
     assert caught.value.errors["file"] == ["Ce dossier est clos."]
     own = FileFactory.create(person=session.person, mediator=staff["mediation"])
-    services.session_update(by=staff["mediation"], session=session, changes={"file": own})
+    sessions.session_update(by=staff["mediation"], session=session, changes={"file": own})
     session.refresh_from_db()
     assert session.file == own
     assert _updates()[-1].changes == {"file": [None, own.pk]}
@@ -192,7 +194,7 @@ def test_an_old_session_stays_correctable(site: Site, staff: dict[str, User]) ->
         topics=["cmu_c"],
         followup_on=TODAY - datetime.timedelta(days=380),
     )
-    services.session_update(
+    sessions.session_update(
         by=staff["mediation"],
         session=session,
         changes={"duration_minutes": 25, "topics": ["cmu_c", "c2s"]},
@@ -209,8 +211,8 @@ def test_a_followup_already_done_keeps_its_date(site: Site, staff: dict[str, Use
         followup_on=TODAY,
         followup_done_at=timezone.now(),
     )
-    with pytest.raises(services.OutreachError) as caught:
-        services.session_update(
+    with pytest.raises(OutreachError) as caught:
+        sessions.session_update(
             by=staff["mediation"],
             session=session,
             changes={"followup_on": TODAY + datetime.timedelta(days=7)},
@@ -225,11 +227,12 @@ def test_only_the_author_may_correct(site: Site, staff: dict[str, User]) -> None
     colleague = make_staff("mediation", centre=site.centre, sites=[site])
     before = _state(session)
     for user in (colleague, staff["direction"], staff["accueil"]):
-        with pytest.raises(services.OutreachError) as caught:
-            services.session_update(by=user, session=session, changes={"duration_minutes": 60})
-        assert caught.value.errors[""] == [
-            "Seul·e la ou le médiateur·rice qui a saisi l'entretien peut le corriger."
-        ]
+        # Forbidden (403 in the API) even with a field that cannot be corrected: the rule on
+        # who may correct comes first, in the service, whatever the door.
+        for changes in ({"duration_minutes": 60}, {"held_on": session.held_on}):
+            with pytest.raises(Forbidden) as caught:
+                sessions.session_update(by=user, session=session, changes=changes)
+            assert caught.value.errors[""] == [sessions.SESSION_EDIT_REFUSED]
     assert _state(session) == before and _updates() == []
 
 
@@ -249,7 +252,7 @@ def test_pending_referrals_follow_the_corrected_interpreting_language(
         interpreter_language="ps",
         status=ReferralStatus.BOOKED,
     )
-    services.session_update(
+    sessions.session_update(
         by=staff["mediation"], session=session, changes={"interpreter_language": "prs"}
     )
     pending.refresh_from_db()
@@ -260,7 +263,7 @@ def test_pending_referrals_follow_the_corrected_interpreting_language(
     assert entry.object_id == str(pending.pk)
     assert entry.changes == {"interpreter_language": ["ps", "prs"]}
     # No interpreter any more: the language goes with it, on the session and the referral.
-    services.session_update(
+    sessions.session_update(
         by=staff["mediation"], session=session, changes={"interpreting": "aucun"}
     )
     session.refresh_from_db()
@@ -275,7 +278,7 @@ def test_pending_referrals_follow_the_corrected_interpreting_language(
 
 def test_edit_form_offers_exactly_the_editable_fields(site: Site, staff: dict[str, User]) -> None:
     session = _session(site, staff["mediation"])
-    assert set(SessionEditForm(session=session).fields) == set(services.SESSION_EDITABLE_FIELDS)
+    assert set(SessionEditForm(session=session).fields) == set(sessions.SESSION_EDITABLE_FIELDS)
 
 
 # --- Page -----------------------------------------------------------------------------------
@@ -478,7 +481,9 @@ def test_api_another_mediator_cannot_patch(
     )
     assert response.status_code == 403
     assert response.json() == {
-        "detail": "Seul·e la ou le médiateur·rice qui a saisi cet entretien peut le corriger."
+        "detail": "Seul·e la ou le médiateur·rice qui a saisi cet entretien peut le corriger.",
+        "kind": "forbidden",
+        "field": "",
     }
     session.refresh_from_db()
     assert session.duration_minutes == 35
@@ -490,7 +495,7 @@ def test_openapi_documents_the_session_correction(client_for: ClientFor) -> None
     assert set(operations) >= {"get", "patch"} and "put" not in operations
     patch = operations["patch"]
     assert patch["summary"] == "Corriger un entretien (la ou le médiateur·rice qui l'a saisi)"
-    assert set(patch["responses"]) == {"200", "400", "403"}
+    assert set(patch["responses"]) == {"200", "400", "403", "404"}
     ref = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     fields = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
-    assert set(fields) == set(services.SESSION_EDITABLE_FIELDS)
+    assert set(fields) == set(sessions.SESSION_EDITABLE_FIELDS)

@@ -162,8 +162,9 @@ def test_permanence_page_runs_a_constant_number_of_queries(
             )
         client.get(url)
         # session, user, roles; the permanence; its sessions with people and patients; the
-        # consultation types of the form; savepoint, session save, release.
-        with django_assert_num_queries(9):
+        # consultation types of the form; the journal entry naming the people received;
+        # savepoint, session save, release.
+        with django_assert_num_queries(10):
             assert client.get(url).status_code == 200
 
 
@@ -181,8 +182,9 @@ def test_home_panel_constant_queries(
             PatientFactory()
         client.get(url)
         # session, user, roles; permanences; follow-ups; open files; rights worklist and its
-        # coverages; savepoint, session save, release.
-        with django_assert_num_queries(11):
+        # coverages; one journal entry each for the follow-ups, the files and the worklist
+        # shown; savepoint, session save, release.
+        with django_assert_num_queries(14):
             body = client.get(url).content.decode()
     assert "Suivis à faire (7)" in body
     assert "Dossiers ouverts (7)" in body
