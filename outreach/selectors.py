@@ -30,6 +30,7 @@ from outreach.models import (
     RightsFile,
     RightsSession,
 )
+from patients import perms as patient_perms
 from patients.models import Patient
 from patients.selectors import rights_worklist, search_patients
 
@@ -240,7 +241,8 @@ def patients_found(*, by: User, query: str, limit: int = 8) -> list[Patient]:
         by=by,
         action=PATIENT_SEARCH_LIST,
         model=Patient,
-        rows=search_patients(query, limit=limit),
+        # A NIR typed here finds nobody for a role that may not see NIRs (mediation).
+        rows=search_patients(query, limit=limit, match_nir=patient_perms.can_see_nir(by)),
     )
 
 

@@ -226,3 +226,15 @@ def test_referral_booking_page_journals_the_referral(
     since = _last()
     response = client.get(reverse("outreach_referral_book", args=[to_partner.pk]))
     assert response.status_code == 404 and _reads(since, user) == []
+
+
+@pytest.mark.parametrize(("role", "finds"), [("mediation", False), ("accueil", True)])
+def test_patient_search_partial_finds_a_nir_only_for_roles_that_see_nirs(
+    client_for: ClientFor, staff: dict[str, User], role: str, finds: bool
+) -> None:
+    """A mediator may not see NIRs: typing one must not tell them whose it is."""
+    patient = PatientFactory(last_name="Zerbinati", nir="185067511212386")
+    url = reverse("outreach_patient_search")
+    entries = _through(client_for(role), url, staff[role], q="1850675112")
+    shown = [str(patient.pk)] if finds else []
+    assert entries == [("outreach.patient_search.list", "patients.patient", "", shown)]
