@@ -428,9 +428,13 @@ class AppointmentListCreate(APIView):
 class AppointmentDetail(APIView):
     permission_classes = [HasRole.of(*perms.READ_APPOINTMENTS)]
 
-    @extend_schema(summary="Un rendez-vous", responses={200: AppointmentOutput})
+    @extend_schema(
+        summary="Un rendez-vous",
+        description="Journalisé (`appointment.read`), comme la page du rendez-vous.",
+        responses={200: AppointmentOutput, 404: OpenApiResponse(description="Inconnu")},
+    )
     def get(self, request: Request, pk: int) -> Response:
-        appointment = get_object_or_404(perms.appointments_for(acting_user(request)), pk=pk)
+        appointment = selectors.appointment_detail(by=acting_user(request), pk=pk)
         return Response(AppointmentOutput(appointment).data)
 
 

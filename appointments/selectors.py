@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
+from appointments import perms
 from appointments.models import (
     HELD_STATUSES,
     Absence,
@@ -254,6 +256,14 @@ def appointments_shown(
     )
 
 
+def appointment_detail(*, by: User, pk: int) -> Appointment:
+    """One appointment `by` may read (404 otherwise), journaled (`appointment.read`): the
+    detail page and the API's detail leave the same entry."""
+    appointment = get_object_or_404(with_related(perms.appointments_for(by)), pk=pk)
+    audit.record_read(actor=by, action="appointment.read", obj=appointment)
+    return appointment
+
+
 def day_agenda(
     *,
     by: User,
@@ -263,8 +273,14 @@ def day_agenda(
 ) -> list[Column]:
     """The agenda's day (`day_columns`), journaled with the appointments it shows."""
     columns = day_columns(site=site, day=day, consultation_type=consultation_type)
-    appointments_shown(by=by, appointments=[a for c in columns for a in c.appointments])
+    appointments_shown(by=by, appointments=_by_time(columns))
     return columns
+
+
+def _by_time(columns: list[Column]) -> list[Appointment]:
+    """The appointments of the columns in time order (as the API's list orders them), so
+    that the same day read through both doors names the same ids in the same order."""
+    return sorted((a for c in columns for a in c.appointments), key=lambda a: (a.start, a.pk))
 
 
 def day_sheet_columns(*, by: User, site: Site, day: datetime.date) -> list[Column]:
@@ -273,7 +289,7 @@ def day_sheet_columns(*, by: User, site: Site, day: datetime.date) -> list[Colum
     columns = [c for c in day_columns(site=site, day=day) if c.appointments]
     appointments_shown(
         by=by,
-        appointments=[a for c in columns for a in c.appointments],
+        appointments=_by_time(columns),
         action=DAY_SHEET_ACTION,
         site=site.pk,
         day=day.isoformat(),

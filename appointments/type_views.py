@@ -1,6 +1,6 @@
 """Staff screens for consultation types (motifs): reception and direction list, create,
 correct, deactivate, reactivate and delete an unused one, through the audited services of
-`appointments.types` (the Django admin stays for the superuser)."""
+`appointments.services.consultation_types` (the Django admin only shows them)."""
 
 from __future__ import annotations
 

@@ -332,7 +332,7 @@ def _long_date(day: datetime.date) -> str:
 @role_required(*perms.READ_APPOINTMENTS)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
-    appointment = get_object_or_404(selectors.with_related(perms.appointments_for(user)), pk=pk)
+    appointment = selectors.appointment_detail(by=user, pk=pk)
     candidates = (
         list(
             selectors.waiting_candidates(appointment).prefetch_related(
@@ -524,6 +524,7 @@ def to_fill_in(request: HttpRequest) -> HttpResponse:
     if not perms.sees_all(user) and practitioner is None:
         raise PermissionDenied("Votre profil n'indique pas de profession de soin.")
     appointments = list(selectors.to_fill_in(practitioner=practitioner)[:200])
+    selectors.appointments_shown(by=user, appointments=appointments)
     return render(
         request,
         "appointments/to_fill_in.html",
@@ -553,7 +554,7 @@ def _consultations_scope(user: User) -> tuple[AppointmentQuerySet, StaffProfile 
 @role_required(*perms.READ_APPOINTMENTS)
 def consultations(request: HttpRequest) -> HttpResponse:
     """Consultations of a period (held ones by default, as the dashboard counts them), with
-    their totals. Not journaled, like the agenda and the other lists: the CSV export is."""
+    their totals. The rows shown are journaled (`appointment.list`), as on the agenda."""
     user = acting_user(request)
     scope, own = _consultations_scope(user)
     form = ConsultationFilterForm(request.GET, own_only=own is not None)
@@ -562,10 +563,13 @@ def consultations(request: HttpRequest) -> HttpResponse:
         chosen = form.consultation_filter(practitioner=own)
         totals = selectors.consultation_totals(scope, chosen)
         paginator = Paginator(selectors.consultations(scope, chosen), CONSULTATIONS_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        # The page's rows name patients: journaled like the agenda (the CSV export too).
+        selectors.appointments_shown(by=user, appointments=page.object_list)
         context.update(
             chosen=chosen,
             totals=totals,
-            page=paginator.get_page(request.GET.get("page")),
+            page=page,
             status_rows=[
                 (label, totals.by_status[value], value in chosen.statuses)
                 for value, label in Status.choices
