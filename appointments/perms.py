@@ -1,7 +1,8 @@
-"""Who may do what with appointments (docs/appointments.md, « Rôles »): reception books,
-moves, cancels and marks;
-practitioners see their own agenda and mark their own appointments arrived/seen; direction
-reads everything; billing reads appointments; mediation reads the types it may book.
+"""Who may do what with appointments (docs/roles.md, and the pages' table of
+docs/appointments.md): reception books, moves, cancels and marks; practitioners see their
+own agenda and mark their own appointments arrived/seen; direction reads everything; billing
+reads appointments; mediation reads the types it may book. Reception and direction may force
+a booking outside the booking rules with a reason (`FORCE`).
 Reception and direction manage the consultation types (`MANAGE_TYPES`), as they manage the
 opening schedules: both shape the agenda reception books from, and the director runs the
 centre's organisation. Practitioners, billing and mediation only read them."""
