@@ -374,7 +374,8 @@ class ConsultationFilterForm(PeriodForm):
 
 class ConsultationTypeForm(forms.ModelForm[ConsultationType]):
     """Entry of a type; its rules (unique label, duration, a used type keeps its profession)
-    and the save belong to `appointments.types`, which the API calls too."""
+    and the save belong to `appointments.services.consultation_types`, which the API calls
+    too."""
 
     duration_minutes = forms.IntegerField(
         label="Durée par défaut (minutes)",

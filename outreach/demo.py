@@ -5,7 +5,7 @@ collective actions (Cafés Santé, visual screenings, vaccination days…).
 
 Idempotent: once the permanences exist, a second run adds nothing. Historic rows are inserted
 in bulk (they describe the past; there is no acting user to audit); the few bookings go through
-`appointments.services.appointment_book` so the agenda's guarantees hold.
+`appointments.services.booking.appointment_book` so the agenda's guarantees hold.
 """
 
 from __future__ import annotations

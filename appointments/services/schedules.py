@@ -204,6 +204,9 @@ def weekly_schedule_end(
     """End a weekly plage after `last_day` (included). Returns the plage and the number of
     booked appointments left outside any plage, for reception to move."""
     with transaction.atomic():
+        # Serialise with the bookings of this practitioner (they key-share lock the
+        # practitioner before reading the plages): the count of appointments left is exact.
+        StaffProfile.objects.select_for_update().get(pk=schedule.practitioner_id)
         locked = WeeklySchedule.objects.select_for_update().get(pk=schedule.pk)
         if last_day < locked.valid_from:
             raise BookingError(
@@ -270,6 +273,9 @@ def extra_schedule_delete(*, extra: ExtraSchedule, by: User) -> int:
     """Remove a one-off plage. Returns the number of booked appointments it held (they stay
     booked; reception moves them)."""
     with transaction.atomic():
+        # Serialise with the bookings of this practitioner (they key-share lock the
+        # practitioner before reading the plages): the count of appointments left is exact.
+        StaffProfile.objects.select_for_update().get(pk=extra.practitioner_id)
         locked = ExtraSchedule.objects.select_for_update().get(pk=extra.pk)
         start = local_datetime(locked.date, locked.start_time)
         end = local_datetime(locked.date, locked.end_time)
