@@ -333,9 +333,17 @@ class Appointment(models.Model):
     # Booked (or moved, or recorded as a walk-in) outside the booking rules by reception or
     # direction, who gave this reason; `forced_rules` lists the rules overridden
     # (`appointments.slots.Rule`). Empty when the booking kept every rule.
-    forced_reason = models.CharField("motif du forçage", max_length=200, blank=True)
+    # Database defaults too: bulk loads and raw inserts (benchmarks, imports) that do not
+    # name these columns get "not forced".
+    forced_reason = models.CharField(
+        "motif du forçage", max_length=200, blank=True, default="", db_default=""
+    )
     forced_rules = ArrayField(
-        models.CharField(max_length=20), verbose_name="règles forcées", default=list, blank=True
+        models.CharField(max_length=20),
+        verbose_name="règles forcées",
+        default=list,
+        db_default=Value([], output_field=ArrayField(models.CharField(max_length=20))),
+        blank=True,
     )
     created_at = models.DateTimeField("créé le", default=timezone.now)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
