@@ -1,31 +1,57 @@
-"""Reference data managed by the superuser: consultation types, schedules, absences."""
+"""The Django admin shows appointments' reference data read-only: every change goes through
+the staff screens and the API, which call `appointments.services` (the rules, the audit entry
+and the booking checks live there, not in a model form). Appointments themselves are not in
+the admin: reading them is journaled by the agenda's selectors."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any, TypeVar
 
-from appointments.models import Absence, ConsultationType, ExtraSchedule, WeeklySchedule
-from centre.admin_audit import AuditedModelAdmin
+from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
+
+from appointments.models import (
+    Absence,
+    ConsultationType,
+    ExtraSchedule,
+    WeeklySchedule,
+)
+
+M = TypeVar("M", bound=Model)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[M]):
+    """Browse only: no add, change or delete (the services are the one way in)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(ConsultationType)
-class ConsultationTypeAdmin(AuditedModelAdmin[ConsultationType]):
+class ConsultationTypeAdmin(ReadOnlyAdmin[ConsultationType]):
     list_display = ("label", "profession", "duration_minutes", "bookable_by_mediators", "is_active")
     list_filter = ("profession", "is_active")
 
 
 @admin.register(WeeklySchedule)
-class WeeklyScheduleAdmin(AuditedModelAdmin[WeeklySchedule]):
+class WeeklyScheduleAdmin(ReadOnlyAdmin[WeeklySchedule]):
     list_display = ("practitioner", "site", "weekday", "start_time", "end_time", "valid_from")
     list_filter = ("site", "weekday")
 
 
 @admin.register(ExtraSchedule)
-class ExtraScheduleAdmin(AuditedModelAdmin[ExtraSchedule]):
+class ExtraScheduleAdmin(ReadOnlyAdmin[ExtraSchedule]):
     list_display = ("practitioner", "site", "date", "start_time", "end_time")
 
 
 @admin.register(Absence)
-class AbsenceAdmin(AuditedModelAdmin[Absence]):
+class AbsenceAdmin(ReadOnlyAdmin[Absence]):
     list_display = ("practitioner", "start", "end", "reason")
     list_filter = ("reason",)

@@ -22,18 +22,36 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from appointments import perms, selectors, services, types
+from appointments import perms, selectors
 from appointments.models import Appointment, Colour, ConsultationType, Status
+from appointments.services import booking, consultation_types, statuses
+from appointments.slots import Rule
 from centre.api import refuse_unknown_fields
 from centre.models import Profession, Site, StaffProfile, User
 from centre.perms import HasRole, acting_user
+from centre.refusals import Forbidden
 from patients.models import Patient
 
 MAX_SLOT_DAYS = 62
 
 ErrorOutput = inline_serializer(
     name="AppointmentError",
-    fields={"detail": serializers.CharField(), "field": serializers.CharField(required=False)},
+    fields={
+        "detail": serializers.CharField(),
+        "kind": serializers.CharField(required=False),
+        "field": serializers.CharField(required=False),
+    },
+)
+# A 400: DRF's per-field messages; a booking refused by its rules adds the rules broken.
+RuleRefusalOutput = inline_serializer(
+    name="AppointmentRefusal",
+    fields={
+        "start": serializers.ListField(child=serializers.CharField(), required=False),
+        "non_field_errors": serializers.ListField(child=serializers.CharField(), required=False),
+        "rules": serializers.ListField(
+            child=serializers.ChoiceField(choices=[r.value for r in Rule]), required=False
+        ),
+    },
 )
 
 
@@ -59,8 +77,8 @@ DURATION_HELP = (
 
 
 class ConsultationTypeInput(serializers.Serializer[Any]):
-    """A new type (`types.consultation_type_create`): the rules and their French messages are
-    the service's, as on the page."""
+    """A new type (`consultation_types.consultation_type_create`): the rules and their French
+    messages are the service's, as on the page."""
 
     # DRF's metaclass takes declared fields off the class: this `label` does not shadow
     # Field.label at run time, only for mypy.
@@ -138,7 +156,9 @@ class ConsultationTypeList(ListAPIView[ConsultationType]):
     def post(self, request: Request) -> Response:
         data = ConsultationTypeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        ctype = types.consultation_type_create(**data.validated_data, by=acting_user(request))
+        ctype = consultation_types.consultation_type_create(
+            **data.validated_data, by=acting_user(request)
+        )
         return Response(ConsultationTypeOutput(ctype).data, status=status.HTTP_201_CREATED)
 
 
@@ -174,10 +194,12 @@ class ConsultationTypeDetail(APIView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         ctype = get_object_or_404(ConsultationType, pk=pk)
-        refuse_unknown_fields(request, ConsultationTypePatch().fields, types.NOT_EDITABLE)
+        refuse_unknown_fields(
+            request, ConsultationTypePatch().fields, consultation_types.NOT_EDITABLE
+        )
         data = ConsultationTypePatch(data=request.data)
         data.is_valid(raise_exception=True)
-        ctype = types.consultation_type_update(
+        ctype = consultation_types.consultation_type_update(
             consultation_type=ctype, changes=data.validated_data, by=acting_user(request)
         )
         return Response(ConsultationTypeOutput(ctype).data)
@@ -245,9 +267,7 @@ class SlotList(APIView):
             .filter(pk=data["type"].pk)
             .exists()
         ):
-            return Response(
-                {"type": ["Ce motif ne vous est pas ouvert."]}, status=status.HTTP_400_BAD_REQUEST
-            )
+            raise serializers.ValidationError({"type": ["Ce motif ne vous est pas ouvert."]})
         slots = selectors.find_slots(
             selectors.SlotQuery(
                 consultation_type=data["type"],
@@ -278,6 +298,8 @@ class AppointmentOutput(serializers.ModelSerializer[Appointment]):
             "status",
             "interpreter_language",
             "is_walk_in",
+            "forced_reason",
+            "forced_rules",
             "created_at",
         )
 
@@ -294,6 +316,16 @@ class AppointmentInput(serializers.Serializer[Any]):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField(required=False)
     interpreter_language = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    force_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text=(
+            "Motif du forçage : prendre le rendez-vous hors des règles (hors des plages "
+            "d'ouverture, pendant une absence, un jour férié du site). Réservé à l'accueil et "
+            "à la direction (403 pour les autres rôles) ; journalisé et affiché sur l'agenda."
+        ),
+    )
 
 
 class AppointmentListCreate(APIView):
@@ -315,7 +347,11 @@ class AppointmentListCreate(APIView):
             OpenApiParameter("patient", OpenApiTypes.INT),
             OpenApiParameter("status", OpenApiTypes.STR, enum=Status.values),
         ],
-        responses={200: AppointmentOutput(many=True)},
+        description=(
+            "Journalisé (`appointment.list`, les rendez-vous de la page), comme le jour de "
+            "l'agenda."
+        ),
+        responses={200: AppointmentOutput(many=True), 400: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
         qs = perms.appointments_for(acting_user(request)).order_by("start", "id")
@@ -340,9 +376,11 @@ class AppointmentListCreate(APIView):
                 errors["status"] = [f"Statut inconnu : {state}."]
             qs = qs.filter(status=state)
         if errors:
-            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+            raise serializers.ValidationError(errors)
         paginator = self._paginator()
         page = paginator.paginate_queryset(qs, request, view=self)
+        # The page's appointments name patients: journaled like the agenda's day.
+        selectors.appointments_shown(by=acting_user(request), appointments=page or [])
         return paginator.get_paginated_response(AppointmentOutput(page, many=True).data)
 
     def _paginator(self) -> Any:
@@ -350,10 +388,22 @@ class AppointmentListCreate(APIView):
 
     @extend_schema(
         summary="Prendre un rendez-vous",
+        description=(
+            "Le rendez-vous doit tenir dans une plage d'ouverture du·de la soignant·e sur ce "
+            "site, hors de ses absences et hors des jours fériés du calendrier du site "
+            "(`holiday_subdivision` : Alsace-Moselle, départements d'outre-mer). Sinon 400 "
+            "avec le message et `rules` (`hors_plage`, `absence`, `jour_ferie`) ; l'accueil et "
+            "la direction peuvent forcer en donnant `force_reason` (journalisé, affiché sur "
+            "l'agenda), les autres rôles reçoivent 403 s'ils le tentent."
+        ),
         request=AppointmentInput,
         responses={
             201: AppointmentOutput,
-            400: OpenApiResponse(description="Données invalides (messages par champ)"),
+            400: OpenApiResponse(
+                RuleRefusalOutput,
+                description="Données invalides ou hors des règles (messages par champ)",
+            ),
+            403: OpenApiResponse(ErrorOutput, description="Forçage non autorisé pour ce rôle"),
             409: OpenApiResponse(ErrorOutput, description="Créneau déjà pris"),
         },
     )
@@ -361,36 +411,30 @@ class AppointmentListCreate(APIView):
         data_in = AppointmentInput(data=request.data)
         data_in.is_valid(raise_exception=True)
         data = data_in.validated_data
-        try:
-            appointment = services.appointment_book(
-                patient=data["patient"],
-                practitioner=data["practitioner"],
-                consultation_type=data["consultation_type"],
-                site=data["site"],
-                start=data["start"],
-                end=data.get("end"),
-                interpreter_language=data.get("interpreter_language", ""),
-                booked_by=acting_user(request),
-            )
-        except services.SlotUnavailable as error:
-            return Response(
-                {"detail": error.message, "field": error.field or ""},
-                status=status.HTTP_409_CONFLICT,
-            )
-        except services.BookingError as error:
-            return Response(
-                {error.field or "non_field_errors": [error.message]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        appointment = booking.appointment_book(
+            patient=data["patient"],
+            practitioner=data["practitioner"],
+            consultation_type=data["consultation_type"],
+            site=data["site"],
+            start=data["start"],
+            end=data.get("end"),
+            interpreter_language=data.get("interpreter_language", ""),
+            force_reason=data.get("force_reason", ""),
+            by=acting_user(request),
+        )
         return Response(AppointmentOutput(appointment).data, status=status.HTTP_201_CREATED)
 
 
 class AppointmentDetail(APIView):
     permission_classes = [HasRole.of(*perms.READ_APPOINTMENTS)]
 
-    @extend_schema(summary="Un rendez-vous", responses={200: AppointmentOutput})
+    @extend_schema(
+        summary="Un rendez-vous",
+        description="Journalisé (`appointment.read`), comme la page du rendez-vous.",
+        responses={200: AppointmentOutput, 404: OpenApiResponse(description="Inconnu")},
+    )
     def get(self, request: Request, pk: int) -> Response:
-        appointment = get_object_or_404(perms.appointments_for(acting_user(request)), pk=pk)
+        appointment = selectors.appointment_detail(by=acting_user(request), pk=pk)
         return Response(AppointmentOutput(appointment).data)
 
 
@@ -414,9 +458,10 @@ def _transition_view(action: str, summary: str, *, with_cancel: bool = False) ->
                 200: AppointmentOutput,
                 # The cancellation also answers DRF's per-field messages for a bad body.
                 400: OpenApiResponse(
-                    OpenApiTypes.OBJECT if with_cancel else ErrorOutput,
-                    description="Changement refusé (detail) ou données invalides (par champ)",
+                    OpenApiTypes.OBJECT,
+                    description="Changement refusé ou données invalides (messages par champ)",
                 ),
+                403: OpenApiResponse(ErrorOutput, description="Pas votre rendez-vous"),
                 404: OpenApiResponse(description="Rendez-vous inconnu"),
             },
         )
@@ -426,29 +471,23 @@ def _transition_view(action: str, summary: str, *, with_cancel: bool = False) ->
                 perms.appointments_for(user).select_related("practitioner"), pk=pk
             )
             if not perms.can_mark(user, appointment, action=action):
-                return Response(
-                    {"detail": "Vous ne pouvez pas changer ce rendez-vous."},
-                    status=status.HTTP_403_FORBIDDEN,
+                raise Forbidden("Vous ne pouvez pas changer ce rendez-vous.")
+            if with_cancel:
+                body = CancelInput(data=request.data)
+                body.is_valid(raise_exception=True)
+                done = statuses.appointment_cancel(
+                    appointment=appointment,
+                    by=user,
+                    by_patient=body.validated_data["by_patient"],
+                    reason=body.validated_data.get("reason", ""),
                 )
-            try:
-                if with_cancel:
-                    body = CancelInput(data=request.data)
-                    body.is_valid(raise_exception=True)
-                    done = services.appointment_cancel(
-                        appointment=appointment,
-                        by=user,
-                        by_patient=body.validated_data["by_patient"],
-                        reason=body.validated_data.get("reason", ""),
-                    )
-                else:
-                    service = {
-                        "arrive": services.appointment_mark_arrived,
-                        "seen": services.appointment_mark_seen,
-                        "no-show": services.appointment_mark_no_show,
-                    }[action]
-                    done = service(appointment=appointment, by=user)
-            except services.BookingError as error:
-                return Response({"detail": error.message}, status=status.HTTP_400_BAD_REQUEST)
+            else:
+                service = {
+                    "arrive": statuses.appointment_mark_arrived,
+                    "seen": statuses.appointment_mark_seen,
+                    "no-show": statuses.appointment_mark_no_show,
+                }[action]
+                done = service(appointment=appointment, by=user)
             return Response(AppointmentOutput(done).data)
 
     TransitionView.__name__ = f"Appointment{action.title().replace('-', '')}"

@@ -9,11 +9,12 @@ from django.utils import timezone
 from weasyprint import HTML, Document
 
 from appointments import selectors
-from centre.models import Site
+from centre.models import Site, User
 
 
-def render_day_sheet(*, site: Site, day: datetime.date) -> Document:
-    columns = [c for c in selectors.day_columns(site=site, day=day) if c.appointments]
+def render_day_sheet(*, by: User, site: Site, day: datetime.date) -> Document:
+    """Journaled (`appointment.day_sheet`, the appointments printed)."""
+    columns = selectors.day_sheet_columns(by=by, site=site, day=day)
     html = render_to_string(
         "appointments/day_sheet_pdf.html",
         {"site": site, "day": day, "columns": columns, "printed_at": timezone.localtime()},

@@ -17,8 +17,8 @@ from appointments.models import (
     WeeklySchedule,
 )
 from appointments.selectors import ConsultationFilter, practitioners_qs
+from appointments.services.consultation_types import EDITABLE_FIELDS
 from appointments.slots import PARIS, local_datetime
-from appointments.types import EDITABLE_FIELDS
 from centre.models import Site, StaffProfile
 from centre.reports.forms import PeriodForm
 from centre.reports.services.runs import default_period
@@ -76,7 +76,21 @@ class _StartFields(forms.Form):
         return local_datetime(self.cleaned_data["date"], self.cleaned_data["time"], PARIS)
 
 
-class BookingForm(_StartFields):
+class _ForceField(forms.Form):
+    """Shown after a refusal by the booking rules, to reception and direction only."""
+
+    force_reason = forms.CharField(
+        label="Forcer (motif obligatoire)",
+        required=False,
+        max_length=200,
+        help_text=(
+            "Pour prendre ce rendez-vous hors des règles (hors plage, absence, jour férié) : "
+            "le motif est journalisé et affiché sur l'agenda."
+        ),
+    )
+
+
+class BookingForm(_StartFields, _ForceField):
     patient = forms.ModelChoiceField(
         queryset=Patient.objects.active(),
         label="Patient·e",
@@ -111,10 +125,11 @@ class BookingForm(_StartFields):
         "interpreter_language",
         "note",
         "send_confirmation",
+        "force_reason",
     )
 
 
-class MoveForm(_StartFields):
+class MoveForm(_StartFields, _ForceField):
     practitioner = PractitionerChoiceField(queryset=practitioners_qs(), label="Soignant·e")
     site = forms.ModelChoiceField(queryset=_sites(), label="Site", empty_label=None)
 
@@ -130,7 +145,7 @@ class CancelForm(forms.Form):
     reason = forms.CharField(label="Motif d'annulation", required=False, max_length=200)
 
 
-class WalkInForm(forms.Form):
+class WalkInForm(_ForceField):
     patient = forms.ModelChoiceField(
         queryset=Patient.objects.active(),
         label="Patient·e",
@@ -359,7 +374,8 @@ class ConsultationFilterForm(PeriodForm):
 
 class ConsultationTypeForm(forms.ModelForm[ConsultationType]):
     """Entry of a type; its rules (unique label, duration, a used type keeps its profession)
-    and the save belong to `appointments.types`, which the API calls too."""
+    and the save belong to `appointments.services.consultation_types`, which the API calls
+    too."""
 
     duration_minutes = forms.IntegerField(
         label="Durée par défaut (minutes)",

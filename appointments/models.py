@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
 from django.db import models
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import F, Func, Q, Value
@@ -330,6 +330,21 @@ class Appointment(models.Model):
         verbose_name="statut changé par",
     )
     cancel_reason = models.CharField("motif d'annulation", max_length=200, blank=True)
+    # Booked (or moved, or recorded as a walk-in) outside the booking rules by reception or
+    # direction, who gave this reason; `forced_rules` lists the rules overridden
+    # (`appointments.slots.Rule`). Empty when the booking kept every rule.
+    # Database defaults too: bulk loads and raw inserts (benchmarks, imports) that do not
+    # name these columns get "not forced".
+    forced_reason = models.CharField(
+        "motif du forçage", max_length=200, blank=True, default="", db_default=""
+    )
+    forced_rules = ArrayField(
+        models.CharField(max_length=20),
+        verbose_name="règles forcées",
+        default=list,
+        db_default=Value([], output_field=ArrayField(models.CharField(max_length=20))),
+        blank=True,
+    )
     created_at = models.DateTimeField("créé le", default=timezone.now)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
@@ -378,6 +393,13 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def forced_label(self) -> str:
+        """« Hors plage, Jour férié » for the agenda's badge ("" when no rule was forced)."""
+        from appointments.slots import RULE_LABELS, Rule
+
+        return ", ".join(RULE_LABELS[Rule(r)] for r in self.forced_rules if r in set(Rule))
 
     @property
     def has_started(self) -> bool:

@@ -1,6 +1,8 @@
-"""Who may do what with appointments (DESIGN.md): reception books, moves, cancels and marks;
-practitioners see their own agenda and mark their own appointments arrived/seen; direction
-reads everything; billing reads appointments; mediation reads the types it may book.
+"""Who may do what with appointments (docs/roles.md, and the pages' table of
+docs/appointments.md): reception books, moves, cancels and marks; practitioners see their
+own agenda and mark their own appointments arrived/seen; direction reads everything; billing
+reads appointments; mediation reads the types it may book. Reception and direction may force
+a booking outside the booking rules with a reason (`FORCE`).
 Reception and direction manage the consultation types (`MANAGE_TYPES`), as they manage the
 opening schedules: both shape the agenda reception books from, and the director runs the
 centre's organisation. Practitioners, billing and mediation only read them."""
@@ -60,3 +62,12 @@ def can_mark(user: User, appointment: Appointment, *, action: str) -> bool:
     if action in ("arrive", "seen") and user.has_role(Role.SOIGNANT):
         return appointment.practitioner.user_id == user.pk
     return False
+
+
+# Reception and direction may book outside the booking rules (plages, absences, public
+# holidays) with a reason: they answer for the agenda (docs/appointments.md, « Forçage »).
+FORCE = (Role.ACCUEIL, Role.DIRECTION)
+
+
+def can_force(user: User) -> bool:
+    return user.is_superuser or user.has_role(*FORCE)

@@ -14,10 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from appointments import services
 from appointments.forms import AbsenceForm, EndScheduleForm, ExtraScheduleForm, WeeklyScheduleForm
 from appointments.models import Absence, ExtraSchedule, WeeklySchedule
 from appointments.selectors import practitioners_qs
+from appointments.services import booking
+from appointments.services import schedules as schedule_services
+from centre.forms import add_refusal, refusal_message
 from centre.perms import acting_user, role_required
 from centre.roles import Role
 
@@ -85,10 +87,6 @@ def _form_page(
     )
 
 
-def _add_error(form: Any, error: services.BookingError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 @role_required(*MANAGE)
 def weekly_create(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {"valid_from": timezone.localdate()}
@@ -97,9 +95,11 @@ def weekly_create(request: HttpRequest) -> HttpResponse:
     form = WeeklyScheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            schedule = services.weekly_schedule_create(**form.cleaned_data, by=acting_user(request))
-        except services.BookingError as error:
-            _add_error(form, error)
+            schedule = schedule_services.weekly_schedule_create(
+                **form.cleaned_data, by=acting_user(request)
+            )
+        except booking.BookingError as error:
+            add_refusal(form, error)
         else:
             messages.success(request, f"Plage hebdomadaire enregistrée : {schedule}.")
             return redirect(_back(schedule.practitioner_id))
@@ -113,9 +113,11 @@ def weekly_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "practitioner"}
         try:
-            services.weekly_schedule_update(schedule=schedule, by=acting_user(request), **fields)
-        except services.BookingError as error:
-            _add_error(form, error)
+            schedule_services.weekly_schedule_update(
+                schedule=schedule, by=acting_user(request), **fields
+            )
+        except booking.BookingError as error:
+            add_refusal(form, error)
         else:
             messages.success(request, "Plage hebdomadaire modifiée.")
             return redirect(_back(schedule.practitioner_id))
@@ -138,11 +140,11 @@ def weekly_end(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Indiquez le dernier jour de la plage.")
         return redirect(_back(schedule.practitioner_id))
     try:
-        ended, left = services.weekly_schedule_end(
+        ended, left = schedule_services.weekly_schedule_end(
             schedule=schedule, last_day=form.cleaned_data["last_day"], by=acting_user(request)
         )
-    except services.BookingError as error:
-        messages.error(request, error.message)
+    except booking.BookingError as error:
+        refusal_message(request, error)
     else:
         messages.success(
             request,
@@ -160,9 +162,11 @@ def extra_create(request: HttpRequest) -> HttpResponse:
     form = ExtraScheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            extra = services.extra_schedule_create(**form.cleaned_data, by=acting_user(request))
-        except services.BookingError as error:
-            _add_error(form, error)
+            extra = schedule_services.extra_schedule_create(
+                **form.cleaned_data, by=acting_user(request)
+            )
+        except booking.BookingError as error:
+            add_refusal(form, error)
         else:
             messages.success(request, f"Plage ponctuelle enregistrée : {extra}.")
             return redirect(_back(extra.practitioner_id))
@@ -176,9 +180,9 @@ def extra_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "practitioner"}
         try:
-            services.extra_schedule_update(extra=extra, by=acting_user(request), **fields)
-        except services.BookingError as error:
-            _add_error(form, error)
+            schedule_services.extra_schedule_update(extra=extra, by=acting_user(request), **fields)
+        except booking.BookingError as error:
+            add_refusal(form, error)
         else:
             messages.success(request, "Plage ponctuelle modifiée.")
             return redirect(_back(extra.practitioner_id))
@@ -192,7 +196,7 @@ def extra_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def extra_delete(request: HttpRequest, pk: int) -> HttpResponse:
     extra = get_object_or_404(ExtraSchedule, pk=pk)
     practitioner_id = extra.practitioner_id
-    left = services.extra_schedule_delete(extra=extra, by=acting_user(request))
+    left = schedule_services.extra_schedule_delete(extra=extra, by=acting_user(request))
     messages.success(request, "Plage ponctuelle supprimée." + _moved_note(left, "sur cette plage"))
     return redirect(_back(practitioner_id))
 
@@ -206,7 +210,7 @@ def absence_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         start, end = form.period()
         try:
-            absence = services.absence_add(
+            absence = schedule_services.absence_add(
                 practitioner=form.cleaned_data["practitioner"],
                 start=start,
                 end=end,
@@ -214,10 +218,10 @@ def absence_create(request: HttpRequest) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 by=acting_user(request),
             )
-        except services.BookingError as error:
+        except booking.BookingError as error:
             form.add_error("end_date", error.message)
         else:
-            left = services.booked_during_absence(absence)
+            left = schedule_services.booked_during_absence(absence)
             messages.success(
                 request, "Absence enregistrée." + _moved_note(left, "pendant l'absence")
             )
@@ -232,7 +236,7 @@ def absence_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         start, end = form.period()
         try:
-            services.absence_update(
+            schedule_services.absence_update(
                 absence=absence,
                 start=start,
                 end=end,
@@ -240,10 +244,10 @@ def absence_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 by=acting_user(request),
             )
-        except services.BookingError as error:
+        except booking.BookingError as error:
             form.add_error("end_date", error.message)
         else:
-            left = services.booked_during_absence(absence)
+            left = schedule_services.booked_during_absence(absence)
             messages.success(request, "Absence modifiée." + _moved_note(left, "pendant l'absence"))
             return redirect(_back(absence.practitioner_id))
     return _form_page(
@@ -259,6 +263,6 @@ def absence_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def absence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     absence = get_object_or_404(Absence, pk=pk)
     practitioner_id = absence.practitioner_id
-    services.absence_delete(absence=absence, by=acting_user(request))
+    schedule_services.absence_delete(absence=absence, by=acting_user(request))
     messages.success(request, "Absence supprimée : les créneaux sont de nouveau libres.")
     return redirect(_back(practitioner_id))

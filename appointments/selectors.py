@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
+from appointments import perms
 from appointments.models import (
     HELD_STATUSES,
     Absence,
@@ -33,6 +36,7 @@ from appointments.slots import (
     free_slots,
     public_holidays_between,
 )
+from centre import audit
 from centre.models import Site, StaffProfile, User
 from centre.roles import Role
 from patients.hooks import TimelineEvent
@@ -86,8 +90,8 @@ class SlotQuery:
 
 def find_slots(query: SlotQuery) -> list[Slot]:
     """Free slots for `query.consultation_type` among the practitioners of its profession.
-    Four queries: practitioners, weekly plages, one-off plages, busy times (appointments and
-    absences in one UNION-free pass each… see below)."""
+    Six queries: practitioners, weekly plages, the sites' holiday calendars, one-off plages,
+    appointments, absences."""
     practitioners = StaffProfile.objects.filter(
         profession=query.consultation_type.profession, user__is_active=True
     )
@@ -128,12 +132,23 @@ def find_slots(query: SlotQuery) -> list[Slot]:
     extra = [
         ExtraPlage(e.practitioner_id, e.site_id, e.date, e.start_time, e.end_time) for e in extra_qs
     ]
+    # Each site closes on the public holidays of its own calendar (26 December in Moselle).
+    subdivisions = dict(
+        Site.objects.filter(pk__in={w.site_id for w in weekly}).values_list(
+            "pk", "holiday_subdivision"
+        )
+    )
+    by_calendar = {
+        sub: public_holidays_between(query.first_day, query.last_day, sub)
+        for sub in set(subdivisions.values()) | {""}
+    }
     openings = expand_plages(
         weekly=weekly,
         extra=extra,
         first_day=query.first_day,
         last_day=query.last_day,
-        closed_days=public_holidays_between(query.first_day, query.last_day),
+        closed_days=by_calendar[""],
+        closed_days_by_site={pk: by_calendar[sub] for pk, sub in subdivisions.items()},
     )
     busy: dict[int, list[Interval]] = {}
     for pid, start, end in (
@@ -222,6 +237,73 @@ def day_columns(
         for slot in slots:
             columns[slot.practitioner_id].slots.append(slot)
     return list(columns.values())
+
+
+# --- journaled reads: lists that name patients -------------------------------------------------
+
+LIST_ACTION = "appointment.list"
+DAY_SHEET_ACTION = "appointment.day_sheet"
+
+
+def appointments_shown(
+    *, by: User, appointments: Iterable[Appointment], action: str = LIST_ACTION, **extra: Any
+) -> None:
+    """Journal a list of appointments shown to `by` (one entry naming them, in the order
+    shown): an agenda names patients and their consultations. The agenda's day, the week
+    views and the API's list leave the same entry (`appointment.list`)."""
+    audit.record_list_read(
+        actor=by, action=action, model=Appointment, ids=[a.pk for a in appointments], **extra
+    )
+
+
+def appointment_detail(*, by: User, pk: int) -> Appointment:
+    """One appointment `by` may read (404 otherwise), journaled (`appointment.read`): the
+    detail page and the API's detail leave the same entry."""
+    appointment = get_object_or_404(with_related(perms.appointments_for(by)), pk=pk)
+    audit.record_read(actor=by, action="appointment.read", obj=appointment)
+    return appointment
+
+
+def day_agenda(
+    *,
+    by: User,
+    site: Site,
+    day: datetime.date,
+    consultation_type: ConsultationType | None = None,
+) -> list[Column]:
+    """The agenda's day (`day_columns`), journaled with the appointments it shows."""
+    columns = day_columns(site=site, day=day, consultation_type=consultation_type)
+    appointments_shown(by=by, appointments=_by_time(columns))
+    return columns
+
+
+def _by_time(columns: list[Column]) -> list[Appointment]:
+    """The appointments of the columns in time order (as the API's list orders them), so
+    that the same day read through both doors names the same ids in the same order."""
+    return sorted((a for c in columns for a in c.appointments), key=lambda a: (a.start, a.pk))
+
+
+def day_sheet_columns(*, by: User, site: Site, day: datetime.date) -> list[Column]:
+    """The printable day sheet's columns (those with appointments), journaled: a printed list
+    of the day's patients leaves the building."""
+    columns = [c for c in day_columns(site=site, day=day) if c.appointments]
+    appointments_shown(
+        by=by,
+        appointments=_by_time(columns),
+        action=DAY_SHEET_ACTION,
+        site=site.pk,
+        day=day.isoformat(),
+    )
+    return columns
+
+
+def week_agenda(
+    *, by: User, practitioner: StaffProfile, start: datetime.datetime, end: datetime.datetime
+) -> list[Appointment]:
+    """A practitioner's appointments between two instants (week view, « my day »), journaled."""
+    appointments = practitioner_appointments(practitioner, start, end)
+    appointments_shown(by=by, appointments=appointments)
+    return appointments
 
 
 def practitioner_appointments(

@@ -1,6 +1,6 @@
 """Staff screens for consultation types (motifs): reception and direction list, create,
 correct, deactivate, reactivate and delete an unused one, through the audited services of
-`appointments.types` (the Django admin stays for the superuser)."""
+`appointments.services.consultation_types` (the Django admin only shows them)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from appointments import perms, types
+from appointments import perms
 from appointments.forms import ConsultationTypeForm
 from appointments.models import ConsultationType
+from appointments.services import consultation_types
 from centre.forms import add_refusal, refusal_message
 from centre.perms import acting_user, role_required
 
@@ -21,8 +22,8 @@ from centre.perms import acting_user, role_required
 def type_list(request: HttpRequest) -> HttpResponse:
     """Every type, active or not, by profession, with how much it serves."""
     ctypes = list(ConsultationType.objects.order_by("profession", "label"))
-    usage = types.usage_by_type(t.pk for t in ctypes)
-    rows = [{"type": t, "usage": usage.get(t.pk, types.TypeUsage())} for t in ctypes]
+    usage = consultation_types.usage_by_type(t.pk for t in ctypes)
+    rows = [{"type": t, "usage": usage.get(t.pk, consultation_types.TypeUsage())} for t in ctypes]
     return render(request, "appointments/types.html", {"rows": rows})
 
 
@@ -53,8 +54,10 @@ def type_create(request: HttpRequest) -> HttpResponse:
     form = ConsultationTypeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            ctype = types.consultation_type_create(**form.cleaned_data, by=acting_user(request))
-        except types.ConsultationTypeInvalid as error:
+            ctype = consultation_types.consultation_type_create(
+                **form.cleaned_data, by=acting_user(request)
+            )
+        except consultation_types.ConsultationTypeInvalid as error:
             add_refusal(form, error)
         else:
             messages.success(request, f"Motif « {ctype} » créé.")
@@ -69,14 +72,16 @@ def type_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsultationTypeForm(request.POST or None, instance=ctype)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = types.consultation_type_update(
+            saved = consultation_types.consultation_type_update(
                 consultation_type=ctype, changes=form.cleaned_data, by=acting_user(request)
             )
-        except types.ConsultationTypeInvalid as error:
+        except consultation_types.ConsultationTypeInvalid as error:
             add_refusal(form, error)
         else:
             note = ""
-            if saved.duration_minutes != old_duration and (n := types.upcoming_count(saved)):
+            if saved.duration_minutes != old_duration and (
+                n := consultation_types.upcoming_count(saved)
+            ):
                 note = f" Les {n} rendez-vous déjà prévus gardent leur horaire."
             messages.success(request, f"Motif « {saved} » modifié.{note}")
             return redirect("appointments:types")
@@ -85,13 +90,13 @@ def type_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _set_active(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse:
     ctype = get_object_or_404(ConsultationType, pk=pk)
-    types.consultation_type_set_active(
+    consultation_types.consultation_type_set_active(
         consultation_type=ctype, active=active, by=acting_user(request)
     )
     if active:
         messages.success(request, f"Motif « {ctype} » réactivé : il est de nouveau proposé.")
     else:
-        kept = types.upcoming_count(ctype)
+        kept = consultation_types.upcoming_count(ctype)
         messages.success(
             request,
             f"Motif « {ctype} » désactivé : il n'est plus proposé à la prise de rendez-vous."
@@ -118,8 +123,10 @@ def type_delete(request: HttpRequest, pk: int) -> HttpResponse:
     ctype = get_object_or_404(ConsultationType, pk=pk)
     label = str(ctype)
     try:
-        types.consultation_type_delete(consultation_type=ctype, by=acting_user(request))
-    except types.ConsultationTypeInvalid as error:
+        consultation_types.consultation_type_delete(
+            consultation_type=ctype, by=acting_user(request)
+        )
+    except consultation_types.ConsultationTypeInvalid as error:
         refusal_message(request, error)
     else:
         messages.success(request, f"Motif « {label} » supprimé.")

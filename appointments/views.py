@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from appointments import exports, ics, perms, selectors, services
+from appointments import exports, ics, perms, selectors
 from appointments.day_sheet import render_day_sheet
 from appointments.forms import (
     BookingForm,
@@ -38,10 +38,14 @@ from appointments.models import (
     WaitingListEntry,
     WaitingListOffer,
 )
+from appointments.services import booking, calendar_feeds, moves, statuses, walk_ins
+from appointments.services import waiting_list as waiting_services
 from appointments.slots import PARIS
 from centre import audit
+from centre.forms import add_refusal, refusal_message
 from centre.models import Centre, Site, StaffProfile, User
 from centre.perms import acting_user, role_required
+from centre.refusals import Refusal
 from centre.reports.indicators import percent
 from centre.roles import Role
 from patients.models import Patient
@@ -107,7 +111,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
         initial={"site": site, "date": day, "type": consultation_type},
     )
     columns = (
-        selectors.day_columns(site=site, day=day, consultation_type=consultation_type)
+        selectors.day_agenda(by=user, site=site, day=day, consultation_type=consultation_type)
         if site
         else []
     )
@@ -126,13 +130,13 @@ def day_view(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _week_context(practitioner: StaffProfile, day: datetime.date) -> dict[str, Any]:
+def _week_context(by: User, practitioner: StaffProfile, day: datetime.date) -> dict[str, Any]:
     monday = day - datetime.timedelta(days=day.weekday())
     start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=PARIS)
     end = datetime.datetime.combine(
         monday + datetime.timedelta(days=7), datetime.time.min, tzinfo=PARIS
     )
-    appointments = selectors.practitioner_appointments(practitioner, start, end)
+    appointments = selectors.week_agenda(by=by, practitioner=practitioner, start=start, end=end)
     days: list[dict[str, Any]] = [
         {"date": monday + datetime.timedelta(days=i), "appointments": []} for i in range(7)
     ]
@@ -155,18 +159,19 @@ def week_view(request: HttpRequest, practitioner_id: int) -> HttpResponse:
     if not perms.sees_all(user) and practitioner.user_id != user.pk:
         raise PermissionDenied("Vous ne voyez que votre propre agenda.")
     day = _parse_day(request.GET.get("date"), timezone.localdate())
-    context = _week_context(practitioner, day)
+    context = _week_context(user, practitioner, day)
     context["practitioners"] = list(selectors.practitioners_qs()) if perms.sees_all(user) else []
     return render(request, "appointments/week.html", context)
 
 
 @role_required(Role.SOIGNANT)
 def my_agenda(request: HttpRequest) -> HttpResponse:
-    practitioner = selectors.practitioner_of(acting_user(request))
+    user = acting_user(request)
+    practitioner = selectors.practitioner_of(user)
     if practitioner is None:
         raise PermissionDenied("Votre profil n'indique pas de profession de soin.")
     day = _parse_day(request.GET.get("date"), timezone.localdate())
-    context = _week_context(practitioner, day)
+    context = _week_context(user, practitioner, day)
     context["own"] = True
     context["feed"] = CalendarFeed.objects.filter(
         practitioner=practitioner, revoked_at__isnull=True
@@ -177,11 +182,14 @@ def my_agenda(request: HttpRequest) -> HttpResponse:
 @role_required(Role.SOIGNANT)
 def my_today(request: HttpRequest) -> HttpResponse:
     """The practitioner's appointments of the day (HTMX fragment for the soignant home)."""
-    practitioner = selectors.practitioner_of(acting_user(request))
+    user = acting_user(request)
+    practitioner = selectors.practitioner_of(user)
     appointments: list[Appointment] = []
     if practitioner is not None:
         start, end = selectors.day_bounds(timezone.localdate())
-        appointments = selectors.practitioner_appointments(practitioner, start, end)
+        appointments = selectors.week_agenda(
+            by=user, practitioner=practitioner, start=start, end=end
+        )
     return render(
         request,
         "appointments/_my_today.html",
@@ -243,25 +251,26 @@ def _chosen_patient(form: Any, request: HttpRequest) -> Patient | None:
 @role_required(Role.ACCUEIL)
 def book(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
+    show_force = False
     if request.method == "POST":
         form = BookingForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                appointment = services.appointment_book(
+                appointment = booking.appointment_book(
                     patient=data["patient"],
                     practitioner=data["practitioner"],
                     consultation_type=data["consultation_type"],
                     site=data["site"],
                     start=form.start(),
-                    booked_by=user,
+                    by=user,
                     interpreter_language=data["interpreter_language"],
                     note=data["note"],
                     send_confirmation=data["send_confirmation"],
+                    force_reason=data["force_reason"],
                 )
-            except services.BookingError as error:
-                field = error.field if error.field in form.fields else None
-                form.add_error(field if field not in ("start", "end") else None, error.message)
+            except Refusal as error:
+                show_force = _refused(form, error)
             else:
                 local = timezone.localtime(appointment.start)
                 messages.success(
@@ -294,8 +303,24 @@ def book(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "appointments/book.html",
-        {"form": form, "patient": _chosen_patient(form, request)},
+        {
+            "form": form,
+            "patient": _chosen_patient(form, request),
+            "show_force": show_force or _forcing(form),
+        },
     )
+
+
+def _refused(form: Any, error: Refusal) -> bool:
+    """Put a refusal on the form; True when it is a booking rule the person may force (the
+    page then offers « Forcer (motif obligatoire) »)."""
+    add_refusal(form, error)
+    return isinstance(error, booking.RuleRefused) and error.can_force
+
+
+def _forcing(form: Any) -> bool:
+    """A reason already typed stays visible (a second refusal, another field's error)."""
+    return bool(form.is_bound and form.data.get("force_reason", "").strip())
 
 
 def _long_date(day: datetime.date) -> str:
@@ -307,7 +332,7 @@ def _long_date(day: datetime.date) -> str:
 @role_required(*perms.READ_APPOINTMENTS)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
-    appointment = get_object_or_404(selectors.with_related(perms.appointments_for(user)), pk=pk)
+    appointment = selectors.appointment_detail(by=user, pk=pk)
     candidates = (
         list(
             selectors.waiting_candidates(appointment).prefetch_related(
@@ -352,17 +377,19 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
             "site": appointment.site_id,
         },
     )
+    show_force = False
     if request.method == "POST" and form.is_valid():
         try:
-            moved = services.appointment_move(
+            moved = moves.appointment_move(
                 appointment=appointment,
                 start=form.start(),
                 practitioner=form.cleaned_data["practitioner"],
                 site=form.cleaned_data["site"],
-                moved_by=acting_user(request),
+                force_reason=form.cleaned_data["force_reason"],
+                by=acting_user(request),
             )
-        except services.BookingError as error:
-            form.add_error(None, error.message)
+        except Refusal as error:
+            show_force = _refused(form, error)
         else:
             new_local = timezone.localtime(moved.start)
             messages.success(
@@ -370,14 +397,22 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
                 f"Rendez-vous déplacé au {_long_date(new_local.date())} à {new_local:%H:%M}.",
             )
             return redirect("appointments:detail", pk=moved.pk)
-    return render(request, "appointments/move.html", {"form": form, "appointment": appointment})
+    return render(
+        request,
+        "appointments/move.html",
+        {
+            "form": form,
+            "appointment": appointment,
+            "show_force": show_force or _forcing(form),
+        },
+    )
 
 
 _TRANSITIONS = {
-    "arrive": (services.appointment_mark_arrived, "Arrivée notée."),
-    "seen": (services.appointment_mark_seen, "Consultation notée comme faite."),
-    "no_show": (services.appointment_mark_no_show, "Absence non excusée notée."),
-    "undo_arrival": (services.appointment_undo_arrival, "Arrivée annulée."),
+    "arrive": (statuses.appointment_mark_arrived, "Arrivée notée."),
+    "seen": (statuses.appointment_mark_seen, "Consultation notée comme faite."),
+    "no_show": (statuses.appointment_mark_no_show, "Absence non excusée notée."),
+    "undo_arrival": (statuses.appointment_undo_arrival, "Arrivée annulée."),
 }
 
 
@@ -391,8 +426,8 @@ def _transition_view(request: HttpRequest, pk: int, action: str) -> HttpResponse
     service, done = _TRANSITIONS[action]
     try:
         service(appointment=appointment, by=user)
-    except services.BookingError as error:
-        messages.error(request, error.message)
+    except Refusal as error:
+        refusal_message(request, error)
     else:
         messages.success(request, done)
     return redirect(_next_url(request, reverse("appointments:detail", args=[pk])))
@@ -431,14 +466,14 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Indiquez qui annule le rendez-vous.")
         return redirect("appointments:detail", pk=pk)
     try:
-        services.appointment_cancel(
+        statuses.appointment_cancel(
             appointment=appointment,
             by=acting_user(request),
             by_patient=form.cleaned_data["by_patient"],
             reason=form.cleaned_data["reason"],
         )
-    except services.BookingError as error:
-        messages.error(request, error.message)
+    except Refusal as error:
+        refusal_message(request, error)
     else:
         messages.success(
             request,
@@ -451,18 +486,20 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def walk_in(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     form = WalkInForm(request.POST or None, initial={"site": _default_site(user)})
+    show_force = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            appointment = services.appointment_record_walk_in(
+            appointment = walk_ins.appointment_record_walk_in(
                 patient=data["patient"],
                 practitioner=data["practitioner"],
                 consultation_type=data["consultation_type"],
                 site=data["site"],
-                recorded_by=user,
+                force_reason=data["force_reason"],
+                by=user,
             )
-        except services.BookingError as error:
-            form.add_error(None, error.message)
+        except Refusal as error:
+            show_force = _refused(form, error)
         else:
             messages.success(
                 request, f"Consultation sans rendez-vous enregistrée ({appointment.patient})."
@@ -471,7 +508,11 @@ def walk_in(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "appointments/walk_in.html",
-        {"form": form, "patient": _chosen_patient(form, request)},
+        {
+            "form": form,
+            "patient": _chosen_patient(form, request),
+            "show_force": show_force or _forcing(form),
+        },
     )
 
 
@@ -483,6 +524,7 @@ def to_fill_in(request: HttpRequest) -> HttpResponse:
     if not perms.sees_all(user) and practitioner is None:
         raise PermissionDenied("Votre profil n'indique pas de profession de soin.")
     appointments = list(selectors.to_fill_in(practitioner=practitioner)[:200])
+    selectors.appointments_shown(by=user, appointments=appointments)
     return render(
         request,
         "appointments/to_fill_in.html",
@@ -512,7 +554,7 @@ def _consultations_scope(user: User) -> tuple[AppointmentQuerySet, StaffProfile 
 @role_required(*perms.READ_APPOINTMENTS)
 def consultations(request: HttpRequest) -> HttpResponse:
     """Consultations of a period (held ones by default, as the dashboard counts them), with
-    their totals. Not journaled, like the agenda and the other lists: the CSV export is."""
+    their totals. The rows shown are journaled (`appointment.list`), as on the agenda."""
     user = acting_user(request)
     scope, own = _consultations_scope(user)
     form = ConsultationFilterForm(request.GET, own_only=own is not None)
@@ -521,10 +563,13 @@ def consultations(request: HttpRequest) -> HttpResponse:
         chosen = form.consultation_filter(practitioner=own)
         totals = selectors.consultation_totals(scope, chosen)
         paginator = Paginator(selectors.consultations(scope, chosen), CONSULTATIONS_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        # The page's rows name patients: journaled like the agenda (the CSV export too).
+        selectors.appointments_shown(by=user, appointments=page.object_list)
         context.update(
             chosen=chosen,
             totals=totals,
-            page=paginator.get_page(request.GET.get("page")),
+            page=page,
             status_rows=[
                 (label, totals.by_status[value], value in chosen.statuses)
                 for value, label in Status.choices
@@ -585,17 +630,17 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.waiting_list_add(
+            waiting_services.waiting_list_add(
                 patient=data["patient"],
                 consultation_type=data["consultation_type"],
                 practitioner=data["practitioner"],
                 site=data["site"],
                 before=data["before"],
                 note=data["note"],
-                created_by=user,
+                by=user,
             )
-        except services.BookingError as error:
-            form.add_error(None, error.message)
+        except Refusal as error:
+            add_refusal(form, error)
         else:
             messages.success(request, "Patient·e inscrit·e sur la liste d'attente.")
             return redirect("appointments:waiting_list")
@@ -616,11 +661,11 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
 def waiting_close(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(WaitingListEntry, pk=pk)
     try:
-        services.waiting_list_close(
+        waiting_services.waiting_list_close(
             entry=entry, by=acting_user(request), booked=request.POST.get("booked") == "1"
         )
-    except services.BookingError as error:
-        messages.error(request, error.message)
+    except Refusal as error:
+        refusal_message(request, error)
     else:
         messages.success(request, "Inscription retirée de la liste d'attente.")
     return redirect(_next_url(request, reverse("appointments:waiting_list")))
@@ -631,7 +676,7 @@ def waiting_close(request: HttpRequest, pk: int) -> HttpResponse:
 def waiting_notify(request: HttpRequest, pk: int) -> HttpResponse:
     """Reception called or texted the patient about a freed slot: note it."""
     entry = get_object_or_404(WaitingListEntry, pk=pk)
-    services.waiting_list_mark_notified(entry=entry, by=acting_user(request))
+    waiting_services.waiting_list_mark_notified(entry=entry, by=acting_user(request))
     messages.success(request, f"{entry.patient} noté·e comme prévenu·e.")
     return redirect(_next_url(request, reverse("appointments:waiting_list")))
 
@@ -642,7 +687,7 @@ def waiting_offer(request: HttpRequest, pk: int, appointment_id: int) -> HttpRes
     """Offer a freed slot to one person of the waiting list by SMS / e-mail (if consented)."""
     entry = get_object_or_404(WaitingListEntry.objects.select_related("patient"), pk=pk)
     freed = get_object_or_404(Appointment, pk=appointment_id)
-    reasons = services.waiting_list_offer(entry=entry, freed=freed, by=acting_user(request))
+    reasons = waiting_services.waiting_list_offer(entry=entry, freed=freed, by=acting_user(request))
     sent = reasons.count("sent")
     if sent:
         messages.success(request, f"Créneau proposé à {entry.patient} ({sent} message(s)).")
@@ -678,7 +723,7 @@ def day_sheet(request: HttpRequest) -> HttpResponse:
     if site is None:
         raise Http404("Aucun site.")
     day = _parse_day(request.GET.get("date"), timezone.localdate() + datetime.timedelta(days=1))
-    pdf = render_day_sheet(site=site, day=day).write_pdf()
+    pdf = render_day_sheet(by=user, site=site, day=day).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="rendez-vous-{day.isoformat()}.pdf"'
     return response
@@ -696,10 +741,10 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Votre profil n'indique pas de profession de soin.")
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
-            services.calendar_feed_revoke(practitioner=practitioner, by=user)
+            calendar_feeds.calendar_feed_revoke(practitioner=practitioner, by=user)
             messages.success(request, "Le lien de votre agenda est désactivé.")
         else:
-            services.calendar_feed_renew(practitioner=practitioner, by=user)
+            calendar_feeds.calendar_feed_renew(practitioner=practitioner, by=user)
             messages.success(request, "Nouveau lien créé : l'ancien ne fonctionne plus.")
         return redirect("appointments:calendar_feed")
     feed = CalendarFeed.objects.filter(practitioner=practitioner, revoked_at__isnull=True).first()

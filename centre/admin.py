@@ -41,8 +41,8 @@ class CentreAdmin(AuditedModelAdmin[Centre]):
 
 @admin.register(Site)
 class SiteAdmin(AuditedModelAdmin[Site]):
-    list_display = ("name", "centre", "in_qpv", "is_active")
-    list_filter = ("is_active", "in_qpv")
+    list_display = ("name", "centre", "in_qpv", "holiday_subdivision", "is_active")
+    list_filter = ("is_active", "in_qpv", "holiday_subdivision")
 
 
 @admin.register(StaffProfile)

@@ -60,7 +60,7 @@ def refuse_unknown_fields(request: Request, allowed: Iterable[str], message: str
 class SiteOutput(serializers.ModelSerializer[Site]):
     class Meta:
         model = Site
-        fields = ("id", "name", "address", "in_qpv", "is_active")
+        fields = ("id", "name", "address", "in_qpv", "holiday_subdivision", "is_active")
 
 
 class MeOutput(serializers.Serializer[dict[str, Any]]):

@@ -110,6 +110,22 @@ class Centre(models.Model):
         return self.name
 
 
+class HolidaySubdivision(models.TextChoices):
+    """The public-holiday calendar of a site, as the `holidays` package names it. Metropolitan
+    France (Code du travail, art. L3133-1) unless the site is in Alsace-Moselle (art.
+    L3134-13: Good Friday and 26 December too) or in an overseas department (abolition of
+    slavery). See docs/appointments.md."""
+
+    METROPOLITAN = "", "France métropolitaine"
+    MOSELLE = "57", "Moselle (57)"
+    ALSACE = "6AE", "Alsace (Bas-Rhin 67, Haut-Rhin 68)"
+    GUADELOUPE = "971", "Guadeloupe (971)"
+    MARTINIQUE = "972", "Martinique (972)"
+    GUYANE = "973", "Guyane (973)"
+    REUNION = "974", "La Réunion (974)"
+    MAYOTTE = "976", "Mayotte (976)"
+
+
 class Site(models.Model):
     """A place of care of the centre (main building, antenna)."""
 
@@ -123,6 +139,14 @@ class Site(models.Model):
     )
     address = models.TextField("adresse")
     in_qpv = models.BooleanField("en quartier prioritaire (QPV)", default=False)
+    holiday_subdivision = models.CharField(
+        "calendrier des jours fériés",
+        max_length=3,
+        choices=HolidaySubdivision.choices,
+        default=HolidaySubdivision.METROPOLITAN,
+        blank=True,
+        help_text="Les rendez-vous ne sont pas pris les jours fériés de ce calendrier.",
+    )
     is_active = models.BooleanField("actif", default=True)
 
     class Meta:

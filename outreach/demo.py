@@ -5,7 +5,7 @@ collective actions (Cafés Santé, visual screenings, vaccination days…).
 
 Idempotent: once the permanences exist, a second run adds nothing. Historic rows are inserted
 in bulk (they describe the past; there is no acting user to audit); the few bookings go through
-`appointments.services.appointment_book` so the agenda's guarantees hold.
+`appointments.services.booking.appointment_book` so the agenda's guarantees hold.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from appointments.models import ConsultationType
-from appointments.services import BookingError, appointment_book
+from appointments.services import booking
 from centre.demo import DEMO_DOMAIN, OrganisationSeed
 from centre.models import Profession, StaffProfile
 from outreach.models import (
@@ -564,16 +564,16 @@ def _book_some_referrals(rng: random.Random, org: OrganisationSeed, today: datet
             day, datetime.time(rng.choice((8, 9, 10, 11, 14, 15, 16)), rng.choice((0, 20, 40)))
         )
         try:
-            appointment = appointment_book(
+            appointment = booking.appointment_book(
                 patient=referral.person.patient,  # type: ignore[arg-type]
                 practitioner=rng.choice(gps),
                 consultation_type=referral.consultation_type,
                 site=referral.site,
                 start=start,
-                booked_by=receptionist,
+                by=receptionist,
                 interpreter_language=referral.interpreter_language,
             )
-        except BookingError:
+        except booking.BookingError:
             continue
         if appointment.start < timezone.now() and rng.random() < 0.85:
             appointment.mark_seen(by=receptionist)

@@ -257,12 +257,12 @@ def invoice_create(
         patient = Patient.objects.select_for_update().get(pk=patient.pk)
         if appointment is not None:
             from appointments.models import Status
-            from appointments.services import appointment_mark_seen
+            from appointments.services import statuses
 
             if Invoice.objects.filter(appointment=appointment).exists():
                 raise BillingError("Cette consultation a déjà une facture.", kind=Kind.CONFLICT)
             if appointment.status in (Status.BOOKED, Status.ARRIVED):
-                appointment_mark_seen(appointment=appointment, by=by)
+                statuses.appointment_mark_seen(appointment=appointment, by=by)
             elif appointment.status != Status.SEEN:
                 raise BillingError(
                     "Seule une consultation qui a eu lieu peut être facturée.", kind=Kind.CONFLICT

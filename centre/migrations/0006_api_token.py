@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('centre', '0004_report_run'),
+        ('centre', '0005_site_holiday_subdivision'),
     ]
 
     operations = [

@@ -129,7 +129,7 @@ def referral_book(
     date the person agreed)."""
     # Imported here: appointments must never depend on outreach, and outreach only needs
     # the booking service for this one operation.
-    from appointments.services import BookingError, appointment_book
+    from appointments.services import booking
 
     perms.require(by, perms.QUEUE_WRITE)
     ctype = consultation_type or referral.consultation_type
@@ -161,17 +161,20 @@ def referral_book(
         booked_patient = person.patient
         assert booked_patient is not None
         try:
-            appointment = appointment_book(
+            appointment = booking.appointment_book(
                 patient=booked_patient,
                 practitioner=practitioner,
                 consultation_type=ctype,
                 site=referral.site,
                 start=start,
-                booked_by=by,
+                by=by,
                 interpreter_language=referral.interpreter_language,
             )
-        except BookingError as error:
-            raise OutreachError({error.field or "start": error.message}) from error
+        except booking.BookingError as error:
+            # Keeps the booking's kind: a slot taken meanwhile stays a conflict (409).
+            raise OutreachError(
+                {error.field or "start": error.message}, kind=error.kind, details=error.details
+            ) from error
         local = timezone.localtime(appointment.start)
         referral.mark_booked(
             by=by,

@@ -91,8 +91,8 @@ def _type(w: World) -> dict[str, Any]:
     return {"pk": ctype.pk}
 
 
-# Opening schedules and absences: reception and direction (docs/roles.md: the director runs the
-# centre's organisation, reception keeps the agenda).
+# Opening schedules and absences: reception and direction (docs/roles.md: the director runs
+# the centre's organisation, reception keeps the agenda).
 SCHEDULES = roles("accueil", "direction")
 
 ACCESS = {

@@ -98,3 +98,16 @@ def appointment(
         status=status,
         booked_by=booked_by,
     )
+
+
+def open_plages(
+    profile: StaffProfile,
+    site: Site,
+    *,
+    start: str = "08:00",
+    end: str = "20:00",
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4, 5),
+) -> list[WeeklySchedule]:
+    """Weekly plages (Monday to Saturday, 8:00–20:00 by default) so that a test books inside
+    the booking rules (docs/appointments.md): tests of something else do not force."""
+    return [weekly(profile, site, day, start, end) for day in weekdays]

@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment, ConsultationType, Status
-from centre.models import Profession, Site, User
+from centre.models import Profession, Site, StaffProfile, User
 from tests.appointments.factories import (
     ConsultationTypeFactory,
     PatientFactory,
     appointment,
+    open_plages,
     paris,
     practitioner,
     weekly,
@@ -25,10 +26,16 @@ from tests.appointments.factories import (
 pytestmark = pytest.mark.django_db
 
 
+def _open_practitioner(site: Site) -> StaffProfile:
+    profile = practitioner(site=site)
+    open_plages(profile, site)
+    return profile
+
+
 def _payload(site: Site, **overrides: object) -> dict[str, object]:
     data: dict[str, object] = {
         "patient": PatientFactory().pk,
-        "practitioner": practitioner(site=site).pk,
+        "practitioner": _open_practitioner(site).pk,
         "consultation_type": ConsultationTypeFactory().pk,
         "site": site.pk,
         "start": "2030-03-04T09:00:00+01:00",
@@ -176,7 +183,7 @@ def test_transitions_via_api(
     assert soignant.post(reverse("api:appointment-seen", args=[past.pk])).json()["status"] == "seen"
     response = soignant.post(reverse("api:appointment-arrive", args=[past.pk]))
     assert response.status_code == 400
-    assert response.json()["detail"].startswith("Impossible de noter l'arrivée")
+    assert response.json()["non_field_errors"][0].startswith("Impossible de noter l'arrivée")
     other = appointment(
         practitioner=practitioner(site=site),
         site=site,

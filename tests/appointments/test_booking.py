@@ -8,13 +8,14 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from appointments import services
 from appointments.models import Appointment, Status
+from appointments.services import booking, moves, statuses, waiting_list, walk_ins
 from centre.models import AuditEntry, Profession, Site, User
 from tests.appointments.factories import (
     ConsultationTypeFactory,
     PatientFactory,
     appointment,
+    open_plages,
     paris,
     practitioner,
 )
@@ -27,19 +28,21 @@ PAST = paris(2025, 3, 3, 9)
 
 @pytest.fixture
 def doctor(site: Site) -> object:
-    return practitioner(site=site)
+    profile = practitioner(site=site)
+    open_plages(profile, site)
+    return profile
 
 
 def _book(
     doctor: object, site: Site, user: User, start: datetime.datetime, **kw: object
 ) -> Appointment:
-    return services.appointment_book(
+    return booking.appointment_book(
         patient=kw.pop("patient", None) or PatientFactory(),  # type: ignore[arg-type]
         practitioner=doctor,  # type: ignore[arg-type]
         consultation_type=ConsultationTypeFactory(),
         site=site,
         start=start,
-        booked_by=user,
+        by=user,
         **kw,  # type: ignore[arg-type]
     )
 
@@ -68,7 +71,7 @@ def test_practitioner_double_booking_is_refused_in_french(
     doctor: object, site: Site, staff: dict[str, User]
 ) -> None:
     _book(doctor, site, staff["accueil"], FUTURE)
-    with pytest.raises(services.SlotUnavailable) as caught:
+    with pytest.raises(booking.SlotUnavailable) as caught:
         _book(doctor, site, staff["accueil"], FUTURE + datetime.timedelta(minutes=10))
     assert caught.value.message == "Ce créneau vient d'être pris : choisissez-en un autre."
     assert Appointment.objects.count() == 1
@@ -80,9 +83,12 @@ def test_patient_cannot_have_two_overlapping_appointments(
     site: Site, staff: dict[str, User]
 ) -> None:
     patient = PatientFactory()
-    _book(practitioner(site=site), site, staff["accueil"], FUTURE, patient=patient)
-    with pytest.raises(services.SlotUnavailable) as caught:
-        _book(practitioner(site=site), site, staff["accueil"], FUTURE, patient=patient)
+    first, second = practitioner(site=site), practitioner(site=site)
+    open_plages(first, site)
+    open_plages(second, site)
+    _book(first, site, staff["accueil"], FUTURE, patient=patient)
+    with pytest.raises(booking.SlotUnavailable) as caught:
+        _book(second, site, staff["accueil"], FUTURE, patient=patient)
     assert "déjà un rendez-vous" in caught.value.message
 
 
@@ -98,7 +104,7 @@ def test_cancelled_appointment_frees_the_slot(
     doctor: object, site: Site, staff: dict[str, User]
 ) -> None:
     first = _book(doctor, site, staff["accueil"], FUTURE)
-    services.appointment_cancel(
+    statuses.appointment_cancel(
         appointment=first, by=staff["accueil"], by_patient=True, reason="Malade"
     )
     first.refresh_from_db()
@@ -111,12 +117,12 @@ def test_cancelled_appointment_frees_the_slot(
 
 def test_profession_must_match_the_type(site: Site, staff: dict[str, User]) -> None:
     nurse = practitioner(site=site, profession=Profession.INFIRMIER)
-    with pytest.raises(services.BookingError, match="ne correspond pas"):
+    with pytest.raises(booking.BookingError, match="ne correspond pas"):
         _book(nurse, site, staff["accueil"], FUTURE)
 
 
 def test_naive_datetimes_are_refused(doctor: object, site: Site, staff: dict[str, User]) -> None:
-    with pytest.raises(services.BookingError, match="fuseau"):
+    with pytest.raises(booking.BookingError, match="fuseau"):
         _book(doctor, site, staff["accueil"], datetime.datetime(2030, 3, 4, 9))
 
 
@@ -125,14 +131,14 @@ def test_move_keeps_duration_and_checks_conflicts(
 ) -> None:
     a = _book(doctor, site, staff["accueil"], FUTURE)
     b = _book(doctor, site, staff["accueil"], FUTURE + datetime.timedelta(hours=1))
-    with pytest.raises(services.SlotUnavailable):
-        services.appointment_move(
-            appointment=b, start=FUTURE + datetime.timedelta(minutes=5), moved_by=staff["accueil"]
+    with pytest.raises(booking.SlotUnavailable):
+        moves.appointment_move(
+            appointment=b, start=FUTURE + datetime.timedelta(minutes=5), by=staff["accueil"]
         )
     b.refresh_from_db()
     assert b.start == FUTURE + datetime.timedelta(hours=1)
-    moved = services.appointment_move(
-        appointment=a, start=FUTURE + datetime.timedelta(hours=2), moved_by=staff["accueil"]
+    moved = moves.appointment_move(
+        appointment=a, start=FUTURE + datetime.timedelta(hours=2), by=staff["accueil"]
     )
     assert moved.end - moved.start == datetime.timedelta(minutes=20)
     entry = AuditEntry.objects.get(action="appointment.move")
@@ -149,8 +155,8 @@ def test_booked_arrived_seen(doctor: object, site: Site, staff: dict[str, User])
         start=timezone.now() - datetime.timedelta(minutes=5),
         booked_by=staff["accueil"],
     )  # type: ignore[arg-type]
-    services.appointment_mark_arrived(appointment=a, by=staff["accueil"])
-    services.appointment_mark_seen(appointment=a, by=staff["soignant"])
+    statuses.appointment_mark_arrived(appointment=a, by=staff["accueil"])
+    statuses.appointment_mark_seen(appointment=a, by=staff["soignant"])
     a.refresh_from_db()
     assert a.status == Status.SEEN
     assert a.status_changed_by == staff["soignant"]
@@ -167,12 +173,12 @@ def test_booked_arrived_seen(doctor: object, site: Site, staff: dict[str, User])
 @pytest.mark.parametrize(
     ("status", "action"),
     [
-        (Status.SEEN, services.appointment_mark_arrived),
-        (Status.SEEN, services.appointment_mark_no_show),
-        (Status.CANCELLED, services.appointment_mark_seen),
-        (Status.NO_SHOW, services.appointment_mark_seen),
-        (Status.ARRIVED, services.appointment_mark_no_show),
-        (Status.EXCUSED, services.appointment_mark_arrived),
+        (Status.SEEN, statuses.appointment_mark_arrived),
+        (Status.SEEN, statuses.appointment_mark_no_show),
+        (Status.CANCELLED, statuses.appointment_mark_seen),
+        (Status.NO_SHOW, statuses.appointment_mark_seen),
+        (Status.ARRIVED, statuses.appointment_mark_no_show),
+        (Status.EXCUSED, statuses.appointment_mark_arrived),
     ],
 )
 def test_invalid_transitions_are_refused_and_nothing_is_saved(
@@ -181,7 +187,7 @@ def test_invalid_transitions_are_refused_and_nothing_is_saved(
     a = appointment(
         practitioner=doctor, site=site, start=PAST, booked_by=staff["accueil"], status=status
     )  # type: ignore[arg-type]
-    with pytest.raises(services.BookingError, match="Impossible"):
+    with pytest.raises(booking.BookingError, match="Impossible"):
         action(appointment=a, by=staff["accueil"])  # type: ignore[operator]
     a.refresh_from_db()
     assert a.status == status
@@ -190,19 +196,19 @@ def test_invalid_transitions_are_refused_and_nothing_is_saved(
 
 def test_no_show_only_after_the_start(doctor: object, site: Site, staff: dict[str, User]) -> None:
     a = appointment(practitioner=doctor, site=site, start=FUTURE, booked_by=staff["accueil"])  # type: ignore[arg-type]
-    with pytest.raises(services.BookingError, match="après l'heure"):
-        services.appointment_mark_no_show(appointment=a, by=staff["accueil"])
-    with pytest.raises(services.BookingError, match="pas encore commencé"):
-        services.appointment_mark_seen(appointment=a, by=staff["accueil"])
+    with pytest.raises(booking.BookingError, match="après l'heure"):
+        statuses.appointment_mark_no_show(appointment=a, by=staff["accueil"])
+    with pytest.raises(booking.BookingError, match="pas encore commencé"):
+        statuses.appointment_mark_seen(appointment=a, by=staff["accueil"])
 
 
 def test_cancel_by_patient_after_start_is_refused(
     doctor: object, site: Site, staff: dict[str, User]
 ) -> None:
     a = appointment(practitioner=doctor, site=site, start=PAST, booked_by=staff["accueil"])  # type: ignore[arg-type]
-    with pytest.raises(services.BookingError, match="absence"):
-        services.appointment_cancel(appointment=a, by=staff["accueil"], by_patient=True)
-    services.appointment_mark_no_show(appointment=a, by=staff["accueil"])
+    with pytest.raises(booking.BookingError, match="absence"):
+        statuses.appointment_cancel(appointment=a, by=staff["accueil"], by_patient=True)
+    statuses.appointment_mark_no_show(appointment=a, by=staff["accueil"])
     a.refresh_from_db()
     assert a.status == Status.NO_SHOW
 
@@ -217,12 +223,12 @@ def test_walk_in_is_recorded_as_seen_even_over_a_booking(
         start=now - datetime.timedelta(minutes=5),
         booked_by=staff["accueil"],
     )  # type: ignore[arg-type]
-    walk_in = services.appointment_record_walk_in(
+    walk_in = walk_ins.appointment_record_walk_in(
         patient=PatientFactory(),
         practitioner=doctor,  # type: ignore[arg-type]
         consultation_type=ConsultationTypeFactory(),
         site=site,
-        recorded_by=staff["accueil"],
+        by=staff["accueil"],
     )
     assert walk_in.status == Status.SEEN
     assert walk_in.is_walk_in
@@ -250,19 +256,19 @@ def test_waiting_list_candidates_when_a_slot_frees_up(
     from appointments.selectors import waiting_candidates
 
     ctype = ConsultationTypeFactory()
-    waiting = services.waiting_list_add(
-        patient=PatientFactory(), consultation_type=ctype, created_by=staff["accueil"]
+    waiting = waiting_list.waiting_list_add(
+        patient=PatientFactory(), consultation_type=ctype, by=staff["accueil"]
     )
-    services.waiting_list_add(
+    waiting_list.waiting_list_add(
         patient=PatientFactory(),
         consultation_type=ctype,
-        created_by=staff["accueil"],
+        by=staff["accueil"],
         before=datetime.date(2029, 1, 1),
     )
-    with pytest.raises(services.BookingError, match="attend déjà"):
-        services.waiting_list_add(
-            patient=waiting.patient, consultation_type=ctype, created_by=staff["accueil"]
+    with pytest.raises(booking.BookingError, match="attend déjà"):
+        waiting_list.waiting_list_add(
+            patient=waiting.patient, consultation_type=ctype, by=staff["accueil"]
         )
     a = _book(doctor, site, staff["accueil"], FUTURE)
-    services.appointment_cancel(appointment=a, by=staff["accueil"], by_patient=False)
+    statuses.appointment_cancel(appointment=a, by=staff["accueil"], by_patient=False)
     assert list(waiting_candidates(a)) == [waiting]

@@ -8,12 +8,13 @@ import threading
 import pytest
 from django.db import connection
 
-from appointments import services
 from appointments.models import Appointment
+from appointments.services import booking
 from centre.models import Site, User
 from tests.appointments.factories import (
     ConsultationTypeFactory,
     PatientFactory,
+    open_plages,
     paris,
     practitioner,
 )
@@ -24,6 +25,7 @@ THREADS = 20
 @pytest.mark.django_db(transaction=True)
 def test_twenty_threads_one_slot_exactly_one_wins(site: Site, staff: dict[str, User]) -> None:
     doctor = practitioner(site=site)
+    open_plages(doctor, site)
     ctype = ConsultationTypeFactory()
     patients = [PatientFactory() for _ in range(THREADS)]
     start = paris(2030, 5, 6, 10)
@@ -34,16 +36,16 @@ def test_twenty_threads_one_slot_exactly_one_wins(site: Site, staff: dict[str, U
     def worker(index: int) -> None:
         try:
             barrier.wait()
-            services.appointment_book(
+            booking.appointment_book(
                 patient=patients[index],
                 practitioner=doctor,
                 consultation_type=ctype,
                 site=site,
                 start=start,
-                booked_by=staff["accueil"],
+                by=staff["accueil"],
             )
             result = "ok"
-        except services.SlotUnavailable as error:
+        except booking.SlotUnavailable as error:
             result = error.message
         except Exception as error:
             result = f"unexpected: {error!r}"

@@ -338,12 +338,13 @@ def test_csv_export_is_french_and_journaled(
         january[k].patient_id for k in ("seen", "arrived", "first_night", "last_night")
     } | {a.patient_id}
     assert entry.extra["patients"] == sorted(expected_patients)
-    # Every export is journaled; the page itself is not (like the agenda and other lists).
+    # Every export is journaled; the page journals the rows it shows (`appointment.list`).
     client.get(reverse("appointments:consultations_csv"), params)
     client.get(URL, params)
     assert AuditEntry.objects.filter(action="appointment.list.export_csv").count() == 2
+    assert AuditEntry.objects.get(action="appointment.list").extra["count"] == 6
     assert not AuditEntry.objects.filter(actor=staff["direction"]).exclude(
-        action__in=("appointment.list.export_csv", "auth.login")
+        action__in=("appointment.list.export_csv", "appointment.list", "auth.login")
     )
 
 
@@ -379,9 +380,10 @@ def test_list_runs_a_fixed_number_of_queries(
     params = {"start": "2026-01-01", "end": "2026-01-31", "site": site.pk}
     # session, user, groups (role check), MFA check (middleware), the site of the filter, the
     # totals (one aggregate), the count and the rows of the page (patient, practitioner, type
-    # and site joined), the select lists of the form (sites, practitioners, types) and the
-    # session save (savepoint, update, release): 14 whatever the number of rows.
-    with django_assert_num_queries(14):
+    # and site joined), the journal entry naming the rows shown, the select lists of the form
+    # (sites, practitioners, types) and the session save (savepoint, update, release): 15
+    # whatever the number of rows.
+    with django_assert_num_queries(15):
         response = client.get(URL, params)
     assert response.context["totals"].listed == rows
     assert len(response.context["page"].object_list) == min(rows, 50)

@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments import selectors, services
+from appointments import selectors
 from appointments.models import Absence, ExtraSchedule, WeeklySchedule
+from appointments.services import booking, schedules
 from centre.models import AuditEntry, Site, User
 from tests.appointments.factories import ConsultationTypeFactory, appointment, paris, practitioner
 
@@ -103,8 +104,8 @@ def test_reception_creates_edits_and_ends_a_weekly_schedule(
     assert ended.changes == {"valid_until": [None, "2030-01-13"]}
     assert ended.extra == {"booked_after_end": 1}
     # Ending before the start is refused.
-    with pytest.raises(services.BookingError, match="choisissez une date"):
-        services.weekly_schedule_end(
+    with pytest.raises(booking.BookingError, match="choisissez une date"):
+        schedules.weekly_schedule_end(
             schedule=schedule, last_day=datetime.date(2029, 1, 1), by=staff["accueil"]
         )
 
@@ -193,7 +194,7 @@ def test_schedule_list_query_count_is_fixed(
     client = client_for("accueil")
     doctors = [practitioner(site=site) for _ in range(3)]
     for i, doctor in enumerate(doctors):
-        services.weekly_schedule_create(
+        schedules.weekly_schedule_create(
             practitioner=doctor,
             site=site,
             weekday=i,
@@ -206,7 +207,7 @@ def test_schedule_list_query_count_is_fixed(
     with django_assert_num_queries(10) as captured:  # type: ignore[operator]
         client.get(reverse("appointments:schedules"))
     for doctor in doctors:
-        services.extra_schedule_create(
+        schedules.extra_schedule_create(
             practitioner=doctor,
             site=site,
             date=datetime.date(2030, 2, 1),

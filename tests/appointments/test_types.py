@@ -14,13 +14,15 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments import forms, services, types
+from appointments import forms
 from appointments.models import Appointment, ConsultationType, Status, WaitingListEntry
+from appointments.services import booking, consultation_types, moves, walk_ins
 from centre.models import AuditEntry, Profession, Site, User
 from tests.appointments.factories import (
     ConsultationTypeFactory,
     PatientFactory,
     appointment,
+    open_plages,
     paris,
     practitioner,
     weekly,
@@ -208,15 +210,16 @@ def test_a_new_duration_moves_no_existing_appointment(
     client_for: ClientFor, site: Site, staff: dict[str, User]
 ) -> None:
     doctor = practitioner(site=site)
+    open_plages(doctor, site)
     ctype = ConsultationTypeFactory()
-    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=2)
-    booked = services.appointment_book(
+    start = paris(2030, 3, 4, 10)
+    booked = booking.appointment_book(
         patient=PatientFactory(),
         practitioner=doctor,
         consultation_type=ctype,
         site=site,
         start=start,
-        booked_by=staff["accueil"],
+        by=staff["accueil"],
     )
     assert booked.end - booked.start == datetime.timedelta(minutes=20)
     response = client_for("accueil").post(
@@ -227,13 +230,13 @@ def test_a_new_duration_moves_no_existing_appointment(
     assert "Les 1 rendez-vous déjà prévus gardent leur horaire." in _page(response)
     booked.refresh_from_db()
     assert (booked.start, booked.end) == (start, start + datetime.timedelta(minutes=20))
-    later = services.appointment_book(
+    later = booking.appointment_book(
         patient=PatientFactory(),
         practitioner=doctor,
         consultation_type=ConsultationType.objects.get(pk=ctype.pk),
         site=site,
         start=start + datetime.timedelta(hours=1),
-        booked_by=staff["accueil"],
+        by=staff["accueil"],
     )
     assert later.end - later.start == datetime.timedelta(minutes=40)
 
@@ -285,7 +288,7 @@ def test_a_type_on_the_waiting_list_is_not_deleted(
     response = client_for("accueil").post(
         reverse("appointments:type_delete", args=[ctype.pk]), follow=True
     )
-    assert types.USED_CANNOT_DELETE in response.content.decode().replace("&#x27;", "'")
+    assert consultation_types.USED_CANNOT_DELETE in response.content.decode().replace("&#x27;", "'")
     assert ConsultationType.objects.filter(pk=ctype.pk).exists()
     assert not AuditEntry.objects.filter(action="consultation_type.delete").exists()
 
@@ -295,16 +298,16 @@ def test_the_database_refuses_a_label_differing_only_by_case(staff: dict[str, Us
     database constraint refuses the second, with the same message (never a 500)."""
     ConsultationTypeFactory(label="Vaccination")
     with (
-        mock.patch.object(types, "_validate", return_value={}),
-        pytest.raises(types.ConsultationTypeInvalid) as refused,
+        mock.patch.object(consultation_types, "_validate", return_value={}),
+        pytest.raises(consultation_types.ConsultationTypeInvalid) as refused,
     ):
-        types.consultation_type_create(
+        consultation_types.consultation_type_create(
             label="VACCINATION",
             profession=Profession.INFIRMIER,
             duration_minutes=15,
             by=staff["accueil"],
         )
-    assert refused.value.errors == {"label": [types.LABEL_TAKEN]}
+    assert refused.value.errors == {"label": [consultation_types.LABEL_TAKEN]}
     assert ConsultationType.objects.count() == 1
 
 
@@ -351,14 +354,14 @@ def test_deactivated_type_is_no_longer_offered_but_appointments_keep_it(
         },
     )
     assert "consultation_type" in refused.context["form"].errors
-    with pytest.raises(services.BookingError, match=r"Ce motif n'est plus proposé\."):
-        services.appointment_book(
+    with pytest.raises(booking.BookingError, match=r"Ce motif n'est plus proposé\."):
+        booking.appointment_book(
             patient=PatientFactory(),
             practitioner=doctor,
             consultation_type=ConsultationType.objects.get(pk=ctype.pk),
             site=site,
             start=paris(2030, 3, 4, 10, 0),
-            booked_by=staff["accueil"],
+            by=staff["accueil"],
         )
     # Slot search: the next-slot page, the day view's type and the API refuse it.
     assert (
@@ -387,8 +390,8 @@ def test_deactivated_type_is_no_longer_offered_but_appointments_keep_it(
     assert "Consultation de médecine générale" in _page(
         reception.get(reverse("appointments:detail", args=[kept.pk]))
     )
-    moved = services.appointment_move(
-        appointment=kept, start=paris(2030, 3, 4, 11, 0), moved_by=staff["accueil"]
+    moved = moves.appointment_move(
+        appointment=kept, start=paris(2030, 3, 4, 11, 0), by=staff["accueil"]
     )
     assert moved.consultation_type_id == ctype.pk
 
@@ -487,7 +490,7 @@ def test_api_refusals_are_french_and_per_field(client_for: ClientFor) -> None:
     )
     assert taken.status_code == 400
     assert taken.json() == {
-        "label": [types.LABEL_TAKEN],
+        "label": [consultation_types.LABEL_TAKEN],
         "duration_minutes": ["La durée doit être un multiple de 5 minutes (ex. : 15, 20, 30)."],
     }
     url = reverse("api:consultation-type-detail", args=[ctype.pk])
@@ -497,7 +500,7 @@ def test_api_refusals_are_french_and_per_field(client_for: ClientFor) -> None:
     }
     unknown = client.patch(url, {"id": 99, "label": "X"}, content_type="application/json")
     assert unknown.status_code == 400
-    assert unknown.json() == {"id": [types.NOT_EDITABLE]}
+    assert unknown.json() == {"id": [consultation_types.NOT_EDITABLE]}
     bad_choice = client.patch(url, {"colour": "fuchsia"}, content_type="application/json")
     assert bad_choice.status_code == 400
     assert "n'est pas un choix valide" in bad_choice.json()["colour"][0].replace("’", "'")
@@ -524,27 +527,27 @@ def test_a_type_deactivated_while_the_booking_form_was_open_is_refused(
     doctor = practitioner(site=site)
     weekly(doctor, site, 0, "09:00", "12:00")
     ctype = ConsultationTypeFactory()  # the object the booking form loaded: still active
-    types.consultation_type_set_active(
+    consultation_types.consultation_type_set_active(
         consultation_type=ConsultationType.objects.get(pk=ctype.pk),
         active=False,
         by=staff["accueil"],
     )
     assert ctype.is_active
-    with pytest.raises(services.BookingError, match="Ce motif n'est plus proposé"):
-        services.appointment_book(
+    with pytest.raises(booking.BookingError, match="Ce motif n'est plus proposé"):
+        booking.appointment_book(
             patient=PatientFactory(),
             practitioner=doctor,
             consultation_type=ctype,
             site=site,
             start=paris(2030, 3, 4, 9, 0),
-            booked_by=staff["accueil"],
+            by=staff["accueil"],
         )
-    with pytest.raises(services.BookingError, match="Ce motif n'est plus proposé"):
-        services.appointment_record_walk_in(
+    with pytest.raises(booking.BookingError, match="Ce motif n'est plus proposé"):
+        walk_ins.appointment_record_walk_in(
             patient=PatientFactory(),
             practitioner=doctor,
             consultation_type=ctype,
             site=site,
-            recorded_by=staff["accueil"],
+            by=staff["accueil"],
         )
     assert not Appointment.objects.exists()

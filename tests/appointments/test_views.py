@@ -12,13 +12,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments import services
 from appointments.models import Appointment, CalendarFeed, Status
+from appointments.services import waiting_list
 from centre.models import AuditEntry, Site, User
 from tests.appointments.factories import (
     ConsultationTypeFactory,
     PatientFactory,
     appointment,
+    open_plages,
     paris,
     practitioner,
     weekly,
@@ -55,16 +56,18 @@ def test_day_view_runs_a_fixed_number_of_queries(
     url = f"{reverse('appointments:day')}?site={site.pk}&date={DAY.isoformat()}"
     # session, user, groups, the site, appointments (patient, type, practitioner, site
     # joined), weekly plages, one-off plages, practitioners, the select lists of the filter
-    # form (sites twice, types), and the session save (SESSION_SAVE_EVERY_REQUEST).
-    with django_assert_num_queries(14):
+    # form (sites twice, types), the journal entry naming the appointments shown, and the
+    # session save (SESSION_SAVE_EVERY_REQUEST).
+    with django_assert_num_queries(15):
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["columns"]) == practitioners
     assert sum(len(c.appointments) for c in response.context["columns"]) == count * practitioners
     ctype = ConsultationTypeFactory()
     # With a type, the free slots: the type, then practitioners, plages (weekly, one-off),
-    # appointments and absences of the slot search.
-    with django_assert_num_queries(20):
+    # the sites' holiday calendars, appointments and absences of the slot search, and the
+    # journal entry.
+    with django_assert_num_queries(22):
         response = client.get(f"{url}&type={ctype.pk}")
     slots = sum(len(c.slots) for c in response.context["columns"])
     assert slots == practitioners * (33 - count)  # 8:00–19:00 = 33 slots of 20 minutes
@@ -114,6 +117,7 @@ def test_reception_books_from_the_form(
     site: Site, staff: dict[str, User], client_for: Callable[[str | None], Client]
 ) -> None:
     profile = practitioner(site=site)
+    open_plages(profile, site)
     patient = PatientFactory()
     ctype = ConsultationTypeFactory()
     data = {
@@ -190,10 +194,10 @@ def test_cancel_then_waiting_list_candidates_shown(
     site: Site, staff: dict[str, User], client_for: Callable[[str | None], Client]
 ) -> None:
     ctype = ConsultationTypeFactory()
-    waiting = services.waiting_list_add(
+    waiting = waiting_list.waiting_list_add(
         patient=PatientFactory(last_name="Attente"),
         consultation_type=ctype,
-        created_by=staff["accueil"],
+        by=staff["accueil"],
     )
     a = appointment(
         practitioner=practitioner(site=site),
@@ -263,7 +267,7 @@ def test_day_sheet_is_a_pdf_one_page_per_practitioner(
     )
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    assert len(render_day_sheet(site=site, day=DAY).pages) == 2
+    assert len(render_day_sheet(by=staff["accueil"], site=site, day=DAY).pages) == 2
 
 
 def test_day_sheet_defaults_to_tomorrow(

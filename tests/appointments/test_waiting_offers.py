@@ -13,8 +13,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments import reminders, services, tasks
+from appointments import reminders, tasks
 from appointments.models import DeliveryStatus, WaitingListEntry, WaitingListOffer
+from appointments.services import statuses, waiting_list
 from centre.models import AuditEntry, Site, User
 from tests.appointments.factories import (
     ConsultationTypeFactory,
@@ -28,10 +29,10 @@ ClientFor = Callable[[str | None], Client]
 
 
 def wait(staff: dict[str, User], **patient: Any) -> WaitingListEntry:
-    return services.waiting_list_add(
+    return waiting_list.waiting_list_add(
         patient=PatientFactory(**patient),
         consultation_type=ConsultationTypeFactory(),
-        created_by=staff["accueil"],
+        by=staff["accueil"],
     )
 
 
@@ -57,7 +58,7 @@ def test_cancelling_offers_the_slot_to_the_waiting_list_once(
     both = wait(staff, consent_sms=True, consent_email=True)
     fourth = wait(staff, consent_sms=True)  # beyond APPOINTMENT_WAITING_LIST_OFFERS (3)
     with django_capture_on_commit_callbacks(execute=True):
-        services.appointment_cancel(appointment=booked, by=staff["accueil"], by_patient=True)
+        statuses.appointment_cancel(appointment=booked, by=staff["accueil"], by_patient=True)
     offers = WaitingListOffer.objects.order_by("entry_id", "channel")
     assert [(o.entry_id, o.channel, o.status) for o in offers] == [
         (sms_only.pk, "sms", DeliveryStatus.SENT),
@@ -98,7 +99,7 @@ def test_no_offer_once_the_slot_is_taken_again_or_has_started(
     booked: Any, site: Site, staff: dict[str, User]
 ) -> None:
     entry = wait(staff)
-    services.appointment_cancel(appointment=booked, by=staff["accueil"], by_patient=False)
+    statuses.appointment_cancel(appointment=booked, by=staff["accueil"], by_patient=False)
     started = booked.start + datetime.timedelta(minutes=1)
     assert [
         o.reason for o in reminders.offer_slot(freed_id=booked.pk, entry_id=entry.pk, now=started)
@@ -121,6 +122,6 @@ def test_automatic_offers_can_be_turned_off(
     settings.APPOINTMENT_WAITING_LIST_OFFERS = 0
     wait(staff)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.appointment_cancel(appointment=booked, by=staff["accueil"], by_patient=True)
+        statuses.appointment_cancel(appointment=booked, by=staff["accueil"], by_patient=True)
     assert callbacks == []
     assert not WaitingListOffer.objects.exists()

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, expect
 from appointments.models import Appointment
 from centre.models import Site, User
 from outreach.models import Referral, ReferralStatus
-from tests.appointments.factories import paris, practitioner
+from tests.appointments.factories import paris, practitioner, weekly
 from tests.e2e.conftest import login, screenshot
 from tests.outreach.factories import ConsultationTypeFactory, PermanenceFactory
 from tests.patients.factories import PatientFactory
@@ -33,6 +33,7 @@ def test_mediator_refers_from_a_phone_and_reception_books_the_referral(
     )
     ctype = ConsultationTypeFactory(label="Consultation de médecine générale")
     doctor = practitioner(site=site, first_name="Claire", last_name="Moreau")
+    weekly(doctor, site, 0, "09:00", "12:00")  # Mondays: the booking rules hold for referrals
     patient = PatientFactory(last_name="Keita", first_name="Awa")
 
     # On the phone, at the permanence.

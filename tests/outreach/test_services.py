@@ -19,6 +19,7 @@ from outreach.models import (
 )
 from outreach.services import collective_actions, files, permanences, persons, referrals, sessions
 from outreach.services.base import OutreachError
+from tests.appointments.factories import open_plages
 from tests.outreach.factories import (
     ConsultationTypeFactory,
     FileFactory,
@@ -202,6 +203,7 @@ def test_referral_to_centre_in_queue_then_booked_and_linked(
     assert referral.interpreter_language == "ps"
 
     practitioner = staff["soignant"].profile
+    open_plages(practitioner, site)  # the booking rules hold for referrals too
     start = timezone.make_aware(datetime.datetime(2026, 12, 1, 9, 0))
     # An anonymous person must be linked first.
     with pytest.raises(OutreachError) as caught:
@@ -235,6 +237,7 @@ def test_booking_a_taken_slot_leaves_the_referral_pending(
 
     ctype = ConsultationTypeFactory()
     practitioner = staff["soignant"].profile
+    open_plages(practitioner, site)  # the booking rules hold for referrals too
     start = timezone.make_aware(datetime.datetime(2026, 12, 1, 9, 0))
     first = ReferralFactory(
         person=PersonFactory(patient=PatientFactory()), site=site, consultation_type=ctype

@@ -13,6 +13,7 @@ from centre.models import Site, User
 from outreach.models import Permanence, Referral, ReferralStatus, RightsSession
 from outreach.timeline import session_events
 from patients import hooks
+from tests.appointments.factories import open_plages
 from tests.outreach.factories import (
     ConsultationTypeFactory,
     FileFactory,
@@ -129,6 +130,7 @@ def test_reception_books_a_referral_from_the_queue(
 ) -> None:
     ctype = ConsultationTypeFactory()
     patient = PatientFactory()
+    open_plages(staff["soignant"].profile, site)  # the booking rules hold for referrals too
     referral = ReferralFactory(
         person=PersonFactory(patient=patient), site=site, consultation_type=ctype
     )

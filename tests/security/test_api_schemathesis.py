@@ -27,7 +27,6 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from schemathesis.checks import CheckFunction
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from centre.models import Site
 from tests.access import ROLES

@@ -21,7 +21,7 @@ from billing.models import Act, Tariff
 from centre.models import AuditEntry, Site, User
 from outreach.models import Referral, RightsSession
 from patients.models import Patient
-from tests.appointments.factories import ConsultationTypeFactory, practitioner
+from tests.appointments.factories import ConsultationTypeFactory, open_plages, practitioner
 from tests.billing.factories import ensure_fee_schedule
 from tests.factories import api_token_for
 from tests.outreach.factories import PermanenceFactory
@@ -167,6 +167,7 @@ def test_booking_note_with_script_is_inert_and_oversized_values_are_refused(
     site: Site, client_for: ClientFor
 ) -> None:
     profile = practitioner(site=site)
+    open_plages(profile, site)  # inside the booking rules
     patient = PatientFactory()
     data = {
         "patient": patient.pk,

@@ -20,8 +20,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments import services as appointment_services
 from appointments.models import Appointment, CalendarFeed, Status
+from appointments.services import calendar_feeds
 from billing.models import Invoice
 from billing.services import batches as billing_batches
 from centre.models import AuditEntry, Centre, Site, User
@@ -209,8 +209,8 @@ def test_a_calendar_feed_token_is_one_practitioners_secret(
     objects: Objects, staff: dict[str, User]
 ) -> None:
     doctor = staff["soignant"]
-    mine = appointment_services.calendar_feed_renew(practitioner=doctor.profile, by=doctor)
-    theirs = appointment_services.calendar_feed_renew(
+    mine = calendar_feeds.calendar_feed_renew(practitioner=doctor.profile, by=doctor)
+    theirs = calendar_feeds.calendar_feed_renew(
         practitioner=objects.colleague.profile, by=objects.colleague
     )
     assert len(mine.token) >= 32 and mine.token != theirs.token
@@ -222,7 +222,7 @@ def test_a_calendar_feed_token_is_one_practitioners_secret(
     assert objects.own_appointment.patient.last_name not in body
     assert "BEGIN:VCALENDAR" in body
     # A renewed (so revoked) token, or a made-up one, is not found.
-    renewed = appointment_services.calendar_feed_renew(practitioner=doctor.profile, by=doctor)
+    renewed = calendar_feeds.calendar_feed_renew(practitioner=doctor.profile, by=doctor)
     assert Client().get(reverse("appointments:ics", args=[mine.token])).status_code == 404
     assert Client().get(reverse("appointments:ics", args=["0" * 43])).status_code == 404
     assert Client().get(reverse("appointments:ics", args=[renewed.token])).status_code == 200

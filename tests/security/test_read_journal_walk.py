@@ -103,7 +103,7 @@ def world(site: Site) -> dict[str, Any]:
     """One object of each kind, reachable by the reading roles."""
     from tests.access import World
     from tests.appointments.access import _appointment
-    from tests.billing.factories import make_invoice, make_patient
+    from tests.billing.factories import make_invoice
     from tests.outreach.factories import ReferralFactory, SessionFactory
 
     staff = {

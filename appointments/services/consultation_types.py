@@ -1,7 +1,7 @@
 """Consultation types (motifs) managed by reception and direction: create, correct, deactivate,
 reactivate and delete an unused one. Each write takes the acting user, runs in one transaction
-and records an audit entry in it (`consultation_type.*`). The Django admin stays for the
-superuser (it audits through `AuditedModelAdmin`).
+and records an audit entry in it (`consultation_type.*`). The Django admin only shows them
+(read-only).
 
 A type is never deleted once used: appointments, waiting-list entries and referrals point at it
 (`on_delete=PROTECT`) and the reports count by it. Deactivating it takes it out of what is

@@ -1,0 +1,333 @@
+"""Booking an appointment, and what every write that places an appointment in the agenda
+shares (moves, walk-ins): the checks of a booking, the booking rules (opening plages, absences,
+public holidays) and their forcing, the save that turns a double booking into SlotUnavailable.
+
+Every door (pages, API, outreach's referral booking, the demo) books through
+`appointment_book`, so the rules hold whichever way a booking comes in (docs/appointments.md)."""
+
+from __future__ import annotations
+
+import datetime
+
+import psycopg.errors
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from appointments import perms
+from appointments.models import (
+    Absence,
+    Appointment,
+    ConsultationType,
+    ExtraSchedule,
+    WeeklySchedule,
+)
+from appointments.slots import (
+    Breach,
+    ExtraPlage,
+    Interval,
+    WeeklyPlage,
+    booking_breaches,
+    local_days,
+    public_holiday_names,
+)
+from centre import audit
+from centre.models import Site, StaffProfile, User
+from centre.refusals import Forbidden, Kind, Refusal
+from patients.models import Patient
+
+AUDIT_FIELDS = (
+    "patient",
+    "practitioner",
+    "consultation_type",
+    "site",
+    "start",
+    "end",
+    "status",
+    "interpreter_language",
+    "is_walk_in",
+    "cancel_reason",
+    "forced_reason",
+    "forced_rules",
+)
+
+FORCE_REASON_MAX = 200  # Appointment.forced_reason
+FORCE_FORBIDDEN = (
+    "Seuls l'accueil et la direction peuvent forcer un rendez-vous hors des règles "
+    "(plages d'ouverture, absences, jours fériés)."
+)
+
+CONFLICT_MESSAGE = "Ce créneau vient d'être pris : choisissez-en un autre."
+PATIENT_CONFLICT_MESSAGE = "Ce·tte patient·e a déjà un rendez-vous qui chevauche ce créneau."
+
+
+class BookingError(Refusal):
+    """A booking or a change that cannot be made; the message is French, for the user."""
+
+
+class SlotUnavailable(BookingError):
+    """The practitioner or the patient already has an active appointment at that time."""
+
+    kind = Kind.CONFLICT
+
+
+class RuleRefused(BookingError):
+    """The time breaks a booking rule (outside the plages, during an absence, on a public
+    holiday): reception or direction may force it with a reason (`force_reason`).
+    `details["rules"]` lists the rules broken (`appointments.slots.Rule`)."""
+
+    def __init__(self, breaches: list[Breach], *, can_force: bool) -> None:
+        reasons = " ; ".join(b.message for b in breaches)
+        hint = (
+            " Pour le prendre quand même, indiquez le motif du forçage."
+            if can_force
+            else " Seuls l'accueil et la direction peuvent le forcer, avec un motif."
+        )
+        super().__init__(
+            f"Rendez-vous refusé : {reasons}.{hint}",
+            field="start",
+            details={"rules": [str(b.rule) for b in breaches]},
+        )
+        self.rules = [b.rule for b in breaches]
+        self.can_force = can_force
+
+
+def _practitioner_for_rules(practitioner: StaffProfile) -> None:
+    """Key-share lock on the practitioner for the rest of the transaction: a change of their
+    plages or a new absence (`services.schedules`, FOR UPDATE on the practitioner) waits for
+    this booking or is seen by its rule check — never neither."""
+    table = StaffProfile._meta.db_table
+    list(
+        StaffProfile.objects.raw(
+            f"SELECT * FROM {table} WHERE id = %s FOR KEY SHARE",  # noqa: S608 (model's table)
+            [practitioner.pk],
+        )
+    )
+
+
+def rule_breaches(
+    *,
+    practitioner: StaffProfile,
+    site: Site,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    require_plage: bool = True,
+) -> list[Breach]:
+    """Load what the rules need (three queries) and apply the pure `slots.booking_breaches`,
+    the arithmetic of the slot search."""
+    interval = Interval(start, end)
+    days = local_days(interval)
+    first, last = days[0], days[-1]
+    weekly = [
+        WeeklyPlage(
+            practitioner_id=w.practitioner_id,
+            site_id=w.site_id,
+            weekday=w.weekday,
+            start_time=w.start_time,
+            end_time=w.end_time,
+            valid_from=w.valid_from,
+            valid_until=w.valid_until,
+            open_on_public_holidays=w.open_on_public_holidays,
+        )
+        for w in WeeklySchedule.objects.filter(
+            practitioner=practitioner, site=site, valid_from__lte=last
+        ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
+    ]
+    extra = [
+        ExtraPlage(e.practitioner_id, e.site_id, e.date, e.start_time, e.end_time)
+        for e in ExtraSchedule.objects.filter(
+            practitioner=practitioner, site=site, date__range=(first, last)
+        )
+    ]
+    absences = [
+        Interval(a_start, a_end)
+        for a_start, a_end in Absence.objects.filter(
+            practitioner=practitioner, start__lt=end, end__gt=start
+        ).values_list("start", "end")
+    ]
+    return booking_breaches(
+        interval=interval,
+        practitioner_id=practitioner.pk,
+        site_id=site.pk,
+        weekly=weekly,
+        extra=extra,
+        absences=absences,
+        holidays=public_holiday_names(first, last, site.holiday_subdivision),
+        require_plage=require_plage,
+    )
+
+
+def enforce_rules(
+    *,
+    by: User,
+    practitioner: StaffProfile,
+    site: Site,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    force_reason: str = "",
+    require_plage: bool = True,
+) -> tuple[str, list[str]]:
+    """Refuse a time that breaks a booking rule, unless `by` may force and gives a reason.
+    Returns what to store on the appointment: (forced reason, rules forced), empty when the
+    time keeps every rule (a reason given for nothing is not stored). Runs inside the write's
+    transaction."""
+    reason = " ".join(force_reason.split())
+    if reason and not perms.can_force(by):
+        raise Forbidden(FORCE_FORBIDDEN, field="force_reason")
+    if len(reason) > FORCE_REASON_MAX:
+        raise BookingError(
+            f"Le motif du forçage ne doit pas dépasser {FORCE_REASON_MAX} caractères.",
+            field="force_reason",
+        )
+    _practitioner_for_rules(practitioner)
+    breaches = rule_breaches(
+        practitioner=practitioner, site=site, start=start, end=end, require_plage=require_plage
+    )
+    if not breaches:
+        return "", []
+    if not reason:
+        raise RuleRefused(breaches, can_force=perms.can_force(by))
+    return reason, [str(b.rule) for b in breaches]
+
+
+def as_aware(value: datetime.datetime, field: str) -> datetime.datetime:
+    if timezone.is_naive(value):
+        raise BookingError("L'heure doit indiquer son fuseau horaire.", field=field)
+    return value
+
+
+def save_or_conflict(appointment: Appointment) -> None:
+    """Save inside a savepoint so that an exclusion violation leaves the outer transaction
+    usable and turns into SlotUnavailable (never a 500).
+
+    Two bookings of the same slot that insert at the same instant may each wait for the other
+    while PostgreSQL checks the exclusion constraint: it then cancels one of them (deadlock
+    detected) and the other goes on. The cancelled one lost the slot, like a violation."""
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except OperationalError as error:
+        if not isinstance(error.__cause__, psycopg.errors.DeadlockDetected):
+            raise
+        raise SlotUnavailable(CONFLICT_MESSAGE, field="start") from error
+    except IntegrityError as error:
+        cause = error.__cause__
+        if not isinstance(cause, psycopg.errors.ExclusionViolation):
+            raise
+        if cause.diag.constraint_name == "appointment_no_patient_overlap":
+            raise SlotUnavailable(PATIENT_CONFLICT_MESSAGE, field="patient") from error
+        raise SlotUnavailable(CONFLICT_MESSAGE, field="start") from error
+
+
+def check_booking(
+    *,
+    practitioner: StaffProfile,
+    consultation_type: ConsultationType,
+    site: Site,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    moving: bool = False,
+) -> None:
+    """`moving`: an appointment already made keeps its type even once the type is no longer
+    offered (deactivated): it can still be moved."""
+    if end <= start:
+        raise BookingError("La fin du rendez-vous doit être après son début.", field="end")
+    if end - start > datetime.timedelta(hours=8):
+        raise BookingError("Un rendez-vous ne peut pas durer plus de 8 heures.", field="end")
+    if not practitioner.profession:
+        raise BookingError("Cette personne n'est pas soignante.", field="practitioner")
+    if consultation_type.profession != practitioner.profession:
+        raise BookingError(
+            f"Le motif « {consultation_type} » ne correspond pas à la profession de "
+            f"{practitioner}.",
+            field="consultation_type",
+        )
+    if not consultation_type.is_active and not moving:
+        raise BookingError("Ce motif n'est plus proposé.", field="consultation_type")
+    if not site.is_active:
+        raise BookingError("Ce site est fermé.", field="site")
+
+
+def type_for_booking(consultation_type: ConsultationType) -> ConsultationType:
+    """The type read again inside the booking's transaction, under a key-share lock: a
+    concurrent change of its profession or its deactivation
+    (`consultation_types.consultation_type_update`, FOR UPDATE) either waits for the booking
+    or is seen by its checks — never neither."""
+    # FOR KEY SHARE (raw: Django only offers FOR UPDATE / FOR NO KEY UPDATE): bookings of the
+    # same type do not wait for one another, only for a change of the type.
+    table = ConsultationType._meta.db_table
+    return ConsultationType.objects.raw(
+        f"SELECT * FROM {table} WHERE id = %s FOR KEY SHARE",  # noqa: S608 (model's table name)
+        [consultation_type.pk],
+    )[0]
+
+
+def appointment_book(
+    *,
+    patient: Patient,
+    practitioner: StaffProfile,
+    consultation_type: ConsultationType,
+    site: Site,
+    start: datetime.datetime,
+    by: User,
+    interpreter_language: str = "",
+    end: datetime.datetime | None = None,
+    note: str = "",
+    send_confirmation: bool = False,
+    force_reason: str = "",
+) -> Appointment:
+    """Book `patient` with `practitioner`. Raises SlotUnavailable when the time is taken (by
+    the database constraint, so two receptionists clicking at once cannot both win),
+    RuleRefused outside the booking rules unless `force_reason` is given by reception or
+    direction (Forbidden for anyone else)."""
+    start = as_aware(start, "start")
+    given_end = as_aware(end, "end") if end is not None else None
+    if patient.merged_into_id is not None or patient.anonymised_at is not None:
+        raise BookingError("Ce dossier patient n'est plus actif.", field="patient")
+    with transaction.atomic():
+        consultation_type = type_for_booking(consultation_type)
+        end = given_end or start + consultation_type.duration
+        check_booking(
+            practitioner=practitioner,
+            consultation_type=consultation_type,
+            site=site,
+            start=start,
+            end=end,
+        )
+        forced_reason, forced_rules = enforce_rules(
+            by=by,
+            practitioner=practitioner,
+            site=site,
+            start=start,
+            end=end,
+            force_reason=force_reason,
+        )
+        appointment = Appointment(
+            patient=patient,
+            practitioner=practitioner,
+            consultation_type=consultation_type,
+            site=site,
+            start=start,
+            end=end,
+            interpreter_language=interpreter_language.strip(),
+            note=note,
+            booked_by=by,
+            forced_reason=forced_reason,
+            forced_rules=forced_rules,
+        )
+        save_or_conflict(appointment)
+        audit.record(
+            actor=by,
+            action="appointment.book",
+            obj=appointment,
+            changes=audit.snapshot(appointment, AUDIT_FIELDS),
+        )
+        if send_confirmation:
+            _enqueue_confirmation(appointment.pk)
+    return appointment
+
+
+def _enqueue_confirmation(appointment_id: int) -> None:
+    from appointments.tasks import send_confirmation
+
+    transaction.on_commit(lambda: send_confirmation.delay(appointment_id))

@@ -1,0 +1,88 @@
+"""Walk-ins (consultations sans rendez-vous): recorded directly as seen.
+
+The booking rules of a walk-in are lighter than a booking's: the patient came without an
+appointment, so the time need not be inside an opening plage (the practitioner may see them
+between two plages), but the practitioner must not be absent then and the day must not be a
+public holiday of the site (unless an opening covers it). Reception or direction force them
+with a reason, as for a booking (docs/appointments.md)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from appointments.models import (
+    Appointment,
+    ConsultationType,
+    Status,
+)
+from appointments.services.booking import (
+    AUDIT_FIELDS,
+    as_aware,
+    check_booking,
+    enforce_rules,
+    save_or_conflict,
+    type_for_booking,
+)
+from centre import audit
+from centre.models import Site, StaffProfile, User
+from patients.models import Patient
+
+
+def appointment_record_walk_in(
+    *,
+    patient: Patient,
+    practitioner: StaffProfile,
+    consultation_type: ConsultationType,
+    site: Site,
+    by: User,
+    start: datetime.datetime | None = None,
+    force_reason: str = "",
+) -> Appointment:
+    """A patient seen without an appointment (sans rendez-vous): recorded directly as seen."""
+    start = as_aware(start, "start") if start is not None else timezone.now()
+    now = timezone.now()
+    with transaction.atomic():
+        consultation_type = type_for_booking(consultation_type)
+        end = start + consultation_type.duration
+        check_booking(
+            practitioner=practitioner,
+            consultation_type=consultation_type,
+            site=site,
+            start=start,
+            end=end,
+        )
+        forced_reason, forced_rules = enforce_rules(
+            by=by,
+            practitioner=practitioner,
+            site=site,
+            start=start,
+            end=end,
+            force_reason=force_reason,
+            require_plage=False,
+        )
+        appointment = Appointment(
+            patient=patient,
+            practitioner=practitioner,
+            consultation_type=consultation_type,
+            site=site,
+            start=start,
+            end=end,
+            status=Status.SEEN,
+            is_walk_in=True,
+            booked_by=by,
+            status_changed_at=now,
+            status_changed_by=by,
+            forced_reason=forced_reason,
+            forced_rules=forced_rules,
+        )
+        save_or_conflict(appointment)
+        audit.record(
+            actor=by,
+            action="appointment.walk_in",
+            obj=appointment,
+            changes=audit.snapshot(appointment, AUDIT_FIELDS),
+        )
+    return appointment
