@@ -13,11 +13,11 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,7 +26,8 @@ from appointments import perms, selectors
 from appointments.models import Appointment, Colour, ConsultationType, Status
 from appointments.services import booking, consultation_types, statuses
 from appointments.slots import Rule
-from centre.api import refuse_unknown_fields
+from centre.api import query_bool, refuse_unknown_fields
+from centre.api_pagination import Pagination
 from centre.models import Profession, Site, StaffProfile, User
 from centre.perms import HasRole, acting_user
 from centre.refusals import Forbidden
@@ -76,6 +77,19 @@ DURATION_HELP = (
 )
 
 
+@extend_schema_field(
+    {
+        "type": "integer",
+        "minimum": consultation_types.MIN_DURATION,
+        "maximum": consultation_types.MAX_DURATION,
+        "multipleOf": consultation_types.DURATION_STEP,
+    }
+)
+class DurationField(serializers.IntegerField):
+    """A duration as the schema documents the service's rule; the service checks it (and says
+    why in French), so the rule and its message live in one place."""
+
+
 class ConsultationTypeInput(serializers.Serializer[Any]):
     """A new type (`consultation_types.consultation_type_create`): the rules and their French
     messages are the service's, as on the page."""
@@ -84,7 +98,7 @@ class ConsultationTypeInput(serializers.Serializer[Any]):
     # Field.label at run time, only for mypy.
     label = serializers.CharField(allow_blank=True, max_length=200)  # type: ignore[assignment]
     profession = serializers.ChoiceField(choices=Profession.choices)
-    duration_minutes = serializers.IntegerField(help_text=DURATION_HELP)
+    duration_minutes = DurationField(help_text=DURATION_HELP)
     colour = serializers.ChoiceField(choices=Colour.choices, required=False, default=Colour.BLUE)
     bookable_by_mediators = serializers.BooleanField(required=False, default=False)
     needs_interpreter_slot = serializers.BooleanField(required=False, default=False)
@@ -96,7 +110,7 @@ class ConsultationTypePatch(serializers.Serializer[Any]):
 
     label = serializers.CharField(allow_blank=True, max_length=200, required=False)  # type: ignore[assignment]
     profession = serializers.ChoiceField(choices=Profession.choices, required=False)
-    duration_minutes = serializers.IntegerField(required=False, help_text=DURATION_HELP)
+    duration_minutes = DurationField(required=False, help_text=DURATION_HELP)
     colour = serializers.ChoiceField(choices=Colour.choices, required=False)
     bookable_by_mediators = serializers.BooleanField(required=False)
     needs_interpreter_slot = serializers.BooleanField(required=False)
@@ -125,7 +139,7 @@ class ConsultationTypeList(ListAPIView[ConsultationType]):
         return _type_permissions(self.request)
 
     def get_queryset(self) -> QuerySet[ConsultationType]:
-        include = self.request.query_params.get("include_inactive", "") in ("1", "true")
+        include = query_bool(self.request, "include_inactive")
         return _types_for(acting_user(self.request), include_inactive=include).order_by(
             "profession", "label"
         )
@@ -332,7 +346,7 @@ class AppointmentListCreate(APIView):
     """List appointments (filters: day, site, practitioner, patient, status) and book."""
 
     # Declared so that the OpenAPI schema documents the paginated envelope of the list.
-    pagination_class = PageNumberPagination
+    pagination_class = Pagination
 
     def get_permissions(self) -> list[Any]:
         roles = perms.BOOK if self.request.method == "POST" else perms.READ_APPOINTMENTS
@@ -458,11 +472,15 @@ def _transition_view(action: str, summary: str, *, with_cancel: bool = False) ->
                 200: AppointmentOutput,
                 # The cancellation also answers DRF's per-field messages for a bad body.
                 400: OpenApiResponse(
-                    OpenApiTypes.OBJECT,
-                    description="Changement refusé ou données invalides (messages par champ)",
+                    OpenApiTypes.OBJECT, description="Données invalides (messages par champ)"
                 ),
                 403: OpenApiResponse(ErrorOutput, description="Pas votre rendez-vous"),
                 404: OpenApiResponse(description="Rendez-vous inconnu"),
+                409: OpenApiResponse(
+                    ErrorOutput,
+                    description="L'état du rendez-vous ne le permet pas (déjà arrivé·e, pas "
+                    "encore commencé, annulé…)",
+                ),
             },
         )
         def post(self, request: Request, pk: int) -> Response:

@@ -17,7 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -160,7 +160,7 @@ class ActInput(serializers.Serializer[Any]):
 
 class InvoiceCreateInput(serializers.Serializer[Any]):
     appointment = serializers.IntegerField()
-    acts = ActInput(many=True, allow_empty=False)
+    acts = serializers.ListField(child=ActInput(), min_length=1)  # minItems in the schema
     related_to_ald = serializers.BooleanField(default=False)
     pathway_exempt = serializers.BooleanField(default=False)
 
@@ -172,6 +172,9 @@ def _acts(data: list[dict[str, Any]]) -> list[invoices.ActChoice]:
 class InvoiceList(JournaledList):
     """Invoices the caller may see (practitioners: their own), the page journaled; POST closes
     one of the caller's consultations (practitioners)."""
+
+    # Its body holds a list of acts, which only JSON can carry.
+    parser_classes = [JSONParser]
 
     serializer_class = InvoiceOutput
     permission_classes = [HasRole.of(*perms.INVOICE_READ)]
@@ -225,7 +228,7 @@ class InvoiceDetail(APIView):
 
 
 class CorrectInput(serializers.Serializer[Any]):
-    acts = ActInput(many=True, allow_empty=False)
+    acts = serializers.ListField(child=ActInput(), min_length=1)  # minItems in the schema
     reason = serializers.CharField(max_length=200)
 
 
@@ -247,6 +250,9 @@ class InvoiceCorrect(APIView):
     cancelled, new ones are ready for the next batch). 201 with the new version; 400 for an
     unknown act or a missing reason; 409 if it cannot be replaced now (already replaced, a
     claim paid or being examined…)."""
+
+    # Its body holds a list of acts, which only JSON can carry.
+    parser_classes = [JSONParser]
 
     permission_classes = [HasRole.of(*perms.BILLING_WRITE)]
 
@@ -305,7 +311,7 @@ class InvoiceConvertPending(APIView):
 class PreviewInput(serializers.Serializer[Any]):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
     date = serializers.DateField()
-    acts = ActInput(many=True, allow_empty=False)
+    acts = serializers.ListField(child=ActInput(), min_length=1)  # minItems in the schema
     related_to_ald = serializers.BooleanField(default=False)
     pathway_exempt = serializers.BooleanField(default=False)
 
@@ -322,6 +328,9 @@ class PreviewOutput(serializers.Serializer[Any]):
 class InvoicePreview(APIView):
     """What an invoice would be, without saving anything (amounts as decimal strings). It
     reads the patient's coverage: journaled like the page's preview."""
+
+    # Its body holds a list of acts, which only JSON can carry.
+    parser_classes = [JSONParser]
 
     permission_classes = [HasRole.of(*perms.FEE_SCHEDULE_READ)]
 

@@ -40,11 +40,33 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         else:
             body = {"non_field_errors": list(exc.messages)}
         return Response(body, status=400)
+    if isinstance(exc, exceptions.ParseError):
+        # Every 400 reads the same way, field by field: a body that is not JSON is a problem
+        # of the whole request.
+        return Response(
+            {"non_field_errors": ["Corps de la requête illisible : du JSON est attendu."]},
+            status=400,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Introuvable (ou hors de vos droits).")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)
+
+
+TRUE_WORDS = frozenset({"true", "1"})
+FALSE_WORDS = frozenset({"false", "0", ""})
+
+
+def query_bool(request: Request, name: str) -> bool:
+    """A boolean query parameter as the schema documents it (`true`/`false`, or 1/0); any
+    other value is refused (400) rather than read as false."""
+    raw = request.query_params.get(name, "").strip().lower()
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    raise ValidationError({name: ["Valeur attendue : true ou false."]})
 
 
 def refuse_unknown_fields(request: Request, allowed: Iterable[str], message: str) -> None:

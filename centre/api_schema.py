@@ -10,6 +10,7 @@ of the schema instead of being repeated on each view (drf-spectacular post-proce
   (`{"detail": …}`);
 - 404 for operations on one object (`{"detail": …}`, the object does not exist or is outside the
   caller's rights: the API never says which) and for paginated lists (a page past the end);
+- integer query parameters (object ids, page numbers) start at 1;
 - 405 is answered by DRF with an Allow header for any method an endpoint does not serve.
 """
 
@@ -50,6 +51,11 @@ def add_error_responses(
         for method, operation in operations.items():
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
+            for parameter in operation.get("parameters", []):
+                # Integer query parameters are object ids and page numbers: 1 and up.
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and schema.get("type") == "integer":
+                    schema.setdefault("minimum", 1)
             responses = operation.setdefault("responses", {})
             has_input = bool(operation.get("parameters")) or "requestBody" in operation
             if has_input or method in ("post", "put", "patch"):

@@ -325,9 +325,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "centre.api_pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # The API reads JSON (nested lists of acts, topics, coverages cannot travel as a form);
+    # the return-file upload declares its own multipart parser.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     # Service refusals (centre.refusals) become 400/403/404/409 JSON in one place.
     "EXCEPTION_HANDLER": "centre.api.exception_handler",
 }
@@ -344,6 +347,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProfessionEnum": "centre.models.Profession.choices",
         "PlaceKindEnum": "outreach.models.PlaceKind.choices",
+        "CollectiveKindEnum": "outreach.models.CollectiveKind.choices",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     # The 400/401/403/404 every operation can answer, documented once (centre/api_schema.py).

@@ -33,6 +33,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from centre.api import refuse_unknown_fields
+from centre.api_fields import LocalTimeField
 from centre.models import Site, User
 from centre.perms import acting_user
 from outreach import perms, selectors
@@ -50,6 +51,7 @@ from outreach.models import (
     Place,
     PlaceKind,
     Referral,
+    ReferralStatus,
     RightsFile,
     RightsSession,
     Sex,
@@ -98,8 +100,9 @@ TOPIC_FILTER = OpenApiParameter(
 
 
 def _date_param(request: Request, name: str) -> datetime.date | None:
+    # Absent means no bound; present but empty is not a date (the schema says so).
     raw = request.query_params.get(name)
-    if not raw:
+    if raw is None:
         return None
     try:
         return datetime.date.fromisoformat(raw)
@@ -109,7 +112,7 @@ def _date_param(request: Request, name: str) -> datetime.date | None:
 
 def _int_param(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
-    if not raw:
+    if raw is None:
         return None
     if not raw.isdigit():
         raise ValidationError({name: ["Identifiant numérique attendu."]})
@@ -327,8 +330,8 @@ class PermanenceInput(serializers.Serializer[Any]):
     place = serializers.PrimaryKeyRelatedField(queryset=Place.objects.all())
     mediator = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
     first_day = serializers.DateField()
-    start_time = serializers.TimeField()
-    end_time = serializers.TimeField()
+    start_time = LocalTimeField()
+    end_time = LocalTimeField()
     every_weeks = serializers.ChoiceField(choices=[0, 1, 2], default=0)
     until = serializers.DateField(required=False, allow_null=True, default=None)
     public_note = serializers.CharField(
@@ -442,7 +445,7 @@ class SessionInput(serializers.Serializer[Any]):
     )
     topics = serializers.ListField(child=serializers.CharField(), allow_empty=True)
     actions = serializers.ListField(child=serializers.CharField(), required=False, default=list)
-    started_at = serializers.TimeField(required=False, allow_null=True, default=None)
+    started_at = LocalTimeField(required=False, allow_null=True, default=None)
     duration_minutes = serializers.IntegerField(required=False, default=20)
     situation = serializers.CharField(required=False, default="", allow_blank=True)
     interpreting = serializers.ChoiceField(choices=Interpreting.choices, default="aucun")
@@ -523,7 +526,7 @@ class SessionListCreate(generics.ListAPIView[RightsSession]):
 class SessionPatch(serializers.Serializer[Any]):
     """A correction: only the fields sent change (`sessions.SESSION_EDITABLE_FIELDS`)."""
 
-    started_at = serializers.TimeField(required=False, allow_null=True)
+    started_at = LocalTimeField(required=False, allow_null=True)
     duration_minutes = serializers.IntegerField(required=False)
     first_contact = serializers.BooleanField(required=False)
     situation = serializers.CharField(required=False, allow_blank=True)
@@ -616,7 +619,9 @@ class ReferralOutput(serializers.ModelSerializer[Referral]):
     summary="Orientations (l'accueil ne voit que celles vers le centre)",
     parameters=[
         *FILTERS[:2],
-        OpenApiParameter("status", OpenApiTypes.STR, description="attente, programmee…"),
+        OpenApiParameter(
+            "status", OpenApiTypes.STR, enum=ReferralStatus.values, description="État."
+        ),
     ],
     description=(
         "Chaque page renvoyée est journalisée (`outreach.referral.list`, identifiants des "
@@ -641,7 +646,9 @@ class ReferralList(generics.ListAPIView[Referral]):
             mediator_field="created_by",
         )
         wanted = self.request.query_params.get("status")
-        if wanted:
+        if wanted is not None:
+            if wanted not in ReferralStatus.values:
+                raise ValidationError({"status": ["État inconnu."]})
             qs = qs.filter(status=wanted)
         return qs
 
@@ -652,9 +659,8 @@ class CollectiveActionOutput(serializers.ModelSerializer[CollectiveAction]):
         fields = ("id", *collective_actions.COLLECTIVE_FIELDS, "notes", "organiser")
 
 
-# A plain string checked by the service ("Type d'action inconnu."): a second and third
-# serializer with these choices would rename the documented enum of the output (the
-# settings only fix the name of shared place kinds).
+# The choices are documented as one enum (`CollectiveKindEnum`, named in the settings so
+# that the input and output serializers share it); the service checks them again.
 KIND_HELP = "Type d'action : " + ", ".join(
     f"`{v}` ({label})" for v, label in CollectiveKind.choices
 )
@@ -664,13 +670,13 @@ class CollectiveActionInput(serializers.Serializer[Any]):
     """A new collective action (`collective_actions.collective_action_create`), without
     named patients (the entry form has none either). Its organiser is the account that sends it."""
 
-    kind = serializers.CharField(help_text=KIND_HELP)
+    kind = serializers.ChoiceField(choices=CollectiveKind.choices, help_text=KIND_HELP)
     title = serializers.CharField(max_length=200, allow_blank=True)
     # Any place: the service refuses a place no longer used with its own message.
     place = serializers.PrimaryKeyRelatedField(queryset=Place.objects.all())
     held_on = serializers.DateField()
-    start_time = serializers.TimeField(required=False, allow_null=True, default=None)
-    end_time = serializers.TimeField(required=False, allow_null=True, default=None)
+    start_time = LocalTimeField(required=False, allow_null=True, default=None)
+    end_time = LocalTimeField(required=False, allow_null=True, default=None)
     partners = serializers.CharField(max_length=250, required=False, default="", allow_blank=True)
     # The column is a 32-bit integer; no action gathers a hundred thousand people.
     participants_count = serializers.IntegerField(max_value=100_000)
@@ -683,12 +689,14 @@ class CollectiveActionPatch(serializers.Serializer[Any]):
     """A correction: only the fields sent change
     (`collective_actions.COLLECTIVE_EDITABLE_FIELDS`)."""
 
-    kind = serializers.CharField(required=False, help_text=KIND_HELP)
+    kind = serializers.ChoiceField(
+        choices=CollectiveKind.choices, required=False, help_text=KIND_HELP
+    )
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     place = serializers.PrimaryKeyRelatedField(queryset=Place.objects.all(), required=False)
     held_on = serializers.DateField(required=False)
-    start_time = serializers.TimeField(required=False, allow_null=True)
-    end_time = serializers.TimeField(required=False, allow_null=True)
+    start_time = LocalTimeField(required=False, allow_null=True)
+    end_time = LocalTimeField(required=False, allow_null=True)
     partners = serializers.CharField(max_length=250, required=False, allow_blank=True)
     participants_count = serializers.IntegerField(max_value=100_000, required=False)
     themes = serializers.ListField(child=serializers.CharField(), required=False)

@@ -18,6 +18,7 @@ from appointments.services.booking import (
 )
 from centre import audit
 from centre.models import User
+from centre.refusals import Kind
 
 
 def _transition(
@@ -38,7 +39,8 @@ def _transition(
         try:
             apply(locked)
         except TransitionError as error:
-            raise BookingError(str(error)) from error
+            # The appointment's current state forbids the change: a conflict, not bad input.
+            raise BookingError(str(error), kind=Kind.CONFLICT) from error
         save_or_conflict(locked)
         audit.record(
             actor=by,

@@ -28,6 +28,10 @@ def _aware(day: datetime.date, time: datetime.time) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, time))
 
 
+PLAN_BACK = datetime.timedelta(days=366)
+PLAN_AHEAD = datetime.timedelta(days=2 * 366)
+
+
 def permanence_schedule(
     *,
     by: User,
@@ -46,6 +50,13 @@ def permanence_schedule(
     errors: dict[str, str] = {}
     if end_time <= start_time:
         errors["end_time"] = "L'heure de fin doit être après l'heure de début."
+    # A planning tool: a permanence entered late (to log its sessions) or planned ahead, not a
+    # date typed wrong by a century.
+    today = timezone.localdate()
+    if not today - PLAN_BACK <= first_day <= today + PLAN_AHEAD:
+        errors["first_day"] = (
+            "Une permanence se planifie au plus un an en arrière et deux ans à l'avance."
+        )
     if not place.is_active:
         errors["place"] = "Ce lieu n'est plus actif."
     if not mediator.has_role("mediation"):

@@ -182,8 +182,9 @@ def test_transitions_via_api(
     )
     assert soignant.post(reverse("api:appointment-seen", args=[past.pk])).json()["status"] == "seen"
     response = soignant.post(reverse("api:appointment-arrive", args=[past.pk]))
-    assert response.status_code == 400
-    assert response.json()["non_field_errors"][0].startswith("Impossible de noter l'arrivée")
+    assert response.status_code == 409  # the appointment's state forbids it
+    assert response.json()["kind"] == "conflict"
+    assert response.json()["detail"].startswith("Impossible de noter l'arrivée")
     other = appointment(
         practitioner=practitioner(site=site),
         site=site,

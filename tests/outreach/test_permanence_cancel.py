@@ -435,7 +435,7 @@ def test_openapi_documents_the_cancellation(client_for: ClientFor) -> None:
     assert set(operations) - {"parameters"} == {"post"}
     post = operations["post"]
     assert post["summary"] == "Annuler une permanence (ou celle-ci et les suivantes de sa série)"
-    assert set(post["responses"]) == {"200", "400", "403", "404"}
+    assert set(post["responses"]) == {"200", "400", "401", "403", "404"}
     ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     request = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert set(request["properties"]) == {"scope", "reason"}

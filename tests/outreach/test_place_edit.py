@@ -397,7 +397,7 @@ def test_openapi_documents_the_place_correction(client_for: ClientFor) -> None:
     assert not {"put", "delete"} & set(operations)
     patch = operations["patch"]
     assert patch["summary"] == "Corriger un lieu ou le marquer comme plus utilisé"
-    assert set(patch["responses"]) == {"200", "400", "403", "404"}
+    assert set(patch["responses"]) == {"200", "400", "401", "403", "404"}
     ref = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     fields = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
     assert set(fields) == set(places.PLACE_EDITABLE_FIELDS)

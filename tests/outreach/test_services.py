@@ -155,21 +155,59 @@ def test_weekly_permanences_keep_paris_wall_clock_across_dst(
     site: Site, staff: dict[str, User]
 ) -> None:
     place = PlaceFactory(site=site)
+    # Next year's change to winter time (last Sunday of October): from the Tuesday 12 days
+    # before it (summer time) to 4 weeks later (winter time), inside the planning window.
+    year = TODAY.year + 1
+    change = max(
+        datetime.date(year, 10, day)
+        for day in range(25, 32)
+        if datetime.date(year, 10, day).weekday() == 6
+    )
+    first = change - datetime.timedelta(days=12)
     created = permanences.permanence_schedule(
         by=staff["mediation"],
         place=place,
         mediator=staff["mediation"],
-        first_day=datetime.date(2026, 10, 13),  # a Tuesday, summer time
+        first_day=first,
         start_time=datetime.time(14),
         end_time=datetime.time(17),
         every_weeks=1,
-        until=datetime.date(2026, 11, 10),
+        until=first + datetime.timedelta(weeks=4),
     )
     assert len(created) == 5
     assert len({p.series for p in created}) == 1
     local_hours = {timezone.localtime(p.start).hour for p in created}
     assert local_hours == {14}  # 12:00 UTC in October, 13:00 UTC in November
     assert AuditEntry.objects.get(action="outreach.permanence.schedule").extra["count"] == 5
+
+
+@pytest.mark.parametrize(
+    ("offset_days", "refused"), [(-367, True), (-300, False), (700, False), (733, True)]
+)
+def test_permanence_planned_within_a_year_back_and_two_ahead(
+    site: Site, staff: dict[str, User], offset_days: int, refused: bool
+) -> None:
+    """A century typed wrong (0873) is refused; a permanence entered late or planned ahead is
+    not."""
+    call = {
+        "by": staff["mediation"],
+        "place": PlaceFactory(site=site),
+        "mediator": staff["mediation"],
+        "first_day": timezone.localdate() + datetime.timedelta(days=offset_days),
+        "start_time": datetime.time(9),
+        "end_time": datetime.time(12),
+    }
+    if refused:
+        with pytest.raises(OutreachError) as caught:
+            permanences.permanence_schedule(**call)  # type: ignore[arg-type]
+        assert caught.value.errors == {
+            "first_day": [
+                "Une permanence se planifie au plus un an en arrière et deux ans à l'avance."
+            ]
+        }
+        assert Permanence.objects.count() == 0
+    else:
+        assert len(permanences.permanence_schedule(**call)) == 1  # type: ignore[arg-type]
 
 
 def test_fortnightly_needs_an_end_date(site: Site, staff: dict[str, User]) -> None:

@@ -495,7 +495,7 @@ def test_openapi_documents_the_session_correction(client_for: ClientFor) -> None
     assert set(operations) >= {"get", "patch"} and "put" not in operations
     patch = operations["patch"]
     assert patch["summary"] == "Corriger un entretien (la ou le médiateur·rice qui l'a saisi)"
-    assert set(patch["responses"]) == {"200", "400", "403", "404"}
+    assert set(patch["responses"]) == {"200", "400", "401", "403", "404"}
     ref = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     fields = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
     assert set(fields) == set(sessions.SESSION_EDITABLE_FIELDS)

@@ -27,8 +27,11 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from schemathesis.checks import CheckFunction
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from appointments.models import Appointment
 from centre.models import Site
+from patients.identifiers import nir_key
 from tests.access import ROLES
 from tests.factories import api_token_for, make_staff
 
@@ -37,7 +40,42 @@ MAX_EXAMPLES = 6
 # Schema-valid requests that the API refuses on purpose, by operation: an id that names no
 # object, or a value the business rules refuse, cannot be told apart from a good one by the
 # schema. Each exception says why; docs/security.md lists them.
-EXCEPTIONS: dict[str, dict[CheckFunction, str]] = {}
+PERIOD_ORDER = "`to` may not come before `from`: a rule between two fields"
+IDENTITY = "identity rules: the NIR's key, sex and birth date agree; a French phone number"
+ACTS = "act codes are those of the fee schedule on the date of care (data, not a schema enum)"
+EXCEPTIONS: dict[str, dict[CheckFunction, str]] = {
+    "GET /api/v1/indicators/": {
+        positive_data_acceptance: "a period is `from` and `to`, or `period`: one of the two"
+    },
+    "GET /api/v1/outreach/referrals/": {positive_data_acceptance: PERIOD_ORDER},
+    "GET /api/v1/outreach/sessions/": {positive_data_acceptance: PERIOD_ORDER},
+    "GET /api/v1/outreach/collective-actions/": {positive_data_acceptance: PERIOD_ORDER},
+    "POST /api/v1/reports/": {positive_data_acceptance: PERIOD_ORDER},
+    "POST /api/v1/outreach/collective-actions/": {
+        positive_data_acceptance: "a title that is not only spaces, `end_time` after "
+        "`start_time`: the service words these rules"
+    },
+    "POST /api/v1/outreach/permanences/": {
+        positive_data_acceptance: "`end_time` after `start_time`: a rule between two fields"
+    },
+    "POST /api/v1/appointments/": {
+        positive_data_acceptance: "booking rules: inside an opening plage, outside absences "
+        "and public holidays of the site, for a motif of the practitioner's profession"
+    },
+    "POST /api/v1/invoices/": {positive_data_acceptance: ACTS},
+    "POST /api/v1/invoices/preview/": {positive_data_acceptance: ACTS},
+    "POST /api/v1/invoices/{invoice_id}/correct/": {positive_data_acceptance: ACTS},
+    "POST /api/v1/patients/": {positive_data_acceptance: IDENTITY},
+    "PUT /api/v1/patients/{id}/": {positive_data_acceptance: IDENTITY},
+    "PATCH /api/v1/patients/{id}/": {positive_data_acceptance: IDENTITY},
+    "POST /api/v1/outreach/sessions/": {
+        positive_data_acceptance: "a session names one person (met before, a patient, or "
+        "anonymous) and at least one topic: alternatives the schema does not express"
+    },
+    "POST /api/v1/returns/": {
+        positive_data_acceptance: "the return file's content is checked line by line"
+    },
+}
 
 CONFIG = schemathesis.Config.from_dict(
     {
@@ -101,6 +139,7 @@ def objects(site: Site) -> Callable[[], dict[str, int]]:
             from tests.access import World
             from tests.appointments.access import _appointment
             from tests.billing.factories import make_invoice, make_patient
+            from tests.outreach.factories import PlaceFactory
 
             staff = {
                 role: make_staff(role, centre=site.centre, sites=[site])
@@ -111,15 +150,46 @@ def objects(site: Site) -> Callable[[], dict[str, int]]:
                 by=staff["soignant"], practitioner=staff["soignant"], site=site
             ).pk
             cache["batch_id"] = billing_batches.batches_build(by=staff["facturation"])[0]
-            cache["patient"] = make_patient(last_name="Martin", first_name="Léa").pk
+            cache["patient"] = make_patient(
+                last_name="Martin", first_name="Léa", nir="2850675112123" + nir_key("2850675112123")
+            ).pk
             cache["appointment"] = _appointment(world)["pk"]
+            booked = Appointment.objects.get(pk=cache["appointment"])
+            cache["practitioner"] = booked.practitioner_id
+            cache["consultation_type"] = cache["type"] = booked.consultation_type_id
+            cache["site"] = site.pk
+            cache["mediator"] = make_staff("mediation", centre=site.centre, sites=[site]).pk
+            cache["place"] = PlaceFactory(site=site).pk
         return cache
 
     return build
 
 
-def _use_real_ids(case: schemathesis.Case, objects: dict[str, int]) -> None:
-    params = case.path_parameters or {}
+# Fields and query parameters naming an object: a generated id would nearly always name
+# nothing (a 400 « l'objet n'existe pas »); the real one lets the request reach the rules.
+OBJECT_FIELDS = (
+    "patient",
+    "practitioner",
+    "consultation_type",
+    "type",
+    "site",
+    "mediator",
+    "place",
+)
+
+
+def _use_real_ids(case: schemathesis.Case, build: Callable[[], dict[str, int]]) -> None:
+    """Real ids in the path, and for the object fields of the query and the body (the objects
+    are built on first need only: most cases name none)."""
+    for values in (case.query, case.body):
+        if isinstance(values, dict):
+            for name in OBJECT_FIELDS:
+                if isinstance(values.get(name), int) and not isinstance(values[name], bool):
+                    values[name] = build()[name]
+    if not case.path_parameters:
+        return
+    objects = build()
+    params = case.path_parameters
     path = case.operation.path
     for name in params:
         if name in objects:
@@ -145,8 +215,7 @@ def test_api_conforms_to_its_schema(
     token: str,
     objects: Callable[[], dict[str, int]],
 ) -> None:
-    if case.path_parameters:
-        _use_real_ids(case, objects())
+    _use_real_ids(case, objects)
     excluded = EXCEPTIONS.get(f"{case.method.upper()} {case.operation.path}", {})
     case.call_and_validate(
         headers={"Authorization": f"Token {token}"}, excluded_checks=list(excluded)
