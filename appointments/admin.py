@@ -5,11 +5,7 @@ the admin: reading them is journaled by the agenda's selectors."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
 from django.contrib import admin
-from django.db.models import Model
-from django.http import HttpRequest
 
 from appointments.models import (
     Absence,
@@ -17,21 +13,7 @@ from appointments.models import (
     ExtraSchedule,
     WeeklySchedule,
 )
-
-M = TypeVar("M", bound=Model)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[M]):
-    """Browse only: no add, change or delete (the services are the one way in)."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from centre.admin_audit import ReadOnlyAdmin
 
 
 @admin.register(ConsultationType)

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
-from centre.admin_audit import AuditedModelAdmin
+from centre.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
 from centre.models import ApiToken, AuditEntry, Centre, Site, StaffProfile, User
 from centre.perms import acting_user
 from centre.services import api_tokens
@@ -53,22 +53,13 @@ class StaffProfileAdmin(AuditedModelAdmin[StaffProfile]):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
+class AuditEntryAdmin(ReadOnlyAdmin[AuditEntry]):
     """Read-only: the journal is append-only, in the database as here."""
 
     list_display = ("at", "actor_label", "action", "object_type", "object_repr", "ip")
     list_filter = ("action",)
     search_fields = ("actor_label", "object_repr", "object_id", "request_id")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ApiToken)

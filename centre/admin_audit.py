@@ -64,3 +64,17 @@ class AuditedModelAdmin(admin.ModelAdmin[M], Generic[M]):
                 changes=audit.diff(audit.snapshot(obj, self._fields(obj)), {}),
             )
         super().delete_queryset(request, queryset)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[M], Generic[M]):
+    """Browse only: no add, change or delete. For domain data and the journal, the services
+    are the one way in (rules, permissions, audit entry)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
