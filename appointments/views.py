@@ -49,7 +49,7 @@ from centre.refusals import Refusal
 from centre.reports.indicators import percent
 from centre.roles import Role
 from patients.models import Patient
-from patients.selectors import search_patients
+from patients.selectors import patients_search
 
 
 def _default_site(user: User) -> Site | None:
@@ -233,7 +233,12 @@ def next_slot(request: HttpRequest) -> HttpResponse:
 def patient_picker(request: HttpRequest) -> HttpResponse:
     """HTMX fragment: patients matching the search box, as radio buttons named `patient`."""
     query = request.GET.get("q", "").strip()
-    patients = search_patients(query, limit=10) if len(query) >= 2 else []
+    # The patients offered are journaled like the search page's (`patient.search`, ids shown).
+    patients = (
+        patients_search(by=acting_user(request), query=query, page_size=10).patients
+        if len(query) >= 2
+        else []
+    )
     return render(
         request,
         "appointments/_patient_picker.html",

@@ -105,3 +105,22 @@ def test_the_week_view_and_the_lists_are_journaled(
     assert consultations.status_code == 200
     ids = [e[3] for e in _entries("appointment.list")]
     assert ids == [[str(target.pk)], [str(a.pk) for a in day]]
+
+
+def test_the_booking_patient_picker_journals_the_patients_it_offers(
+    client_for: Callable[[str | None], Client],
+) -> None:
+    from tests.appointments.factories import PatientFactory
+
+    found = PatientFactory(last_name="Zerbinati")
+    PatientFactory(last_name="Martin")  # not offered, not journaled
+    url = reverse("appointments:patient_picker")
+    response = client_for("accueil").get(url, {"q": "zerbinati"})
+    assert response.status_code == 200
+    assert f'value="{found.pk}"' in response.content.decode()
+    assert _entries("patient.search") == [
+        ("patient.search", "patients.patient", "", [str(found.pk)])
+    ]
+    # One character searches nothing and journals nothing more.
+    client_for("accueil").get(url, {"q": "z"})
+    assert len(_entries("patient.search")) == 1
