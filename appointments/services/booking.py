@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime
 
 import psycopg.errors
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from appointments import perms
@@ -105,6 +104,24 @@ def _practitioner_for_rules(practitioner: StaffProfile) -> None:
     )
 
 
+# The plages and absences the rules read, in one query (see `rule_breaches`).
+RULES_SQL = f"""
+SELECT 'w', weekday::integer, start_time, end_time, valid_from, valid_until,
+       open_on_public_holidays, NULL::date, NULL::timestamptz, NULL::timestamptz
+  FROM {WeeklySchedule._meta.db_table}
+ WHERE practitioner_id = %s AND site_id = %s AND valid_from <= %s
+   AND (valid_until IS NULL OR valid_until >= %s)
+UNION ALL
+SELECT 'e', NULL, start_time, end_time, NULL, NULL, NULL, date, NULL, NULL
+  FROM {ExtraSchedule._meta.db_table}
+ WHERE practitioner_id = %s AND site_id = %s AND date BETWEEN %s AND %s
+UNION ALL
+SELECT 'a', NULL, NULL, NULL, NULL, NULL, NULL, NULL, start, "end"
+  FROM {Absence._meta.db_table}
+ WHERE practitioner_id = %s AND start < %s AND "end" > %s
+"""  # noqa: S608 (model tables, values as parameters)
+
+
 def rule_breaches(
     *,
     practitioner: StaffProfile,
@@ -113,38 +130,35 @@ def rule_breaches(
     end: datetime.datetime,
     require_plage: bool = True,
 ) -> list[Breach]:
-    """Load what the rules need (three queries) and apply the pure `slots.booking_breaches`,
-    the arithmetic of the slot search."""
+    """Load what the rules need (one query) and apply the pure `slots.booking_breaches`, the
+    arithmetic of the slot search."""
     interval = Interval(start, end)
     days = local_days(interval)
     first, last = days[0], days[-1]
-    weekly = [
-        WeeklyPlage(
-            practitioner_id=w.practitioner_id,
-            site_id=w.site_id,
-            weekday=w.weekday,
-            start_time=w.start_time,
-            end_time=w.end_time,
-            valid_from=w.valid_from,
-            valid_until=w.valid_until,
-            open_on_public_holidays=w.open_on_public_holidays,
-        )
-        for w in WeeklySchedule.objects.filter(
-            practitioner=practitioner, site=site, valid_from__lte=last
-        ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
-    ]
-    extra = [
-        ExtraPlage(e.practitioner_id, e.site_id, e.date, e.start_time, e.end_time)
-        for e in ExtraSchedule.objects.filter(
-            practitioner=practitioner, site=site, date__range=(first, last)
-        )
-    ]
-    absences = [
-        Interval(a_start, a_end)
-        for a_start, a_end in Absence.objects.filter(
-            practitioner=practitioner, start__lt=end, end__gt=start
-        ).values_list("start", "end")
-    ]
+    weekly: list[WeeklyPlage] = []
+    extra: list[ExtraPlage] = []
+    absences: list[Interval] = []
+    # One round trip instead of three ORM queries: building and running them was more than
+    # half of a booking's time (7.5 ms a booking, 4 ms of it in the rules, measured on the
+    # bench centre), and every door books through here.
+    with connection.cursor() as cursor:
+        cursor.execute(RULES_SQL, [
+            practitioner.pk, site.pk, last, first,
+            practitioner.pk, site.pk, first, last,
+            practitioner.pk, end, start,
+        ])  # fmt: skip
+        for kind, weekday, t_start, t_end, v_from, v_until, holidays_open, day, a, b in cursor:
+            if kind == "w":
+                weekly.append(
+                    WeeklyPlage(
+                        practitioner.pk, site.pk, weekday, t_start, t_end, v_from, v_until,
+                        holidays_open,
+                    )
+                )  # fmt: skip
+            elif kind == "e":
+                extra.append(ExtraPlage(practitioner.pk, site.pk, day, t_start, t_end))
+            else:
+                absences.append(Interval(a, b))
     return booking_breaches(
         interval=interval,
         practitioner_id=practitioner.pk,
