@@ -8,6 +8,7 @@ Every door (pages, API, outreach's referral booking, the demo) books through
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 import psycopg.errors
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -204,6 +205,51 @@ def enforce_rules(
     return reason, [str(b.rule) for b in breaches]
 
 
+@dataclass(frozen=True)
+class Admitted:
+    """What a new appointment may be written with, once checked."""
+
+    consultation_type: ConsultationType
+    end: datetime.datetime
+    forced_reason: str
+    forced_rules: list[str]
+
+
+def admit(
+    *,
+    by: User,
+    practitioner: StaffProfile,
+    consultation_type: ConsultationType,
+    site: Site,
+    start: datetime.datetime,
+    end: datetime.datetime | None = None,
+    force_reason: str = "",
+    require_plage: bool = True,
+) -> Admitted:
+    """The checks every new appointment goes through, inside the write's transaction: the
+    type re-read under lock, its end, `check_booking`, then the booking rules (or their
+    forcing). Bookings and walk-ins (`require_plage=False`) call it."""
+    consultation_type = type_for_booking(consultation_type)
+    end = end or start + consultation_type.duration
+    check_booking(
+        practitioner=practitioner,
+        consultation_type=consultation_type,
+        site=site,
+        start=start,
+        end=end,
+    )
+    forced_reason, forced_rules = enforce_rules(
+        by=by,
+        practitioner=practitioner,
+        site=site,
+        start=start,
+        end=end,
+        force_reason=force_reason,
+        require_plage=require_plage,
+    )
+    return Admitted(consultation_type, end, forced_reason, forced_rules)
+
+
 def as_aware(value: datetime.datetime, field: str) -> datetime.datetime:
     if timezone.is_naive(value):
         raise BookingError("L'heure doit indiquer son fuseau horaire.", field=field)
@@ -299,35 +345,27 @@ def appointment_book(
     if patient.merged_into_id is not None or patient.anonymised_at is not None:
         raise BookingError("Ce dossier patient n'est plus actif.", field="patient")
     with transaction.atomic():
-        consultation_type = type_for_booking(consultation_type)
-        end = given_end or start + consultation_type.duration
-        check_booking(
+        admitted = admit(
+            by=by,
             practitioner=practitioner,
             consultation_type=consultation_type,
             site=site,
             start=start,
-            end=end,
-        )
-        forced_reason, forced_rules = enforce_rules(
-            by=by,
-            practitioner=practitioner,
-            site=site,
-            start=start,
-            end=end,
+            end=given_end,
             force_reason=force_reason,
         )
         appointment = Appointment(
             patient=patient,
             practitioner=practitioner,
-            consultation_type=consultation_type,
+            consultation_type=admitted.consultation_type,
             site=site,
             start=start,
-            end=end,
+            end=admitted.end,
             interpreter_language=interpreter_language.strip(),
             note=note,
             booked_by=by,
-            forced_reason=forced_reason,
-            forced_rules=forced_rules,
+            forced_reason=admitted.forced_reason,
+            forced_rules=admitted.forced_rules,
         )
         save_or_conflict(appointment)
         audit.record(

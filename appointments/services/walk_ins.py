@@ -20,11 +20,9 @@ from appointments.models import (
 )
 from appointments.services.booking import (
     AUDIT_FIELDS,
+    admit,
     as_aware,
-    check_booking,
-    enforce_rules,
     save_or_conflict,
-    type_for_booking,
 )
 from centre import audit
 from centre.models import Site, StaffProfile, User
@@ -45,38 +43,30 @@ def appointment_record_walk_in(
     start = as_aware(start, "start") if start is not None else timezone.now()
     now = timezone.now()
     with transaction.atomic():
-        consultation_type = type_for_booking(consultation_type)
-        end = start + consultation_type.duration
-        check_booking(
+        # No plage needed for a walk-in: not absent and not a holiday are enough.
+        admitted = admit(
+            by=by,
             practitioner=practitioner,
             consultation_type=consultation_type,
             site=site,
             start=start,
-            end=end,
-        )
-        forced_reason, forced_rules = enforce_rules(
-            by=by,
-            practitioner=practitioner,
-            site=site,
-            start=start,
-            end=end,
             force_reason=force_reason,
             require_plage=False,
         )
         appointment = Appointment(
             patient=patient,
             practitioner=practitioner,
-            consultation_type=consultation_type,
+            consultation_type=admitted.consultation_type,
             site=site,
             start=start,
-            end=end,
+            end=admitted.end,
             status=Status.SEEN,
             is_walk_in=True,
             booked_by=by,
             status_changed_at=now,
             status_changed_by=by,
-            forced_reason=forced_reason,
-            forced_rules=forced_rules,
+            forced_reason=admitted.forced_reason,
+            forced_rules=admitted.forced_rules,
         )
         save_or_conflict(appointment)
         audit.record(
