@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from billing.errors import BillingForbidden
 from centre.models import User
+from centre.perms import require_role
 from centre.roles import Role
 
 BILLING_READ = (Role.FACTURATION, Role.DIRECTION)
@@ -41,5 +42,5 @@ _MESSAGES = {
 def require(by: User, allowed: Iterable[Role]) -> None:
     """Raise BillingForbidden unless `by` holds one of the `allowed` roles."""
     allowed = tuple(allowed)
-    if not by.is_active or not (by.is_superuser or by.has_role(*allowed)):
-        raise BillingForbidden(_MESSAGES.get(allowed, "Action non autorisée pour votre rôle."))
+    message = _MESSAGES.get(allowed, "Action non autorisée pour votre rôle.")
+    require_role(by, allowed, message, refusal=BillingForbidden)

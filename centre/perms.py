@@ -3,7 +3,7 @@ matrix test walks every URL for every role."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from centre.models import User
+from centre.refusals import Forbidden
 from centre.roles import STAFF_ROLES, Role
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
@@ -26,6 +27,21 @@ def acting_user(request: HttpRequest | Request) -> User:
     user = request.user
     assert isinstance(user, User), "acting_user() behind a role check only"
     return user
+
+
+def require_role(
+    by: User,
+    roles: Iterable[Role | str],
+    message: str,
+    *,
+    refusal: type[Forbidden] = Forbidden,
+) -> None:
+    """The role check a service makes itself, so that every door (page, API, admin, task,
+    command) gets it: an inactive account, or one with none of `roles`, is refused with
+    `message` (403). Superusers pass, as `role_required` lets them in."""
+    allowed = tuple(str(r) for r in roles)
+    if not by.is_active or not (by.is_superuser or by.has_role(*allowed)):
+        raise refusal(message)
 
 
 def role_required(*roles: Role | str) -> Callable[[View], View]:

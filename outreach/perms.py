@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from centre.models import User
-from centre.refusals import Forbidden
+from centre.perms import require_role
 from centre.roles import Role
 
 if TYPE_CHECKING:
@@ -47,8 +47,7 @@ def require(user: User, roles: tuple[str, ...]) -> None:
     """The role check of every outreach service, whatever door it is called from (page, API,
     task, command): an inactive account or one without any of `roles` is refused
     (`Forbidden`, 403 in the API). Superusers pass, as `role_required` lets them in."""
-    if not user.is_active or not (user.is_superuser or user.has_role(*roles)):
-        raise Forbidden(ROLE_REFUSED)
+    require_role(user, roles, ROLE_REFUSED)
 
 
 def can_edit_session(user: User | AnonymousUser, session: RightsSession) -> bool:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from centre.models import User
-from centre.refusals import Forbidden, Refusal
+from centre.perms import require_role
+from centre.refusals import Refusal
 from centre.roles import Role
 
 
@@ -18,5 +19,4 @@ class LinkExpired(ReportError):
 def check_direction(by: User) -> None:
     """Reports mix every app's activity, billing included: direction only (least privilege,
     docs/roles.md), whichever door the request comes through. Superusers pass, as on pages."""
-    if not (by.is_superuser or by.has_role(Role.DIRECTION)):
-        raise Forbidden("Les rapports sont réservés à la direction.")
+    require_role(by, (Role.DIRECTION,), "Les rapports sont réservés à la direction.")

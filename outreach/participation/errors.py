@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from centre.models import User
-from centre.refusals import Forbidden, Refusal
+from centre.perms import require_role
+from centre.refusals import Refusal
 from centre.roles import Role
 from outreach.models import TransitionError
 
@@ -31,5 +32,4 @@ def transition(fn: Callable[..., Any], **kwargs: Any) -> None:
 def check_role(by: User, roles: tuple[Role, ...]) -> None:
     """The role rule of outreach/participation/perms.py, checked by the service itself so that
     every door (page, API, task, command) gets it. Superusers pass, as on pages."""
-    if not (by.is_superuser or by.has_role(*roles)):
-        raise Forbidden("Votre rôle ne permet pas cette action de participation.")
+    require_role(by, roles, "Votre rôle ne permet pas cette action de participation.")
