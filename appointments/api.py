@@ -67,9 +67,14 @@ class ConsultationTypeOutput(serializers.ModelSerializer[ConsultationType]):
             "colour",
             "bookable_by_mediators",
             "needs_interpreter_slot",
+            "audience_sex",
+            "audience_min_age",
+            "audience_max_age",
             "is_active",
         )
 
+
+AUDIENCE_CHOICES = (("", "Tout le monde"), ("F", "Femmes"), ("M", "Hommes"))
 
 DURATION_HELP = (
     "Durée par défaut en minutes : de 5 à 240, multiple de 5. Ne vaut que pour les rendez-vous "
@@ -102,6 +107,16 @@ class ConsultationTypeInput(serializers.Serializer[Any]):
     colour = serializers.ChoiceField(choices=Colour.choices, required=False, default=Colour.BLUE)
     bookable_by_mediators = serializers.BooleanField(required=False, default=False)
     needs_interpreter_slot = serializers.BooleanField(required=False, default=False)
+    audience_sex = serializers.ChoiceField(
+        choices=AUDIENCE_CHOICES,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="À qui le motif est destiné : un rendez-vous ou une orientation qui ne "
+        "correspond pas est signalé, jamais refusé.",
+    )
+    audience_min_age = serializers.IntegerField(required=False, allow_null=True, default=None)
+    audience_max_age = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
 class ConsultationTypePatch(serializers.Serializer[Any]):
@@ -114,6 +129,11 @@ class ConsultationTypePatch(serializers.Serializer[Any]):
     colour = serializers.ChoiceField(choices=Colour.choices, required=False)
     bookable_by_mediators = serializers.BooleanField(required=False)
     needs_interpreter_slot = serializers.BooleanField(required=False)
+    audience_sex = serializers.ChoiceField(
+        choices=AUDIENCE_CHOICES, required=False, allow_blank=True
+    )
+    audience_min_age = serializers.IntegerField(required=False, allow_null=True)
+    audience_max_age = serializers.IntegerField(required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False)
 
 

@@ -47,6 +47,9 @@ TYPES = (
     ("Séance d'orthophonie", Profession.ORTHOPHONISTE, 30, "orange", False, False),
 )
 
+# Motifs meant for women only: an orientation or a booking for a man is warned about.
+WOMEN_ONLY = ("Consultation de gynécologie", "Suivi de contraception")
+
 MORNING = (datetime.time(9, 0), datetime.time(12, 30))
 AFTERNOON = (datetime.time(14, 0), datetime.time(18, 0))
 NURSE = (datetime.time(8, 30), datetime.time(12, 0))
@@ -84,6 +87,7 @@ def seed(org: Any, rng: random.Random) -> str:
                 "colour": colour,
                 "bookable_by_mediators": mediators,
                 "needs_interpreter_slot": interpreter,
+                "audience_sex": "F" if label in WOMEN_ONLY else "",
             },
         )
         types.setdefault(profession, []).append(ctype)

@@ -51,6 +51,17 @@ class ConsultationType(models.Model):
     )
     needs_interpreter_slot = models.BooleanField("nécessite un créneau d'interprète", default=False)
     is_active = models.BooleanField("actif", default=True)
+    # Who the motif is meant for: an orientation or a booking that does not fit is warned
+    # about, never refused (the record may be wrong, or the person's situation unusual).
+    audience_sex = models.CharField(
+        "destiné aux",
+        max_length=1,
+        blank=True,
+        choices=(("", "Tout le monde"), ("F", "Femmes"), ("M", "Hommes")),
+        default="",
+    )
+    audience_min_age = models.PositiveSmallIntegerField("âge minimum (ans)", null=True, blank=True)
+    audience_max_age = models.PositiveSmallIntegerField("âge maximum (ans)", null=True, blank=True)
 
     class Meta:
         verbose_name = "motif de consultation"
@@ -77,6 +88,36 @@ class ConsultationType(models.Model):
     @property
     def duration(self) -> datetime.timedelta:
         return datetime.timedelta(minutes=self.duration_minutes)
+
+    def audience_mismatch(
+        self, *, sex: str = "", ages: tuple[int | None, int | None] = (None, None)
+    ) -> str:
+        """Why this motif does not fit a person as recorded (French, for a warning), or "".
+
+        `sex` is "F", "M" or "" (not recorded); `ages` the youngest and oldest the person can
+        be (one age for a patient, an age band for someone met anonymously). Nothing is said
+        when what is recorded cannot tell."""
+        if self.audience_sex and sex and sex != self.audience_sex:
+            meant = "aux femmes" if self.audience_sex == "F" else "aux hommes"
+            recorded = "un homme" if sex == "M" else "une femme"
+            return (
+                f"« {self.label} » est destiné {meant} ; "
+                f"la personne est enregistrée comme {recorded}."
+            )
+        youngest, oldest = ages
+        if (
+            self.audience_min_age is not None
+            and oldest is not None
+            and oldest < self.audience_min_age
+        ):
+            return f"« {self.label} » est prévu à partir de {self.audience_min_age} ans."
+        if (
+            self.audience_max_age is not None
+            and youngest is not None
+            and youngest > self.audience_max_age
+        ):
+            return f"« {self.label} » est prévu jusqu'à {self.audience_max_age} ans."
+        return ""
 
 
 class Weekday(models.IntegerChoices):

@@ -32,6 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from appointments.models import ConsultationType
 from centre.api import refuse_unknown_fields
 from centre.api_fields import LocalTimeField
 from centre.models import Site, User
@@ -52,13 +53,15 @@ from outreach.models import (
     PlaceKind,
     Referral,
     ReferralStatus,
+    ReferralTarget,
     RightsFile,
     RightsSession,
     Sex,
     Topic,
     TriState,
+    Urgency,
 )
-from outreach.services import collective_actions, permanences, places, sessions
+from outreach.services import collective_actions, permanences, places, referrals, sessions
 from outreach.services.base import NOT_EDITABLE
 from patients.models import Patient
 
@@ -411,12 +414,39 @@ class PermanenceCancel(generics.GenericAPIView[Permanence]):
 # --- Sessions -----------------------------------------------------------------------------
 
 
+class SessionReferralOutput(serializers.ModelSerializer[Referral]):
+    class Meta:
+        model = Referral
+        fields = ("id", "target", "urgency", "consultation_type", "due_at", "fit_warning")
+
+
 class SessionOutput(serializers.ModelSerializer[RightsSession]):
     patient = serializers.IntegerField(source="person.patient_id", allow_null=True)
+    referrals = SessionReferralOutput(
+        many=True,
+        read_only=True,
+        help_text="Orientations faites pendant l'entretien ; `fit_warning` dit pourquoi le motif "
+        "demandé ne correspond peut-être pas à la personne (signalé, jamais refusé).",
+    )
 
     class Meta:
         model = RightsSession
-        fields = ("id", "patient", *sessions.SESSION_FIELDS, "notes")
+        fields = ("id", "patient", *sessions.SESSION_FIELDS, "notes", "referrals")
+
+
+class ReferralInput(serializers.Serializer[Any]):
+    """An orientation made during the session (`referrals.ReferralRequest`): the rules and
+    their French messages are the service's, as on the page."""
+
+    target = serializers.ChoiceField(choices=ReferralTarget.choices)
+    reason = serializers.CharField(allow_blank=True, max_length=250)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    consultation_type = serializers.PrimaryKeyRelatedField(
+        queryset=ConsultationType.objects.all(), required=False, allow_null=True, default=None
+    )
+    partner_name = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=120
+    )
 
 
 class AnonymousInput(serializers.Serializer[Any]):
@@ -438,6 +468,7 @@ class SessionInput(serializers.Serializer[Any]):
         queryset=Patient.objects.all(), required=False, allow_null=True, default=None
     )
     anonymous = AnonymousInput(required=False, allow_null=True, default=None)
+    referral = ReferralInput(required=False, allow_null=True, default=None)
     held_on = serializers.DateField()
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PERMANENCE)
     permanence = serializers.PrimaryKeyRelatedField(
@@ -519,6 +550,7 @@ class SessionListCreate(generics.ListAPIView[RightsSession]):
             person=v["person"],
             patient=v["patient"],
             anonymous=anonymous,
+            referral=referrals.ReferralRequest(**v["referral"]) if v["referral"] else None,
         )
         return Response(SessionOutput(session).data, status=status.HTTP_201_CREATED)
 
@@ -593,6 +625,9 @@ class SessionDetail(generics.GenericAPIView[RightsSession]):
 
 class ReferralOutput(serializers.ModelSerializer[Referral]):
     patient = serializers.IntegerField(source="person.patient_id", allow_null=True)
+    overdue = serializers.BooleanField(
+        read_only=True, help_text="En attente après l'échéance de son urgence (`due_at`)."
+    )
 
     class Meta:
         model = Referral
@@ -612,6 +647,9 @@ class ReferralOutput(serializers.ModelSerializer[Referral]):
             "created_at",
             "created_by",
             "decided_at",
+            "due_at",
+            "overdue",
+            "fit_warning",
         )
 
 

@@ -593,6 +593,19 @@ class Urgency(models.TextChoices):
     URGENT = "urgente", "Urgente (sous 48 h)"
 
 
+# How long a referral may wait before it is late: « sous 48 h » and « dans la semaine » say it
+# in their label; a normal one is the centre's own target of a month (docs/outreach.md).
+URGENCY_DELAY = {
+    Urgency.URGENT: datetime.timedelta(hours=48),
+    Urgency.SOON: datetime.timedelta(days=7),
+    Urgency.NORMAL: datetime.timedelta(days=30),
+}
+
+
+def referral_due_at(urgency: str, created_at: datetime.datetime) -> datetime.datetime:
+    return created_at + URGENCY_DELAY[Urgency(urgency)]
+
+
 class ReferralStatus(models.TextChoices):
     PENDING = "attente", "En attente"
     BOOKED = "programmee", "Programmée"
@@ -603,6 +616,10 @@ class ReferralStatus(models.TextChoices):
 class ReferralQuerySet(models.QuerySet["Referral"]):
     def pending_to_centre(self) -> ReferralQuerySet:
         return self.filter(target=ReferralTarget.CENTRE, status=ReferralStatus.PENDING)
+
+    def overdue(self, now: datetime.datetime | None = None) -> ReferralQuerySet:
+        """Still waiting after their urgency's deadline."""
+        return self.filter(status=ReferralStatus.PENDING, due_at__lt=now or timezone.now())
 
 
 class Referral(models.Model):
@@ -673,6 +690,11 @@ class Referral(models.Model):
         related_name="outreach_referrals",
         verbose_name="demandée par",
     )
+    # Set from the urgency when the referral is made (`referral_due_at`).
+    due_at = models.DateTimeField("à programmer avant le")
+    # Why the motif may not fit the person as recorded, said when it was made (a warning,
+    # not a refusal: reception sees it in its queue).
+    fit_warning = models.CharField("point d'attention", max_length=250, blank=True)
 
     objects = ReferralQuerySet.as_manager()
 
@@ -685,11 +707,35 @@ class Referral(models.Model):
                 fields=("created_at",),
                 condition=Q(status="attente", target="centre"),
                 name="referral_pending_centre",
-            )
+            ),
+            models.Index(
+                fields=("due_at",),
+                condition=Q(status="attente"),
+                name="referral_pending_due",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Orientation vers {self.get_target_display()} — {self.person}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.due_at is None:
+            self.due_at = referral_due_at(self.urgency, self.created_at)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def is_overdue(self, now: datetime.datetime | None = None) -> bool:
+        return self.status == ReferralStatus.PENDING and self.due_at < (now or timezone.now())
+
+    @property
+    def overdue(self) -> bool:
+        return self.is_overdue()
+
+    @property
+    def days_late(self) -> int:
+        """Whole days past the deadline (0 when not late)."""
+        if not self.is_overdue():
+            return 0
+        return (timezone.now() - self.due_at).days
 
     def _decide(self, status: str, *, by: object, at: datetime.datetime, outcome: str) -> None:
         if self.status != ReferralStatus.PENDING:

@@ -206,12 +206,12 @@ def person_page(person_id: int) -> Person:
 
 
 def referral_queue() -> QuerySet[Referral]:
-    """Referrals to the centre waiting for a booking, most urgent then oldest first. Only
-    what reception needs: no session, no notes."""
+    """Referrals to the centre waiting for a booking, the nearest deadline first (the late
+    ones lead). Only what reception needs: no session, no notes."""
     return (
         Referral.objects.pending_to_centre()
         .select_related("person__patient", "consultation_type", "site", "created_by")
-        .order_by("-urgency", "created_at")
+        .order_by("due_at", "created_at")
     )
 
 

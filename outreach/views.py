@@ -269,6 +269,11 @@ def session_new(request: HttpRequest) -> HttpResponse:
         session = _log_session(request, form, permanence)
         if session is not None:
             messages.success(request, f"Entretien enregistré : {session.person}.")
+            for made in session.referrals.all():
+                if made.fit_warning:
+                    messages.warning(
+                        request, f"Orientation enregistrée, à vérifier : {made.fit_warning}"
+                    )
             target = (
                 reverse("outreach_permanence", args=[permanence.pk])
                 if permanence
@@ -655,12 +660,16 @@ def collective_action_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*perms.QUEUE_READ)
 def referral_queue(request: HttpRequest) -> HttpResponse:
-    """Referrals to the centre waiting for a consultation: reception's queue."""
+    """Referrals to the centre waiting for a consultation: reception's queue, the late ones
+    first and counted."""
+    queue = selectors.referral_queue_for(by=acting_user(request))
+    now = timezone.now()
     return render(
         request,
         "outreach/referral_queue.html",
         {
-            "referrals": selectors.referral_queue_for(by=acting_user(request)),
+            "referrals": queue,
+            "overdue_count": sum(r.is_overdue(now) for r in queue),
             "can_book": acting_user(request).has_role(*perms.QUEUE_WRITE),
             "decline_form": ReasonForm(),
         },

@@ -37,6 +37,9 @@ EDITABLE_FIELDS = (
     "colour",
     "bookable_by_mediators",
     "needs_interpreter_slot",
+    "audience_sex",
+    "audience_min_age",
+    "audience_max_age",
 )
 AUDIT_FIELDS = (*EDITABLE_FIELDS, "is_active")
 
@@ -95,6 +98,14 @@ def _validate(
             )
     if values["colour"] not in Colour.values:
         errors["colour"] = "Choisissez une couleur de la liste."
+    if values.get("audience_sex", "") not in ("", "F", "M"):
+        errors["audience_sex"] = "Choisissez « Tout le monde », « Femmes » ou « Hommes »."
+    low, high = values.get("audience_min_age"), values.get("audience_max_age")
+    for name, age in (("audience_min_age", low), ("audience_max_age", high)):
+        if age is not None and (not isinstance(age, int) or not 0 <= age <= 120):
+            errors[name] = "Indiquez un âge entre 0 et 120 ans, ou laissez vide."
+    if isinstance(low, int) and isinstance(high, int) and low > high and not errors:
+        errors["audience_max_age"] = "L'âge maximum doit être supérieur ou égal à l'âge minimum."
     return errors
 
 
@@ -127,6 +138,9 @@ def consultation_type_create(
     colour: str = Colour.BLUE,
     bookable_by_mediators: bool = False,
     needs_interpreter_slot: bool = False,
+    audience_sex: str = "",
+    audience_min_age: int | None = None,
+    audience_max_age: int | None = None,
     by: User,
 ) -> ConsultationType:
     values = _normalised(
@@ -137,6 +151,9 @@ def consultation_type_create(
             "colour": colour,
             "bookable_by_mediators": bookable_by_mediators,
             "needs_interpreter_slot": needs_interpreter_slot,
+            "audience_sex": audience_sex or "",
+            "audience_min_age": audience_min_age,
+            "audience_max_age": audience_max_age,
         }
     )
     with transaction.atomic():

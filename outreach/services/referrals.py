@@ -22,6 +22,7 @@ from outreach.models import (
     RightsSession,
     TransitionError,
     Urgency,
+    referral_due_at,
 )
 from outreach.services.base import OutreachError, fail_if, mediator_site
 from outreach.services.persons import link_patient
@@ -54,6 +55,32 @@ def validate_referral(ref: ReferralRequest) -> dict[str, str]:
     return errors
 
 
+# The ages an age band allows, for the fit check of a person met anonymously.
+AGE_BAND_RANGE: dict[str, tuple[int | None, int | None]] = {
+    "lt18": (0, 17),
+    "18_25": (18, 25),
+    "26_44": (26, 44),
+    "45_64": (45, 64),
+    "65p": (65, None),
+}
+
+
+def fit_warning(person: Person, ctype: ConsultationType | None, *, on: datetime.date) -> str:
+    """Why the motif asked for may not fit the person as recorded (French), or "".
+
+    A warning, never a refusal: the record may be wrong, and reception decides. A linked
+    patient's own sex and age count; otherwise what the mediator recorded of the person."""
+    if ctype is None:
+        return ""
+    patient = person.patient
+    if patient is not None:
+        age = patient.age_on(on)
+        return ctype.audience_mismatch(sex=patient.sex, ages=(age, age))
+    return ctype.audience_mismatch(
+        sex=person.sex, ages=AGE_BAND_RANGE.get(person.age_band, (None, None))
+    )
+
+
 REFERRAL_FIELDS = (
     "person",
     "session",
@@ -64,6 +91,8 @@ REFERRAL_FIELDS = (
     "urgency",
     "consultation_type",
     "interpreter_language",
+    "due_at",
+    "fit_warning",
 )
 
 
@@ -75,6 +104,8 @@ def create_referral_in_transaction(
     request: ReferralRequest,
     site: Site,
 ) -> Referral:
+    now = timezone.now()
+    ctype = request.consultation_type if request.target == ReferralTarget.CENTRE else None
     referral = Referral.objects.create(
         person=person,
         session=session,
@@ -83,11 +114,12 @@ def create_referral_in_transaction(
         site=request.site or site,
         reason=request.reason.strip(),
         urgency=request.urgency,
-        consultation_type=request.consultation_type
-        if request.target == ReferralTarget.CENTRE
-        else None,
+        consultation_type=ctype,
         interpreter_language=(session.interpreter_language if session is not None else ""),
         created_by=by,
+        created_at=now,
+        due_at=referral_due_at(request.urgency, now),
+        fit_warning=fit_warning(person, ctype, on=timezone.localdate(now)),
     )
     audit.record(
         actor=by,

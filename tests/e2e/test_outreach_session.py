@@ -72,3 +72,39 @@ def test_mediator_logs_a_session_and_refers_on_a_phone(
     expect(page.get_by_role("heading", name="Personnes reçues (1)")).to_be_visible()
     screenshot(page, "outreach-session-phone")
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_on_a_phone_the_navigation_folds_and_the_form_comes_first(
+    page: Page, live_server: Any, site: Site, staff: dict[str, User]
+) -> None:
+    perm = PermanenceFactory(place__site=site, mediator=staff["mediation"])
+    login(page, live_server, staff["mediation"])
+    expect(page.get_by_role("heading", name="Permanences du jour")).to_be_visible()
+
+    # Folded: the header is one line (brand and « Menu »), not half the screen.
+    header = page.locator("header.site-header").bounding_box()
+    assert header is not None and header["height"] < 80, header
+    nav = page.get_by_role("navigation", name="Navigation principale")
+    expect(nav).to_be_hidden()
+    menu = page.get_by_role("button", name="Menu")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    menu.tap()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(nav).to_be_visible()
+    expect(nav.get_by_role("link").first).to_be_visible()
+    menu.tap()
+    expect(nav).to_be_hidden()
+
+    page.goto(f"{live_server.url}/mediation/activite/permanences/{perm.pk}/")
+    form = page.locator("#session-form").bounding_box()
+    people = page.get_by_role("heading", name="Personnes reçues (0)").bounding_box()
+    assert form is not None and people is not None
+    assert form["y"] < people["y"], (form, people)
+    assert form["y"] < 300, form  # the form starts on the first screen
+    # The save button stays within reach wherever the mediator is in the form.
+    page.get_by_text("Orienter (centre de santé ou partenaire)").scroll_into_view_if_needed()
+    save = page.get_by_role("button", name="Enregistrer l'entretien")
+    box = save.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844, box
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"la page déborde : {width} px"
