@@ -11,8 +11,9 @@ import phonenumbers
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext
 
 from appointments.models import (
     ACTIVE_STATUSES,
@@ -62,16 +63,56 @@ def consented_channels(appointment: Appointment) -> list[str]:
     return [c for c in ReminderChannel.values if _recipient(appointment, c)]
 
 
-def message_text(appointment: Appointment, kind: str) -> str:
-    local = timezone.localtime(appointment.start)
-    when = f"{date_format(local.date(), 'l j F Y')} à {local:%H:%M}".replace(":", "h")
+# Languages the messages to patients are translated into (locale/<code>/LC_MESSAGES), chosen
+# from the patient's preferred language; any other language gets French. Translations are
+# reviewed by the centre's interpreters before they are added here (docs/appointments.md).
+MESSAGE_LANGUAGES = ("fr", "en", "ar", "tr", "ro", "uk", "pt")
+
+
+def message_language(patient: Patient) -> str:
+    language = (patient.language or "fr").lower()
+    return language if language in MESSAGE_LANGUAGES else "fr"
+
+
+def _when(start: datetime.datetime) -> dict[str, str]:
+    """The date and time of a slot in the active language (French: « vendredi 4 décembre
+    2026 », « 09h00 »)."""
+    local = timezone.localtime(start)
+    time = f"{local:%H:%M}"
+    if translation.get_language() == "fr":
+        time = time.replace(":", "h")
+    return {"date": date_format(local.date(), "l j F Y"), "time": time}
+
+
+def message_text(appointment: Appointment, kind: str, *, language: str | None = None) -> str:
+    """Confirmation or reminder, in `language` (the patient's, by default). No health detail
+    beyond the motif's label; kept within GSM-7 in French so that it fits one or two SMS."""
+    language = language or message_language(appointment.patient)
     site = appointment.site
     phone = site.centre.phone
-    lead = "Rappel : rendez-vous" if kind == ReminderKind.REMINDER else "Rendez-vous confirmé"
-    text = f"{lead} le {when} ({appointment.consultation_type.label}), {site.name}."
-    if phone:
-        text += f" En cas d'empêchement, appelez le {phone}."
+    with translation.override(language):
+        values = {
+            **_when(appointment.start),
+            "motif": appointment.consultation_type.label,
+            "site": site.name,
+        }
+        if kind == ReminderKind.REMINDER:
+            text = gettext("Rappel : rendez-vous le %(date)s à %(time)s (%(motif)s), %(site)s.")
+        else:
+            text = gettext("Rendez-vous confirmé le %(date)s à %(time)s (%(motif)s), %(site)s.")
+        text %= values
+        if phone:
+            text += gettext(" Si vous ne pouvez pas venir, appelez le %(phone)s.") % {
+                "phone": phone
+            }
     return text
+
+
+def message_subject(kind: str, *, language: str) -> str:
+    with translation.override(language):
+        if kind == "offer":
+            return gettext("Un rendez-vous s'est libéré")
+        return gettext("Votre rendez-vous")
 
 
 def deliver(
@@ -101,8 +142,12 @@ def deliver(
                 )
         except IntegrityError:
             return Outcome(False, "already")
-        text = message_text(appointment, kind)
-    ok, provider_id, error = _send(channel, to, text, subject="Votre rendez-vous")
+        language = message_language(appointment.patient)
+        text = message_text(appointment, kind, language=language)
+    size = sms.sms_size(text)
+    ok, provider_id, error = _send(
+        channel, to, text, subject=message_subject(kind, language=language)
+    )
     with transaction.atomic():
         reminder.status = DeliveryStatus.SENT if ok else DeliveryStatus.FAILED
         reminder.provider_id = provider_id[:120]
@@ -113,7 +158,12 @@ def deliver(
             actor=None,
             action=f"appointment.{kind}_{'sent' if ok else 'failed'}",
             obj=appointment,
-            extra={"channel": channel, "reminder": reminder.pk},
+            extra={
+                "channel": channel,
+                "reminder": reminder.pk,
+                "language": language,
+                **({"sms_segments": size.segments} if channel == ReminderChannel.SMS else {}),
+            },
         )
     return Outcome(ok, "sent" if ok else "failed")
 
@@ -135,14 +185,18 @@ def _send(channel: str, to: str, text: str, *, subject: str) -> tuple[bool, str,
 FREED_STATUSES = (Status.EXCUSED, Status.CANCELLED)
 
 
-def offer_text(freed: Appointment) -> str:
-    """No patient name, no diagnosis: only the slot and how to take it."""
-    local = timezone.localtime(freed.start)
-    when = f"{date_format(local.date(), 'l j F Y')} à {local:%H:%M}".replace(":", "h")
+def offer_text(freed: Appointment, *, language: str = "fr") -> str:
+    """No patient name, no diagnosis: only the slot and how to take it, in `language`."""
     site = freed.site
-    text = f"Un rendez-vous s'est libéré le {when} ({freed.consultation_type.label}), {site.name}."
     phone = site.centre.phone
-    text += f" Pour le prendre, appelez le {phone}." if phone else " Contactez l'accueil."
+    with translation.override(language):
+        text = gettext(
+            "Un rendez-vous s'est libéré le %(date)s à %(time)s (%(motif)s), %(site)s."
+        ) % {**_when(freed.start), "motif": freed.consultation_type.label, "site": site.name}
+        if phone:
+            text += gettext(" Pour le prendre, appelez le %(phone)s.") % {"phone": phone}
+        else:
+            text += gettext(" Contactez l'accueil.")
     return text
 
 
@@ -204,10 +258,11 @@ def offer_slot(
             return outcomes or [Outcome(False, "no_consent")]
         entry.notified_at = now
         entry.save(update_fields=["notified_at"])
-        text = offer_text(freed)
+        language = message_language(entry.patient)
+        text = offer_text(freed, language=language)
     for offer in created:
         ok, provider_id, error = _send(
-            offer.channel, offer.to, text, subject="Un rendez-vous s'est libéré"
+            offer.channel, offer.to, text, subject=message_subject("offer", language=language)
         )
         with transaction.atomic():
             offer.status = DeliveryStatus.SENT if ok else DeliveryStatus.FAILED
@@ -221,6 +276,7 @@ def offer_slot(
                 obj=entry,
                 extra={
                     "channel": offer.channel,
+                    "language": language,
                     "freed_appointment": freed.pk,
                     "slot_start": freed.start,
                     "offer": offer.pk,

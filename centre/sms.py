@@ -80,6 +80,39 @@ class BrevoSmsBackend:
         return SmsResult(ok=True, provider_id=str(payload.get("messageId", "")))
 
 
+# GSM 03.38 (3GPP TS 23.038): the default alphabet, and its extension table whose characters
+# take two septets (escape + character). Anything else sends the whole message in UCS-2.
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+
+
+@dataclass(frozen=True)
+class SmsSize:
+    """How a text travels: `encoding` "GSM-7" or "UCS-2", its length in that encoding's units
+    (septets, or UTF-16 code units) and the number of SMS it takes."""
+
+    encoding: str
+    units: int
+    segments: int
+
+
+def sms_size(text: str) -> SmsSize:
+    """Segments of one message (3GPP TS 23.038 / 23.040): in GSM-7, 160 septets fit in one
+    SMS and 153 per part once concatenated (the header takes 7); in UCS-2, 70 characters and
+    67 per part. The provider bills, and the phone shows, one SMS per segment."""
+    if all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text):
+        units = sum(2 if c in GSM7_EXTENSION else 1 for c in text)
+        single, part, encoding = 160, 153, "GSM-7"
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        single, part, encoding = 70, 67, "UCS-2"
+    segments = 1 if units <= single else -(-units // part)
+    return SmsSize(encoding, units, segments)
+
+
 def get_backend() -> SmsBackend:
     backend_class = import_string(settings.SMS_BACKEND)
     backend: SmsBackend = backend_class()
