@@ -250,20 +250,29 @@ def compute_split(
     patient_due = patient_share + (ZERO if amc_tiers_payant else amc)
     assert patient_share >= extra >= ZERO
 
-    # Deductibles: PF per doctor's act, franchise per paramedical act; none for minors, C2S,
-    # AME, maternity window (art. L160-13 II and III CSS); capped per day and per year; under
+    # Deductibles: PF per doctor's act, franchise per paramedical act; none for C2S, AME,
+    # maternity window (art. L160-13 II and III CSS); capped per day and per year; under
     # tiers payant the CPAM recovers them later from the patient's reimbursements, so they
     # are never collected at the desk (ameli.fr, « La participation forfaitaire »).
-    exempt = coverage.age < 18 or coverage.c2s or coverage.ame or coverage.maternity
+    # Minors: the PF is not asked of those who had not reached 18 on 1 January of the year
+    # of care (CSS, art. R160-20: « qui n'ont pas atteint l'âge de dix-huit ans au 1er
+    # janvier de l'année civile considérée »), so a patient turning 18 in the year stays
+    # exempt until 31 December; the franchise spares « ayants droit mineurs » (L160-13 III),
+    # read as under 18 on the day of care.
+    exempt = coverage.c2s or coverage.ame or coverage.maternity
+    age_january = coverage.age if coverage.age_on_january_1 is None else coverage.age_on_january_1
+    pf_exempt = exempt or age_january < 18
+    franchise_exempt = exempt or coverage.age < 18
     pf = franchise = ZERO
-    if not exempt:
+    if not pf_exempt:
         doctor_acts = sum(1 for a in acts if a.kind == ActKind.DOCTOR and not a.is_modifier)
-        aux_acts = sum(1 for a in acts if a.kind == ActKind.AUXILIARY and not a.is_modifier)
         pf = _capped(
             params.pf_amount * doctor_acts,
             params.pf_day_cap - charged.pf_day,
             params.pf_year_cap - charged.pf_year,
         )
+    if not franchise_exempt:
+        aux_acts = sum(1 for a in acts if a.kind == ActKind.AUXILIARY and not a.is_modifier)
         franchise = _capped(
             params.franchise_amount * aux_acts,
             params.franchise_day_cap - charged.franchise_day,

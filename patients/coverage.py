@@ -30,6 +30,9 @@ class CoverageSummary:
     on: datetime.date
     age: int  # full years on `on`
     has_amo: bool  # compulsory scheme (AMO/PUMa) open on that date
+    # Full years on 1 January of the year of `on`: the participation forfaitaire is not asked
+    # of those under 18 on that day (CSS, art. R160-20). None: take `age`.
+    age_on_january_1: int | None = None
     amo_scheme: str = ""  # régime code, e.g. "01" (régime général)
     amo_caisse: str = ""  # caisse / organism code, e.g. "861" (CPAM de la Vienne)
     insured_nir: str = ""  # NIR of the insured person (the patient's own, or a parent's)
@@ -95,6 +98,7 @@ def coverage_summary(patient: Patient, on: datetime.date) -> CoverageSummary:
     return CoverageSummary(
         on=on,
         age=patient.age_on(on),
+        age_on_january_1=patient.age_on(datetime.date(on.year, 1, 1)),
         has_amo=amo is not None,
         amo_scheme=amo.scheme_code if amo else "",
         amo_caisse=amo.caisse_code if amo else "",

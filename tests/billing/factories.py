@@ -21,8 +21,12 @@ def ensure_fee_schedule() -> None:
     from django.apps import apps
 
     if not Act.objects.exists():
-        module = importlib.import_module("billing.migrations.0002_fee_schedule")
-        module.load(apps, None)
+        for name in FEE_SCHEDULE_MIGRATIONS:
+            importlib.import_module(f"billing.migrations.{name}").load(apps, None)
+
+
+# The data migrations that load the fee schedule, in order.
+FEE_SCHEDULE_MIGRATIONS = ("0002_fee_schedule", "0004_br_tariff_history")
 
 
 _counter = iter(range(1, 10**6))

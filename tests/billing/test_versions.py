@@ -137,9 +137,12 @@ def test_correcting_the_acts_after_a_reject_makes_a_new_version(
     client_for: ClientFor, staff: dict[str, User], site: Site
 ) -> None:
     invoice = make_invoice(
-        by=staff["soignant"], practitioner=staff["soignant"], site=site, acts=[("VG", None)]
+        by=staff["soignant"],
+        practitioner=staff["soignant"],
+        site=site,
+        acts=[("VG", None), ("MD", None)],
     )
-    assert invoice.total == D("40.00")
+    assert invoice.total == D("40.00")  # VG 30.00 + MD 10.00 (justified home visit)
     batches.batches_build(by=staff["facturation"])
     claim = invoice.claims.get()
     # While the payer examines the claim, the invoice cannot be replaced.
@@ -182,7 +185,7 @@ def test_correcting_the_acts_after_a_reject_makes_a_new_version(
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.CANCELLED
     entry = AuditEntry.objects.get(action="billing.invoice.correct")
-    assert entry.changes["acts"] == [["VG×1.00"], ["G×1.00"]]
+    assert entry.changes["acts"] == [["VG×1.00", "MD×1.00"], ["G×1.00"]]
     assert entry.changes["total"] == ["40.00", "30.00"]
     # The old version says it was replaced; it cannot be corrected twice.
     old_page = clerk.get(reverse("billing:invoice_detail", args=[invoice.pk])).content.decode()
