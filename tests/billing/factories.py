@@ -74,7 +74,14 @@ def make_patient(
             tiers_payant=True,
         )
     if medecin_traitant:
-        Coverage.objects.create(patient=patient, kind=CoverageKind.MEDECIN_TRAITANT, start=start)
+        # A médecin traitant of the centre (one practising elsewhere puts a centre GP's
+        # consultation outside the pathway: tests/billing/test_rules.py).
+        Coverage.objects.create(
+            patient=patient,
+            kind=CoverageKind.MEDECIN_TRAITANT,
+            start=start,
+            doctor_in_centre=True,
+        )
     if ame:
         Coverage.objects.create(patient=patient, kind=CoverageKind.AME, start=start)
     if c2s:

@@ -52,6 +52,10 @@ def test_ame_granted_in_march_from_january_converts_the_january_consultation(
     Coverage.objects.create(
         patient=invoice.patient, kind=CoverageKind.AME, start=datetime.date(2025, 1, 1)
     )
+    # With the immatriculation number of the AME attestation (an AME claim without one is
+    # left « à vérifier »: tests/billing/test_rules.py).
+    invoice.patient.nir = "185067511212345"
+    invoice.patient.save(update_fields=["nir"])
     assert list(selectors.pending_convertible()) == [invoice]
     clerk = client_for("facturation")
     page = clerk.get(reverse("billing:pending_conversions")).content.decode()
@@ -98,7 +102,10 @@ def test_amo_opened_retroactively_splits_like_any_consultation_patient_asked_not
         insured_nir="185067511212345",
     )
     Coverage.objects.create(
-        patient=invoice.patient, kind=CoverageKind.MEDECIN_TRAITANT, start=datetime.date(2025, 1, 1)
+        patient=invoice.patient,
+        kind=CoverageKind.MEDECIN_TRAITANT,
+        start=datetime.date(2025, 1, 1),
+        doctor_in_centre=True,
     )
     [new] = invoices.invoices_convert_pending(
         invoices=selectors.pending_convertible(), by=staff["facturation"]
