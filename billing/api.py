@@ -185,6 +185,9 @@ class InvoiceCreateInput(serializers.Serializer[Any]):
     )
     related_to_work_accident = serializers.BooleanField(default=False)
     work_accident_number = serializers.CharField(max_length=50, required=False, default="")
+    prenatal_exam = serializers.BooleanField(
+        default=False, help_text="Un des sept examens prénataux obligatoires (100 %)."
+    )
 
 
 def _acts(data: list[dict[str, Any]]) -> list[invoices.ActChoice]:
@@ -237,6 +240,7 @@ class InvoiceList(JournaledList):
             pathway=data.validated_data.get("pathway"),
             related_to_work_accident=data.validated_data["related_to_work_accident"],
             work_accident_number=data.validated_data["work_accident_number"],
+            prenatal_exam=data.validated_data["prenatal_exam"],
         )
         return Response(InvoiceOutput(invoice).data, status=201)
 
@@ -351,6 +355,9 @@ class PreviewInput(serializers.Serializer[Any]):
     )
     related_to_work_accident = serializers.BooleanField(default=False)
     work_accident_number = serializers.CharField(max_length=50, required=False, default="")
+    prenatal_exam = serializers.BooleanField(
+        default=False, help_text="Un des sept examens prénataux obligatoires (100 %)."
+    )
 
 
 class PreviewOutput(serializers.Serializer[Any]):
@@ -392,6 +399,7 @@ class InvoicePreview(APIView):
             pathway=v.get("pathway"),
             related_to_work_accident=v["related_to_work_accident"],
             work_accident_number=v["work_accident_number"],
+            prenatal_exam=v["prenatal_exam"],
         )
         return Response(
             {

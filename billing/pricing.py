@@ -307,6 +307,7 @@ def compute_split(
     direct_access: bool = False,
     related_to_work_accident: bool = False,
     work_accident_number: str = "",
+    prenatal_exam: bool = False,
     deductibles: Deductibles | None = None,
     already: AlreadyCharged | None = None,
 ) -> Split:
@@ -315,7 +316,8 @@ def compute_split(
     `pathway`: the indicator chosen at the close (Pathway), None for the default read from the
     coverage; `pathway_exempt` (older callers): emergency or away from home.
     `related_to_work_accident`: the care is related to an open work accident (the one
-    numbered `work_accident_number`, else the latest)."""
+    numbered `work_accident_number`, else the latest). `prenatal_exam`: one of the seven
+    compulsory prenatal examinations (maternity insurance, 100 %)."""
     params = deductibles or Deductibles()
     charged = already or AlreadyCharged()
     notes: list[str] = []
@@ -391,7 +393,7 @@ def compute_split(
             )
     if related_to_ald and not coverage.ald:
         notes.append("Soins déclarés en rapport avec une ALD, mais aucune ALD ouverte.")
-    prenatal = any(a.exemption == Exemption.PRENATAL_EXAM for a in acts)
+    prenatal = prenatal_exam or any(a.exemption == Exemption.PRENATAL_EXAM for a in acts)
     child_exam = any(a.exemption == Exemption.CHILD_EXAM for a in acts)
     if coverage.ame:
         exemption = Exemption.AME

@@ -29,7 +29,7 @@ from billing.models import (
     TransitionError,
 )
 from billing.money import ZERO
-from billing.pricing import PathwayError, PayerType, PricedAct, Split, compute_split
+from billing.pricing import Exemption, PathwayError, PayerType, PricedAct, Split, compute_split
 from centre import audit
 from centre.models import Profession, Site, StaffProfile, User
 from centre.refusals import Kind
@@ -112,6 +112,7 @@ class CareContext:
     pathway: str | None = None
     related_to_work_accident: bool = False
     work_accident_number: str = ""
+    prenatal_exam: bool = False
 
 
 def _split(
@@ -135,6 +136,7 @@ def _split(
             direct_access=profession in DIRECT_ACCESS_PROFESSIONS,
             related_to_work_accident=care.related_to_work_accident,
             work_accident_number=care.work_accident_number,
+            prenatal_exam=care.prenatal_exam,
             deductibles=selectors.deductibles_on(on),
             already=selectors.already_charged(patient_id, on),
         )
@@ -161,6 +163,7 @@ def invoice_preview(
     pathway: str | None = None,
     related_to_work_accident: bool = False,
     work_accident_number: str = "",
+    prenatal_exam: bool = False,
 ) -> Split:
     """The split an invoice would get, without saving anything. It reads the patient's
     coverage (ALD, C2S, AME, complementary): journaled as a read of the patient."""
@@ -173,6 +176,7 @@ def invoice_preview(
         pathway=pathway,
         related_to_work_accident=related_to_work_accident,
         work_accident_number=work_accident_number,
+        prenatal_exam=prenatal_exam,
     )
     return _split(
         priced=priced,
@@ -338,6 +342,7 @@ def invoice_create(
     pathway: str | None = None,
     related_to_work_accident: bool = False,
     work_accident_number: str = "",
+    prenatal_exam: bool = False,
 ) -> Invoice:
     """Close a consultation: price its acts, freeze tariff and coverage, create one claim per
     payer (tiers payant). An appointment not yet marked seen is marked seen.
@@ -374,6 +379,7 @@ def invoice_create(
             pathway=pathway,
             related_to_work_accident=related_to_work_accident,
             work_accident_number=work_accident_number,
+            prenatal_exam=prenatal_exam,
         )
         split = _split(
             priced=priced,
@@ -486,6 +492,7 @@ def _new_version(
         pathway=old.pathway if old.pathway_chosen else None,
         related_to_work_accident=old.related_to_work_accident,
         work_accident_number=old.work_accident_number,
+        prenatal_exam=old.exemption == Exemption.PRENATAL_EXAM,
     )
     split = _split(
         priced=priced,
@@ -637,6 +644,7 @@ def invoice_close_consultation(
     pathway: str | None = None,
     related_to_work_accident: bool = False,
     work_accident_number: str = "",
+    prenatal_exam: bool = False,
 ) -> Invoice:
     """The practitioner closes one of their consultations (page and API): BillingNotFound for
     a consultation that is not theirs, then `invoice_create` on the day of the care."""
@@ -653,5 +661,6 @@ def invoice_close_consultation(
         pathway=pathway,
         related_to_work_accident=related_to_work_accident,
         work_accident_number=work_accident_number,
+        prenatal_exam=prenatal_exam,
         by=by,
     )

@@ -26,7 +26,11 @@ def ensure_fee_schedule() -> None:
 
 
 # The data migrations that load the fee schedule, in order.
-FEE_SCHEDULE_MIGRATIONS = ("0002_fee_schedule", "0004_br_tariff_history")
+FEE_SCHEDULE_MIGRATIONS = (
+    "0002_fee_schedule",
+    "0004_br_tariff_history",
+    "0006_br_fee_schedule_acts",
+)
 
 
 _counter = iter(range(1, 10**6))
