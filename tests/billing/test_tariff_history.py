@@ -145,3 +145,39 @@ def test_pf_minor_on_1_january_stays_exempt_all_year(staff: dict[str, User], sit
         on=datetime.date(2026, 1, 5),
     )
     assert in_2026.pf == D("2.00")
+
+
+@pytest.mark.django_db
+def test_director_corrects_a_tariff_dated_and_audited(staff: dict[str, User], site: Site) -> None:
+    from billing.errors import BillingError, BillingForbidden
+    from billing.models import Tariff
+    from billing.services import tariffs
+    from centre.models import AuditEntry
+
+    gl2 = Tariff.objects.get(act__code="GL2", valid_from=datetime.date(2026, 1, 1))
+    assert gl2.to_verify
+    with pytest.raises(BillingForbidden):
+        tariffs.tariff_correct(tariff=gl2, source="x", to_verify=False, by=staff["facturation"])
+    fixed = tariffs.tariff_correct(
+        tariff=gl2,
+        unit_price=D("60.00"),
+        source="Convention médicale 2024–2029 (vérifié)",
+        to_verify=False,
+        by=staff["direction"],
+    )
+    assert (fixed.unit_price, fixed.to_verify) == (D("60.00"), False)
+    entry = AuditEntry.objects.get(action="billing.tariff.correct")
+    assert entry.changes["to_verify"] == [True, False]
+    assert entry.object_id == str(gl2.pk)
+    # A tariff already used by an invoice keeps its amount: a new dated tariff is the way.
+    make_invoice(by=staff["soignant"], practitioner=staff["soignant"], site=site)
+    g30 = Tariff.objects.get(act__code="G", valid_from=datetime.date(2024, 12, 22))
+    with pytest.raises(BillingError, match="déjà servi à 1 ligne"):
+        tariffs.tariff_correct(
+            tariff=g30, unit_price=D("31.00"), source="x", to_verify=False, by=staff["direction"]
+        )
+    tariffs.tariff_correct(
+        tariff=g30, source="Arrêté du 20 juin 2024", to_verify=False, by=staff["direction"]
+    )
+    g30.refresh_from_db()
+    assert (g30.unit_price, g30.source) == (D("30.00"), "Arrêté du 20 juin 2024")
