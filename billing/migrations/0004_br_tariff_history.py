@@ -110,6 +110,9 @@ def load(apps, schema_editor):
     Tariff.objects.filter(act__code="AMO", valid_from="2024-01-01", unit_price=Decimal("2.60")).update(
         valid_from="2024-01-26", source=ORTHO + " : 2,60 € à partir du 26 janvier 2024 (2,72 € outre-mer)", to_verify=False
     )
+    Parameter.objects.filter(
+        key="out_of_pathway_rate", source="Hors parcours de soins coordonnés : taux AMO de 30 %"
+    ).update(source="CSS, art. L162-5-3 et R322-1-1 : taux AMO de 30 % hors parcours de soins coordonnés")
     # The franchise daily cap was 2 € before 2024-03-31.
     Parameter.objects.filter(key="franchise_day_cap", valid_from="2008-01-01", value=Decimal("4.00")).update(
         value=Decimal("2.00"), source="Franchise médicale (CSS, art. L160-13 III) : 2 € par jour avant le 31 mars 2024"

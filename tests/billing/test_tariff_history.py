@@ -69,6 +69,8 @@ def test_franchise_daily_cap_2_before_31_march_2024_then_4() -> None:
     adult = CoverageSummary(on=datetime.date(2024, 3, 30), age=40, has_amo=True)
     split = compute_split(acts=[ami] * 5, coverage=adult, deductibles=before)
     assert split.franchise == D("2.00")  # 5 × 0.50 = 2.50, capped at 2.00
+    # 5 × 3.15 = 15.75 ; AMO 5 × 1.89 = 9.45 ; ticket modérateur 6.30.
+    assert (split.total, split.amo, split.patient_due) == (D("15.75"), D("9.45"), D("6.30"))
     after = selectors.deductibles_on(datetime.date(2024, 4, 2))
     split = compute_split(acts=[ami] * 5, coverage=adult, deductibles=after)
     assert split.franchise == D("4.00")  # 5 × 1.00 = 5.00, capped at 4.00
