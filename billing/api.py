@@ -33,7 +33,7 @@ from billing.models import (
     ReturnFile,
     Tariff,
 )
-from billing.pricing import PayerType
+from billing.pricing import Pathway, PayerType
 from billing.services import batches, invoices, returns
 from centre.perms import HasRole, acting_user
 from patients.models import Patient
@@ -122,6 +122,10 @@ class InvoiceLineOutput(serializers.ModelSerializer[InvoiceLine]):
 class InvoiceOutput(serializers.ModelSerializer[Invoice]):
     lines = InvoiceLineOutput(many=True)
     patient_balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+    # Plain strings (not enums) so the schema has no enum-name collisions with other apps.
+    pathway = serializers.CharField(help_text=" ; ".join(f"{k} : {v}" for k, v in Pathway.CHOICES))
+    insurance_nature = serializers.CharField(help_text="maladie, maternite ou at")
+    exemption = serializers.CharField(help_text="vide, ou le motif d'exonération du TM")
 
     class Meta:
         model = Invoice
@@ -144,6 +148,12 @@ class InvoiceOutput(serializers.ModelSerializer[Invoice]):
             "franchise",
             "issues",
             "lines",
+            "pathway",
+            "pathway_reason",
+            "insurance_nature",
+            "exemption",
+            "work_accident_number",
+            "work_accident_date",
             "version",
             "replaces",
             "superseded_at",
@@ -163,6 +173,21 @@ class InvoiceCreateInput(serializers.Serializer[Any]):
     acts = serializers.ListField(child=ActInput(), min_length=1)  # minItems in the schema
     related_to_ald = serializers.BooleanField(default=False)
     pathway_exempt = serializers.BooleanField(default=False)
+    # A plain string (checked by the service, 400 on `pathway`): no enum-name collisions.
+    pathway = serializers.CharField(
+        max_length=16,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Indicateur de parcours ("
+        + ", ".join(code for code, _ in Pathway.CHOICES)
+        + ") ; absent : lu dans la couverture du jour des soins.",
+    )
+    related_to_work_accident = serializers.BooleanField(default=False)
+    work_accident_number = serializers.CharField(max_length=50, required=False, default="")
+    prenatal_exam = serializers.BooleanField(
+        default=False, help_text="Un des sept examens prénataux obligatoires (100 %)."
+    )
 
 
 def _acts(data: list[dict[str, Any]]) -> list[invoices.ActChoice]:
@@ -212,6 +237,10 @@ class InvoiceList(JournaledList):
             acts=_acts(data.validated_data["acts"]),
             related_to_ald=data.validated_data["related_to_ald"],
             pathway_exempt=data.validated_data["pathway_exempt"],
+            pathway=data.validated_data.get("pathway"),
+            related_to_work_accident=data.validated_data["related_to_work_accident"],
+            work_accident_number=data.validated_data["work_accident_number"],
+            prenatal_exam=data.validated_data["prenatal_exam"],
         )
         return Response(InvoiceOutput(invoice).data, status=201)
 
@@ -314,6 +343,21 @@ class PreviewInput(serializers.Serializer[Any]):
     acts = serializers.ListField(child=ActInput(), min_length=1)  # minItems in the schema
     related_to_ald = serializers.BooleanField(default=False)
     pathway_exempt = serializers.BooleanField(default=False)
+    # A plain string (checked by the service, 400 on `pathway`): no enum-name collisions.
+    pathway = serializers.CharField(
+        max_length=16,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Indicateur de parcours ("
+        + ", ".join(code for code, _ in Pathway.CHOICES)
+        + ") ; absent : lu dans la couverture du jour des soins.",
+    )
+    related_to_work_accident = serializers.BooleanField(default=False)
+    work_accident_number = serializers.CharField(max_length=50, required=False, default="")
+    prenatal_exam = serializers.BooleanField(
+        default=False, help_text="Un des sept examens prénataux obligatoires (100 %)."
+    )
 
 
 class PreviewOutput(serializers.Serializer[Any]):
@@ -322,6 +366,10 @@ class PreviewOutput(serializers.Serializer[Any]):
     amc = serializers.CharField()
     patient_due = serializers.CharField()
     recoverable_by_amo = serializers.CharField()
+    pathway = serializers.CharField()
+    pathway_reason = serializers.CharField()
+    insurance_nature = serializers.CharField()
+    exemption = serializers.CharField()
     notes = serializers.ListField(child=serializers.CharField())
 
 
@@ -348,6 +396,10 @@ class InvoicePreview(APIView):
             acts=_acts(v["acts"]),
             related_to_ald=v["related_to_ald"],
             pathway_exempt=v["pathway_exempt"],
+            pathway=v.get("pathway"),
+            related_to_work_accident=v["related_to_work_accident"],
+            work_accident_number=v["work_accident_number"],
+            prenatal_exam=v["prenatal_exam"],
         )
         return Response(
             {
@@ -356,6 +408,10 @@ class InvoicePreview(APIView):
                 "amc": str(split.amc),
                 "patient_due": str(split.patient_due),
                 "recoverable_by_amo": str(split.recoverable_by_amo),
+                "pathway": split.pathway,
+                "pathway_reason": split.pathway_reason,
+                "insurance_nature": split.insurance_nature,
+                "exemption": split.exemption,
                 "notes": list(split.notes),
             }
         )

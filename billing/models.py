@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing.money import ZERO
-from billing.pricing import ActKind, PayerType
+from billing.pricing import ActKind, Exemption, InsuranceNature, Pathway, PayerType
 from centre.models import Profession
 
 
@@ -49,6 +49,16 @@ class Act(models.Model):
         "coefficient par défaut", max_digits=6, decimal_places=2, default=Decimal("1")
     )
     is_active = models.BooleanField("actif", default=True)
+    # Acts that carry their own exemption (compulsory examinations of the child or of
+    # pregnancy, paid 100 %): billing.pricing.Exemption.
+    exemption = models.CharField(
+        "exonération propre à l'acte",
+        max_length=20,
+        choices=Exemption.CHOICES,
+        blank=True,
+        default="",
+        db_default="",
+    )
 
     class Meta:
         verbose_name = "acte"
@@ -169,6 +179,45 @@ class Invoice(models.Model):
     pathway_exempt = models.BooleanField(
         "hors parcours justifié (urgence, éloignement)", default=False
     )
+    # Per invoice (the care sheet's own fields): pathway indicator, chosen at the close or
+    # read from the coverage on the date of care, with its reason in words; nature of
+    # insurance (a work accident with its number and date); exemption from the ticket
+    # modérateur. Database defaults too, for bulk SQL inserts (benchmarks, imports).
+    pathway = models.CharField(
+        "parcours de soins",
+        max_length=16,
+        choices=Pathway.CHOICES,
+        default=Pathway.NOT_APPLICABLE,
+        db_default=Pathway.NOT_APPLICABLE,
+    )
+    pathway_chosen = models.BooleanField(
+        "indicateur de parcours choisi à la clôture", default=False, db_default=False
+    )
+    pathway_reason = models.CharField(
+        "parcours (explication)", max_length=300, blank=True, default="", db_default=""
+    )
+    insurance_nature = models.CharField(
+        "nature d'assurance",
+        max_length=10,
+        choices=InsuranceNature.CHOICES,
+        default=InsuranceNature.SICKNESS,
+        db_default=InsuranceNature.SICKNESS,
+    )
+    exemption = models.CharField(
+        "exonération du ticket modérateur",
+        max_length=20,
+        choices=Exemption.CHOICES,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    related_to_work_accident = models.BooleanField(
+        "en rapport avec un accident du travail", default=False, db_default=False
+    )
+    work_accident_number = models.CharField(
+        "n° de l'accident du travail", max_length=50, blank=True, default="", db_default=""
+    )
+    work_accident_date = models.DateField("date de l'accident du travail", null=True, blank=True)
     total = _money("total")
     amo = _money("part AMO")
     amc = _money("part complémentaire")

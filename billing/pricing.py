@@ -9,6 +9,7 @@ sécurité sociale (CSS) or the section of docs/billing.md (« Qui paie quoi »)
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -46,6 +47,70 @@ class PayerType:
     )
 
 
+class Pathway:
+    """The pathway indicator of an invoice (parcours de soins coordonnés, CSS art. L162-5-3
+    and R322-1-1; ameli, « Le parcours de soins coordonnés »)."""
+
+    MEDECIN_TRAITANT = "mt"  # seen by the declared médecin traitant (or a colleague there)
+    REFERRED = "oriente"  # referred by the médecin traitant
+    EMERGENCY = "urgence"
+    AWAY_FROM_HOME = "hors_residence"  # away from the place of usual residence
+    DIRECT_ACCESS = "acces_direct"  # direct-access specialty (gynaecology…)
+    UNDER_16 = "moins_16"  # the pathway rule applies from 16 years of age
+    NOT_APPLICABLE = "na"  # AME, or no act subject to the pathway
+    OUT = "hors_parcours"
+
+    CHOICES = (
+        (MEDECIN_TRAITANT, "Médecin traitant (ou médecin du centre où il exerce)"),
+        (REFERRED, "Orienté·e par le médecin traitant"),
+        (EMERGENCY, "Urgence"),
+        (AWAY_FROM_HOME, "Hors résidence habituelle"),
+        (DIRECT_ACCESS, "Accès direct spécifique (gynécologie…)"),
+        (UNDER_16, "Moins de 16 ans"),
+        (NOT_APPLICABLE, "Non applicable"),
+        (OUT, "Hors parcours de soins"),
+    )
+    LABELS = dict(CHOICES)
+
+
+class InsuranceNature:
+    """Nature of insurance of the care sheet."""
+
+    SICKNESS = "maladie"
+    MATERNITY = "maternite"
+    WORK_ACCIDENT = "at"
+
+    CHOICES = (
+        (SICKNESS, "Maladie"),
+        (MATERNITY, "Maternité"),
+        (WORK_ACCIDENT, "Accident du travail / maladie professionnelle"),
+    )
+
+
+class Exemption:
+    """Why the ticket modérateur is not charged (empty: it is)."""
+
+    NONE = ""
+    ALD = "ald"
+    MATERNITY = "maternite"
+    WORK_ACCIDENT = "at"
+    INVALIDITY = "invalidite"
+    AME = "ame"
+    CHILD_EXAM = "examen_enfant"
+    PRENATAL_EXAM = "examen_prenatal"
+
+    CHOICES = (
+        (NONE, "Aucune"),
+        (ALD, "Soins en rapport avec une ALD"),
+        (MATERNITY, "Assurance maternité"),
+        (WORK_ACCIDENT, "Accident du travail (soins en rapport)"),
+        (INVALIDITY, "Pension d'invalidité"),
+        (AME, "Aide médicale de l'État"),
+        (CHILD_EXAM, "Examen obligatoire de l'enfant"),
+        (PRENATAL_EXAM, "Examen prénatal obligatoire"),
+    )
+
+
 @dataclass(frozen=True)
 class PricedAct:
     """One act line with the tariff valid on the date of care."""
@@ -58,6 +123,9 @@ class PricedAct:
     kind: str = ActKind.DOCTOR
     is_modifier: bool = False  # a majoration (MEG, MD…): no deductible of its own
     care_pathway: bool = False  # subject to the coordinated care pathway rule
+    # An act that carries its own exemption (ActExemption): a compulsory examination of the
+    # child or of pregnancy, paid 100 % whatever the coverage.
+    exemption: str = ""
 
     @property
     def amount(self) -> Decimal:
@@ -120,6 +188,12 @@ class Split:
     out_of_pathway: bool
     lines: tuple[LineSplit, ...]
     notes: tuple[str, ...] = field(default=())
+    pathway: str = Pathway.NOT_APPLICABLE
+    pathway_reason: str = ""  # in French, for the practitioner
+    insurance_nature: str = InsuranceNature.SICKNESS
+    exemption: str = Exemption.NONE
+    work_accident_number: str = ""
+    work_accident_date: datetime.date | None = None
 
     @property
     def recoverable_by_amo(self) -> Decimal:
@@ -139,20 +213,126 @@ def _capped(wanted: Decimal, *rooms: Decimal) -> Decimal:
     return to_cents(max(ZERO, min(wanted, *rooms)))
 
 
+class PathwayError(ValueError):
+    """A pathway indicator that contradicts the coverage (French message)."""
+
+
+def _mt_words(coverage: CoverageSummary) -> str:
+    name = coverage.medecin_traitant_name.strip()
+    return f" ({name})" if name else ""
+
+
+def default_pathway(
+    coverage: CoverageSummary, acts: list[PricedAct], *, direct_access: bool = False
+) -> tuple[str, str]:
+    """The pathway indicator read from the coverage on the date of care, and why, in words.
+
+    Art. L162-5-3 CSS: outside the pathway (seen without referral by a doctor other than
+    one's médecin traitant) the AMO rate falls (30 %, art. R322-1-1 CSS); the rule applies
+    from 16 years of age; a doctor of the centre where the médecin traitant practises stands
+    in for them; gynaecology and the other direct-access specialties are exempt; there is no
+    pathway rule under AME (ameli, « Le parcours de soins coordonnés »)."""
+    if coverage.ame:
+        return Pathway.NOT_APPLICABLE, "AME : pas de règle de parcours de soins."
+    if not any(a.care_pathway for a in acts):
+        if direct_access:
+            return Pathway.DIRECT_ACCESS, "Accès direct spécifique (gynécologie)."
+        return Pathway.NOT_APPLICABLE, "Actes non soumis au parcours de soins."
+    if coverage.age < 16:
+        return Pathway.UNDER_16, "Moins de 16 ans : pas de règle de parcours de soins."
+    if coverage.has_medecin_traitant and coverage.medecin_traitant_in_centre:
+        return (
+            Pathway.MEDECIN_TRAITANT,
+            f"Dans le parcours : médecin traitant déclaré au centre{_mt_words(coverage)}.",
+        )
+    if coverage.has_medecin_traitant:
+        return (
+            Pathway.OUT,
+            f"Hors parcours : médecin traitant déclaré ailleurs{_mt_words(coverage)}, sans "
+            "orientation. Si la personne a été orientée par lui, en urgence ou loin de chez "
+            "elle, choisissez-le avant de clôturer.",
+        )
+    return (
+        Pathway.OUT,
+        "Hors parcours : aucun médecin traitant déclaré. Si c'est une urgence ou si la "
+        "personne est loin de chez elle, choisissez-le avant de clôturer ; sinon, proposez-lui "
+        "de déclarer un médecin traitant.",
+    )
+
+
+CHOSEN_REASONS = {
+    Pathway.REFERRED: "Dans le parcours : orienté·e par son médecin traitant.",
+    Pathway.EMERGENCY: "Dans le parcours : urgence.",
+    Pathway.AWAY_FROM_HOME: "Dans le parcours : hors de sa résidence habituelle.",
+    Pathway.DIRECT_ACCESS: "Accès direct spécifique.",
+    Pathway.NOT_APPLICABLE: "Parcours de soins non applicable.",
+}
+
+
+def chosen_pathway(
+    code: str, coverage: CoverageSummary, acts: list[PricedAct], *, direct_access: bool = False
+) -> tuple[str, str]:
+    """A pathway indicator chosen at the close, checked against the coverage on that date
+    (PathwayError with the way to fix it otherwise)."""
+    if code not in Pathway.LABELS:
+        raise PathwayError(f"Indicateur de parcours « {code} » inconnu.")
+    default, reason = default_pathway(coverage, acts, direct_access=direct_access)
+    if code == default:
+        return default, reason
+    if code == Pathway.MEDECIN_TRAITANT:
+        if coverage.has_medecin_traitant:
+            raise PathwayError(
+                "Le médecin traitant déclaré exerce hors du centre : choisissez « orienté·e "
+                "par le médecin traitant », « urgence » ou « hors résidence », ou corrigez la "
+                "déclaration dans le dossier patient."
+            )
+        raise PathwayError(
+            "Aucun médecin traitant déclaré à cette date : enregistrez la déclaration dans le "
+            "dossier patient, ou choisissez un autre indicateur."
+        )
+    if code == Pathway.UNDER_16:
+        raise PathwayError("La personne a 16 ans ou plus à la date des soins.")
+    if code == Pathway.OUT:
+        return Pathway.OUT, "Hors parcours (choisi à la clôture)."
+    return code, CHOSEN_REASONS[code]
+
+
 def compute_split(
     *,
     acts: list[PricedAct],
     coverage: CoverageSummary,
     related_to_ald: bool = False,
     pathway_exempt: bool = False,
+    pathway: str | None = None,
+    direct_access: bool = False,
+    related_to_work_accident: bool = False,
+    work_accident_number: str = "",
+    prenatal_exam: bool = False,
     deductibles: Deductibles | None = None,
     already: AlreadyCharged | None = None,
 ) -> Split:
-    """The invoice of one consultation. `pathway_exempt`: emergency, away from home, or
-    another exemption from the coordinated care pathway."""
+    """The invoice of one consultation.
+
+    `pathway`: the indicator chosen at the close (Pathway), None for the default read from the
+    coverage; `pathway_exempt` (older callers): emergency or away from home.
+    `related_to_work_accident`: the care is related to an open work accident (the one
+    numbered `work_accident_number`, else the latest). `prenatal_exam`: one of the seven
+    compulsory prenatal examinations (maternity insurance, 100 %)."""
     params = deductibles or Deductibles()
     charged = already or AlreadyCharged()
     notes: list[str] = []
+
+    if pathway is not None:
+        pathway_code, pathway_reason = chosen_pathway(
+            pathway, coverage, acts, direct_access=direct_access
+        )
+    elif pathway_exempt:
+        pathway_code, pathway_reason = default_pathway(coverage, acts, direct_access=direct_access)
+        if pathway_code == Pathway.OUT:
+            pathway_code = Pathway.EMERGENCY
+            pathway_reason = "Dans le parcours : urgence ou éloignement déclaré."
+    else:
+        pathway_code, pathway_reason = default_pathway(coverage, acts, direct_access=direct_access)
 
     if coverage.no_rights:
         # PASS de ville: care before rights are open is billed to the "rights pending" payer
@@ -179,27 +359,68 @@ def compute_split(
             out_of_pathway=False,
             lines=lines,
             notes=("Droits non ouverts : facturé au payeur « droits en attente ».",),
+            pathway=pathway_code,
+            pathway_reason=pathway_reason,
         )
 
-    # 100 % of the base: AME (State via the CPAM, art. L251-1 and following of the Code de
-    # l'action sociale et des familles), maternity from the 6th month to 12 days after birth
-    # (maternity insurance), work accident (for the care related to it), care related to an
-    # ALD exemption (art. L160-14 CSS). docs/billing.md « Qui paie quoi ».
-    full_rate = coverage.ame or coverage.maternity or coverage.work_accident
-    if related_to_ald and coverage.ald:
-        full_rate = True
-    elif related_to_ald:
+    # Nature of insurance and exemption from the ticket modérateur, first match wins.
+    # - AME: 100 % of the base paid by the State through the CPAM (Code de l'action sociale
+    #   et des familles, art. L251-1 and following).
+    # - Maternity insurance from the 1st day of the 6th month of pregnancy to 12 days after
+    #   birth, all care (CSS, art. L160-9 ; ameli, « Maternité : prise en charge »), and the
+    #   compulsory prenatal examinations at any term (Code de la santé publique,
+    #   art. L2122-1 and R2122-1: seven examinations, paid 100 % by the maternity insurance).
+    # - Work accident: only the care related to the accident, 100 % under the AT/MP
+    #   insurance (CSS, art. L431-1 and L432-1 ; ameli, « Accident du travail : prise en
+    #   charge des soins »); other care while the record is open is ordinary sickness care.
+    # - ALD: care related to the exempting condition (CSS, art. L160-14 3° and 4°).
+    # - Invalidity pensioners: exempt from the ticket modérateur for all care (CSS,
+    #   art. L160-14 ; ameli, « La pension d'invalidité »); PF and franchise still apply.
+    # - Compulsory examinations of the child, paid 100 % by the AMO (CSS, art. L160-14 ;
+    #   Code de la santé publique, art. L2132-2 and R2132-1 ; ameli, « Les examens de santé
+    #   de l'enfant »).
+    nature = InsuranceNature.SICKNESS
+    exemption = Exemption.NONE
+    accident = None
+    if related_to_work_accident:
+        accidents = coverage.work_accidents
+        matching = [w for w in accidents if w.number == work_accident_number.strip()]
+        accident = matching[0] if matching else (accidents[0] if accidents else None)
+        if accident is None:
+            notes.append(
+                "Soins déclarés en rapport avec un accident du travail, mais aucun accident "
+                "du travail ouvert à cette date : facturés en maladie."
+            )
+    if related_to_ald and not coverage.ald:
         notes.append("Soins déclarés en rapport avec une ALD, mais aucune ALD ouverte.")
+    prenatal = prenatal_exam or any(a.exemption == Exemption.PRENATAL_EXAM for a in acts)
+    child_exam = any(a.exemption == Exemption.CHILD_EXAM for a in acts)
+    if coverage.ame:
+        exemption = Exemption.AME
+    elif accident is not None:
+        nature, exemption = InsuranceNature.WORK_ACCIDENT, Exemption.WORK_ACCIDENT
+    elif coverage.maternity or prenatal:
+        nature = InsuranceNature.MATERNITY
+        exemption = Exemption.PRENATAL_EXAM if prenatal else Exemption.MATERNITY
+    elif related_to_ald and coverage.ald:
+        exemption = Exemption.ALD
+    elif child_exam:
+        exemption = Exemption.CHILD_EXAM
+    elif coverage.invalidity:
+        exemption = Exemption.INVALIDITY
+    full_rate = exemption != Exemption.NONE
+    if accident is not None:
+        notes.append(
+            f"Accident du travail n° {accident.number or '—'} du {accident.date:%d/%m/%Y}."
+        )
 
-    # Outside the coordinated care pathway: patient ≥ 16, no declared médecin traitant, not
-    # exempt (art. L162-5-3 CSS, médecin traitant); no pathway rule for AME. The extra share
-    # stays with the patient: a « responsible » complementary contract does not cover it.
+    # Outside the coordinated care pathway (indicator above): the AMO rate of the acts
+    # subject to the pathway falls to 30 % (art. R322-1-1 CSS); the extra share stays with
+    # the patient: a « responsible » complementary contract does not cover it.
     out_of_pathway = (
-        not coverage.ame
+        pathway_code == Pathway.OUT
         and not full_rate
         and coverage.age >= 16
-        and not coverage.has_medecin_traitant
-        and not pathway_exempt
         and any(a.care_pathway for a in acts)
     )
 
@@ -225,6 +446,7 @@ def compute_split(
                 out_of_pathway_extra=normal_amo - amo,
             )
         )
+    notes.insert(0, f"Parcours de soins — {pathway_reason}")
     if out_of_pathway:
         notes.append("Hors parcours de soins coordonnés : remboursement AMO minoré.")
 
@@ -250,20 +472,32 @@ def compute_split(
     patient_due = patient_share + (ZERO if amc_tiers_payant else amc)
     assert patient_share >= extra >= ZERO
 
-    # Deductibles: PF per doctor's act, franchise per paramedical act; none for minors, C2S,
-    # AME, maternity window (art. L160-13 II and III CSS); capped per day and per year; under
+    # Deductibles: PF per doctor's act, franchise per paramedical act; none for C2S, AME,
+    # maternity window (art. L160-13 II and III CSS); capped per day and per year; under
     # tiers payant the CPAM recovers them later from the patient's reimbursements, so they
     # are never collected at the desk (ameli.fr, « La participation forfaitaire »).
-    exempt = coverage.age < 18 or coverage.c2s or coverage.ame or coverage.maternity
+    # Minors: the PF is not asked of those who had not reached 18 on 1 January of the year
+    # of care (CSS, art. R160-20: « qui n'ont pas atteint l'âge de dix-huit ans au 1er
+    # janvier de l'année civile considérée »), so a patient turning 18 in the year stays
+    # exempt until 31 December; the franchise spares « ayants droit mineurs » (L160-13 III),
+    # read as under 18 on the day of care.
+    # Maternity insurance (the window, or a compulsory prenatal examination) is exempt too.
+    exempt = (
+        coverage.c2s or coverage.ame or coverage.maternity or nature == InsuranceNature.MATERNITY
+    )
+    age_january = coverage.age if coverage.age_on_january_1 is None else coverage.age_on_january_1
+    pf_exempt = exempt or age_january < 18
+    franchise_exempt = exempt or coverage.age < 18
     pf = franchise = ZERO
-    if not exempt:
+    if not pf_exempt:
         doctor_acts = sum(1 for a in acts if a.kind == ActKind.DOCTOR and not a.is_modifier)
-        aux_acts = sum(1 for a in acts if a.kind == ActKind.AUXILIARY and not a.is_modifier)
         pf = _capped(
             params.pf_amount * doctor_acts,
             params.pf_day_cap - charged.pf_day,
             params.pf_year_cap - charged.pf_year,
         )
+    if not franchise_exempt:
+        aux_acts = sum(1 for a in acts if a.kind == ActKind.AUXILIARY and not a.is_modifier)
         franchise = _capped(
             params.franchise_amount * aux_acts,
             params.franchise_day_cap - charged.franchise_day,
@@ -285,4 +519,10 @@ def compute_split(
         out_of_pathway=out_of_pathway,
         lines=tuple(lines_out),
         notes=tuple(notes),
+        pathway=pathway_code,
+        pathway_reason=pathway_reason,
+        insurance_nature=nature,
+        exemption=exemption,
+        work_accident_number=accident.number if accident else "",
+        work_accident_date=accident.date if accident else None,
     )

@@ -2,8 +2,13 @@
 
 Coverage history is never rewritten through the API: `coverages` items sent on create or
 update are *added* (a new right of a kind held one at a time closes the current one, as in
-the UI); items that carry an `id` are ignored. `has_medecin_traitant: true` opens a
-"médecin traitant" record from today if none is valid; `false` closes the current one.
+the UI); items that carry an `id` are ignored. A médecin traitant declaration is a
+`coverages` item of kind `medecin_traitant` with who (`doctor_name`), where
+(`doctor_in_centre`) and since when (`start`, possibly in the past): it closes the current
+declaration the day before. Billing reads it to decide the care pathway. The current
+declaration is returned as `medecin_traitant` (null if none). `has_medecin_traitant: true`
+(older clients) opens a declaration from today, saying neither who nor where, if none is
+valid; `false` closes the current one.
 
 The views only parse and render: the reads go through `patients.selectors` (journaled as
 the pages journal them), the writes through `patients.services`, whose refusals become
@@ -36,7 +41,7 @@ from patients import perms, selectors
 from patients.models import Coverage, CoverageKind, Patient, Sex
 from patients.services import coverage, identity
 
-API_COVERAGE_KINDS = [k for k in CoverageKind.values if k != CoverageKind.MEDECIN_TRAITANT]
+API_COVERAGE_KINDS = list(CoverageKind.values)
 NIR_FIELDS = ("nir",)
 
 
@@ -47,7 +52,6 @@ class CoverageSerializer(serializers.ModelSerializer[Coverage]):
         model = Coverage
         fields = ("id", *coverage.COVERAGE_FIELDS)
         read_only_fields = ("id",)
-        extra_kwargs = {"doctor_in_centre": {"read_only": True}, "doctor_name": {"read_only": True}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -60,6 +64,10 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
     sex = serializers.ChoiceField(choices=Sex.choices)
     coverages = CoverageSerializer(many=True, required=False)
     has_medecin_traitant = serializers.BooleanField(required=False)
+    medecin_traitant = serializers.SerializerMethodField(
+        help_text="La déclaration de médecin traitant en cours : doctor_name, "
+        "doctor_in_centre, start (null si aucune)."
+    )
 
     class Meta:
         model = Patient
@@ -78,6 +86,7 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
             "in_qpv",
             "coverages",
             "has_medecin_traitant",
+            "medecin_traitant",
         )
         read_only_fields = ("id",)
 
@@ -100,8 +109,21 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
         data["coverages"] = self.fields["coverages"].to_representation(
             [c for c in rows if c.kind != CoverageKind.MEDECIN_TRAITANT]
         )
-        data["has_medecin_traitant"] = any(c.kind == CoverageKind.MEDECIN_TRAITANT for c in valid)
+        doctors = [c for c in valid if c.kind == CoverageKind.MEDECIN_TRAITANT]
+        data["has_medecin_traitant"] = bool(doctors)
+        data["medecin_traitant"] = (
+            {
+                "doctor_name": doctors[0].doctor_name,
+                "doctor_in_centre": doctors[0].doctor_in_centre,
+                "start": doctors[0].start.isoformat(),
+            }
+            if doctors
+            else None
+        )
         return data
+
+    def get_medecin_traitant(self, instance: Patient) -> dict[str, Any] | None:
+        return None  # filled by to_representation from the prefetched rights
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         values = {k: v for k, v in attrs.items() if k not in ("coverages", "has_medecin_traitant")}

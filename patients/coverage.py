@@ -24,12 +24,25 @@ class ComplementaryCover:
 
 
 @dataclass(frozen=True)
+class WorkAccident:
+    """An open work accident / occupational disease record: its number (the caisse's file
+    number, kept in the record's `contract` field) and the date of the accident (`start`)."""
+
+    number: str
+    date: datetime.date
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class CoverageSummary:
     """Facts valid on `on` (the date of care). Every flag is False when unknown."""
 
     on: datetime.date
     age: int  # full years on `on`
     has_amo: bool  # compulsory scheme (AMO/PUMa) open on that date
+    # Full years on 1 January of the year of `on`: the participation forfaitaire is not asked
+    # of those under 18 on that day (CSS, art. R160-20). None: take `age`.
+    age_on_january_1: int | None = None
     amo_scheme: str = ""  # régime code, e.g. "01" (régime général)
     amo_caisse: str = ""  # caisse / organism code, e.g. "861" (CPAM de la Vienne)
     insured_nir: str = ""  # NIR of the insured person (the patient's own, or a parent's)
@@ -40,9 +53,13 @@ class CoverageSummary:
     ald: bool = False  # an ALD exemption is open (care must still be related to it)
     ald_labels: tuple[str, ...] = ()
     maternity: bool = False  # from the 1st day of the 6th month to 12 days after birth
-    work_accident: bool = False
+    work_accident: bool = False  # a work-accident record is open (care must be related)
+    work_accidents: tuple[WorkAccident, ...] = ()  # newest first
+    invalidity: bool = False  # invalidity pensioner: exempt from the ticket modérateur
     has_medecin_traitant: bool = False
     medecin_traitant_in_centre: bool = False
+    medecin_traitant_name: str = ""
+    medecin_traitant_since: datetime.date | None = None
     amc: ComplementaryCover | None = None
     rights_ending_on: datetime.date | None = None  # earliest end among open rights
     warnings: tuple[str, ...] = field(default=())  # French messages, e.g. "AMO expirée le …"
@@ -95,6 +112,7 @@ def coverage_summary(patient: Patient, on: datetime.date) -> CoverageSummary:
     return CoverageSummary(
         on=on,
         age=patient.age_on(on),
+        age_on_january_1=patient.age_on(datetime.date(on.year, 1, 1)),
         has_amo=amo is not None,
         amo_scheme=amo.scheme_code if amo else "",
         amo_caisse=amo.caisse_code if amo else "",
@@ -107,8 +125,14 @@ def coverage_summary(patient: Patient, on: datetime.date) -> CoverageSummary:
         ald_labels=tuple(r.label or r.get_ald_code_display() for r in alds),
         maternity=maternity is not None,
         work_accident=bool(work_accidents),
+        work_accidents=tuple(
+            WorkAccident(number=r.contract, date=r.start, label=r.label) for r in work_accidents
+        ),
+        invalidity=CoverageKind.INVALIDITY in current,
         has_medecin_traitant=doctor is not None,
         medecin_traitant_in_centre=bool(doctor and doctor.doctor_in_centre),
+        medecin_traitant_name=doctor.doctor_name if doctor else "",
+        medecin_traitant_since=doctor.start if doctor else None,
         amc=(
             ComplementaryCover(
                 organism_name=amc.organism_name,

@@ -148,6 +148,9 @@ class CoverageKind(models.TextChoices):
     MEDECIN_TRAITANT = "medecin_traitant", "Médecin traitant déclaré"
     MATERNITY = "maternity", "Maternité (100 %)"
     WORK_ACCIDENT = "work_accident", "Accident du travail / maladie professionnelle"
+    # Invalidity pensioners are exempt from the ticket modérateur (CSS, art. L160-14; ameli,
+    # « La pension d'invalidité »); billing reads it from patients.coverage.
+    INVALIDITY = "invalidity", "Pension d'invalidité (100 %)"
 
 
 # Kinds of which a patient may hold several at once (several ALD exemptions, or a work

@@ -4,6 +4,7 @@ payer), new versions (correcting acts, PASS de ville conversion) and the re-chec
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
@@ -11,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,9 +29,9 @@ from billing.models import (
     TransitionError,
 )
 from billing.money import ZERO
-from billing.pricing import PayerType, PricedAct, Split, compute_split
+from billing.pricing import Exemption, PathwayError, PayerType, PricedAct, Split, compute_split
 from centre import audit
-from centre.models import Site, StaffProfile, User
+from centre.models import Profession, Site, StaffProfile, User
 from centre.refusals import Kind
 from patients.coverage import CoverageSummary
 from patients.models import Patient
@@ -88,10 +90,58 @@ def price_acts(
                     kind=act.kind,
                     is_modifier=act.is_modifier,
                     care_pathway=act.care_pathway,
+                    exemption=act.exemption,
                 ),
             )
         )
     return priced
+
+
+# Direct-access specialties: seen without referral, still in the pathway (CSS, art.
+# L162-5-3: gynaecology among them; ameli, « Le parcours de soins coordonnés »).
+DIRECT_ACCESS_PROFESSIONS = frozenset({Profession.GYNECOLOGUE})
+
+
+@dataclass(frozen=True)
+class CareContext:
+    """What the practitioner says of the care at the close: related to the ALD, to a work
+    accident (which one), and the pathway indicator (None: read from the coverage)."""
+
+    related_to_ald: bool = False
+    pathway_exempt: bool = False
+    pathway: str | None = None
+    related_to_work_accident: bool = False
+    work_accident_number: str = ""
+    prenatal_exam: bool = False
+
+
+def _split(
+    *,
+    priced: list[tuple[Act, Tariff, PricedAct]],
+    coverage: CoverageSummary,
+    care: CareContext,
+    profession: str | None,
+    patient_id: int,
+    on: datetime.date,
+) -> Split:
+    """compute_split with the dated parameters and what was already charged; a pathway
+    indicator that contradicts the coverage is refused on the field `pathway`."""
+    try:
+        return compute_split(
+            acts=[p for _, _, p in priced],
+            coverage=coverage,
+            related_to_ald=care.related_to_ald,
+            pathway_exempt=care.pathway_exempt,
+            pathway=care.pathway or None,
+            direct_access=profession in DIRECT_ACCESS_PROFESSIONS,
+            related_to_work_accident=care.related_to_work_accident,
+            work_accident_number=care.work_accident_number,
+            prenatal_exam=care.prenatal_exam,
+            deductibles=selectors.deductibles_on(on),
+            already=selectors.already_charged(patient_id, on),
+        )
+    except PathwayError as error:
+        raise BillingError(str(error), field="pathway") from None
 
 
 def _coverage_for(patient: Patient, on: datetime.date) -> CoverageSummary:
@@ -110,20 +160,53 @@ def invoice_preview(
     pathway_exempt: bool = False,
     profession: str | None = None,
     coverage: CoverageSummary | None = None,
+    pathway: str | None = None,
+    related_to_work_accident: bool = False,
+    work_accident_number: str = "",
+    prenatal_exam: bool = False,
 ) -> Split:
     """The split an invoice would get, without saving anything. It reads the patient's
     coverage (ALD, C2S, AME, complementary): journaled as a read of the patient."""
     perms.require(by, perms.FEE_SCHEDULE_READ)
     priced = price_acts(acts=acts, on=on, profession=profession)
     audit.record_read(actor=by, action="billing.invoice.preview", obj=patient, on=on)
-    return compute_split(
-        acts=[p for _, _, p in priced],
-        coverage=coverage or _coverage_for(patient, on),
+    care = CareContext(
         related_to_ald=related_to_ald,
         pathway_exempt=pathway_exempt,
-        deductibles=selectors.deductibles_on(on),
-        already=selectors.already_charged(patient.pk, on),
+        pathway=pathway,
+        related_to_work_accident=related_to_work_accident,
+        work_accident_number=work_accident_number,
+        prenatal_exam=prenatal_exam,
     )
+    return _split(
+        priced=priced,
+        coverage=coverage or _coverage_for(patient, on),
+        care=care,
+        profession=profession,
+        patient_id=patient.pk,
+        on=on,
+    )
+
+
+# A majoration is billed with the act it raises (NGAP, Dispositions générales): MD, the home
+# visit majoration, only with a home visit VG, and only when the visit is justified (the
+# practitioner adds it: convention médicale 2024–2029; ameli, « Visites à domicile »); MEG
+# with a consultation or visit of a child under 6; MCS with a specialist's consultation.
+MODIFIER_BASES = {
+    "MD": frozenset({"VG"}),
+    "MEG": frozenset({"G", "GS", "VG"}),
+    "MCS": frozenset({"CS"}),
+}
+
+
+def _check_modifiers(priced: list[tuple[Act, Tariff, PricedAct]]) -> None:
+    codes = {act.code for act, _, _ in priced}
+    for code, bases in MODIFIER_BASES.items():
+        if code in codes and not codes & bases:
+            raise BillingError(
+                f"La majoration {code} se facture avec l'acte {' ou '.join(sorted(bases))}.",
+                field="acts",
+            )
 
 
 def _issues(coverage: CoverageSummary) -> list[str]:
@@ -133,6 +216,14 @@ def _issues(coverage: CoverageSummary) -> list[str]:
         return issues  # billed to the "rights pending" payer, nothing to fix now
     if coverage.has_amo and not coverage.insured_nir:
         issues.append("NIR de l'assuré·e manquant : le saisir dans le dossier patient.")
+    if coverage.ame and not (coverage.beneficiary_nir or coverage.insured_nir):
+        # An AME claim names the beneficiary by the immatriculation number the caisse gave
+        # them (NIR or NIA, on the AME card): without it the caisse cannot pay (« bénéficiaire
+        # inconnu »), so the claim stays « à vérifier » instead of being sent.
+        issues.append(
+            "AME sans identifiant : saisir dans le dossier patient le n° d'immatriculation "
+            "(NIR ou NIA) inscrit sur l'attestation AME."
+        )
     if coverage.has_amo and not coverage.amo_caisse:
         issues.append("Caisse d'affiliation inconnue : la saisir dans la couverture AMO.")
     issues.extend(coverage.warnings)
@@ -161,8 +252,7 @@ def _write_invoice(
     coverage: CoverageSummary,
     by: User,
     appointment: Any,
-    related_to_ald: bool,
-    pathway_exempt: bool,
+    care: CareContext,
     replaces: Invoice | None = None,
     reason: str = "",
 ) -> Invoice:
@@ -175,8 +265,16 @@ def _write_invoice(
         practitioner=practitioner,
         site=site,
         date_of_care=on,
-        related_to_ald=related_to_ald,
-        pathway_exempt=pathway_exempt,
+        related_to_ald=care.related_to_ald,
+        pathway_exempt=care.pathway_exempt,
+        pathway=split.pathway,
+        pathway_chosen=bool(care.pathway),
+        pathway_reason=split.pathway_reason[:300],
+        insurance_nature=split.insurance_nature,
+        exemption=split.exemption,
+        related_to_work_accident=care.related_to_work_accident,
+        work_accident_number=split.work_accident_number,
+        work_accident_date=split.work_accident_date,
         total=split.total,
         amo=split.amo,
         amc=split.amc,
@@ -189,7 +287,7 @@ def _write_invoice(
         amc_payer=split.amc_payer,
         amc_tiers_payant=split.amc_tiers_payant,
         out_of_pathway=split.out_of_pathway,
-        coverage=audit._jsonable_mapping(asdict(coverage)),
+        coverage=json.loads(json.dumps(asdict(coverage), cls=DjangoJSONEncoder)),
         issues=issues,
         notes=list(split.notes),
         created_by=by,
@@ -241,6 +339,10 @@ def invoice_create(
     related_to_ald: bool = False,
     pathway_exempt: bool = False,
     coverage: CoverageSummary | None = None,
+    pathway: str | None = None,
+    related_to_work_accident: bool = False,
+    work_accident_number: str = "",
+    prenatal_exam: bool = False,
 ) -> Invoice:
     """Close a consultation: price its acts, freeze tariff and coverage, create one claim per
     payer (tiers payant). An appointment not yet marked seen is marked seen.
@@ -267,15 +369,25 @@ def invoice_create(
                 raise BillingError(
                     "Seule une consultation qui a eu lieu peut être facturée.", kind=Kind.CONFLICT
                 )
-        priced = price_acts(acts=acts, on=on, profession=practitioner.profession or None)
+        profession = practitioner.profession or None
+        priced = price_acts(acts=acts, on=on, profession=profession)
+        _check_modifiers(priced)
         coverage = coverage or _coverage_for(patient, on)
-        split = compute_split(
-            acts=[p for _, _, p in priced],
-            coverage=coverage,
+        care = CareContext(
             related_to_ald=related_to_ald,
             pathway_exempt=pathway_exempt,
-            deductibles=selectors.deductibles_on(on),
-            already=selectors.already_charged(patient.pk, on),
+            pathway=pathway,
+            related_to_work_accident=related_to_work_accident,
+            work_accident_number=work_accident_number,
+            prenatal_exam=prenatal_exam,
+        )
+        split = _split(
+            priced=priced,
+            coverage=coverage,
+            care=care,
+            profession=profession,
+            patient_id=patient.pk,
+            on=on,
         )
         invoice = _write_invoice(
             patient=patient,
@@ -287,8 +399,7 @@ def invoice_create(
             coverage=coverage,
             by=by,
             appointment=appointment,
-            related_to_ald=related_to_ald,
-            pathway_exempt=pathway_exempt,
+            care=care,
         )
         audit.record(
             actor=by,
@@ -300,6 +411,9 @@ def invoice_create(
                 "amc": str(split.amc),
                 "patient_due": str(split.patient_due),
                 "acts": [f"{line.code}×{line.coefficient}" for line in split.lines],
+                "pathway": split.pathway,
+                "insurance_nature": split.insurance_nature,
+                "exemption": split.exemption,
             },
         )
     return invoice
@@ -360,7 +474,9 @@ def _new_version(
     on = old.date_of_care
     if acts is None:
         acts = [ActChoice(line.code, line.coefficient) for line in old.lines.order_by("id")]
-    priced = price_acts(acts=acts, on=on, profession=old.practitioner.profession or None)
+    profession = old.practitioner.profession or None
+    priced = price_acts(acts=acts, on=on, profession=profession)
+    _check_modifiers(priced)
     coverage = _coverage_for(patient, on)
     if require_rights and coverage.no_rights:
         raise BillingError(
@@ -368,13 +484,23 @@ def _new_version(
             "« droits en attente ».",
             kind=Kind.CONFLICT,
         )
-    split = compute_split(
-        acts=[p for _, _, p in priced],
-        coverage=coverage,
+    # What the practitioner said at the close is kept; a pathway indicator read from the
+    # coverage is read again (the coverage known today for that date may have changed).
+    care = CareContext(
         related_to_ald=old.related_to_ald,
         pathway_exempt=old.pathway_exempt,
-        deductibles=selectors.deductibles_on(on),
-        already=selectors.already_charged(patient.pk, on),
+        pathway=old.pathway if old.pathway_chosen else None,
+        related_to_work_accident=old.related_to_work_accident,
+        work_accident_number=old.work_accident_number,
+        prenatal_exam=old.exemption == Exemption.PRENATAL_EXAM,
+    )
+    split = _split(
+        priced=priced,
+        coverage=coverage,
+        care=care,
+        profession=profession,
+        patient_id=patient.pk,
+        on=on,
     )
     if old.pending > 0 and split.patient_due > 0:
         # PASS de ville: care given while rights were pending was given without asking the
@@ -400,8 +526,7 @@ def _new_version(
         coverage=coverage,
         by=by,
         appointment=appointment,
-        related_to_ald=old.related_to_ald,
-        pathway_exempt=old.pathway_exempt,
+        care=care,
         replaces=old,
         reason=reason.strip(),
     )
@@ -516,6 +641,10 @@ def invoice_close_consultation(
     acts: list[ActChoice],
     related_to_ald: bool = False,
     pathway_exempt: bool = False,
+    pathway: str | None = None,
+    related_to_work_accident: bool = False,
+    work_accident_number: str = "",
+    prenatal_exam: bool = False,
 ) -> Invoice:
     """The practitioner closes one of their consultations (page and API): BillingNotFound for
     a consultation that is not theirs, then `invoice_create` on the day of the care."""
@@ -529,5 +658,9 @@ def invoice_close_consultation(
         appointment=appointment,
         related_to_ald=related_to_ald,
         pathway_exempt=pathway_exempt,
+        pathway=pathway,
+        related_to_work_accident=related_to_work_accident,
+        work_accident_number=work_accident_number,
+        prenatal_exam=prenatal_exam,
         by=by,
     )

@@ -21,8 +21,16 @@ def ensure_fee_schedule() -> None:
     from django.apps import apps
 
     if not Act.objects.exists():
-        module = importlib.import_module("billing.migrations.0002_fee_schedule")
-        module.load(apps, None)
+        for name in FEE_SCHEDULE_MIGRATIONS:
+            importlib.import_module(f"billing.migrations.{name}").load(apps, None)
+
+
+# The data migrations that load the fee schedule, in order.
+FEE_SCHEDULE_MIGRATIONS = (
+    "0002_fee_schedule",
+    "0004_br_tariff_history",
+    "0006_br_fee_schedule_acts",
+)
 
 
 _counter = iter(range(1, 10**6))
@@ -70,7 +78,14 @@ def make_patient(
             tiers_payant=True,
         )
     if medecin_traitant:
-        Coverage.objects.create(patient=patient, kind=CoverageKind.MEDECIN_TRAITANT, start=start)
+        # A médecin traitant of the centre (one practising elsewhere puts a centre GP's
+        # consultation outside the pathway: tests/billing/test_rules.py).
+        Coverage.objects.create(
+            patient=patient,
+            kind=CoverageKind.MEDECIN_TRAITANT,
+            start=start,
+            doctor_in_centre=True,
+        )
     if ame:
         Coverage.objects.create(patient=patient, kind=CoverageKind.AME, start=start)
     if c2s:

@@ -37,6 +37,7 @@ def cover(**kw: object) -> CoverageSummary:
         "has_amo": True,
         "amo_caisse": "861",
         "has_medecin_traitant": True,
+        "medecin_traitant_in_centre": True,
     }
     defaults.update(kw)
     return CoverageSummary(**defaults)  # type: ignore[arg-type]

@@ -52,6 +52,10 @@ def test_ame_granted_in_march_from_january_converts_the_january_consultation(
     Coverage.objects.create(
         patient=invoice.patient, kind=CoverageKind.AME, start=datetime.date(2025, 1, 1)
     )
+    # With the immatriculation number of the AME attestation (an AME claim without one is
+    # left « à vérifier »: tests/billing/test_rules.py).
+    invoice.patient.nir = "185067511212345"
+    invoice.patient.save(update_fields=["nir"])
     assert list(selectors.pending_convertible()) == [invoice]
     clerk = client_for("facturation")
     page = clerk.get(reverse("billing:pending_conversions")).content.decode()
@@ -98,7 +102,10 @@ def test_amo_opened_retroactively_splits_like_any_consultation_patient_asked_not
         insured_nir="185067511212345",
     )
     Coverage.objects.create(
-        patient=invoice.patient, kind=CoverageKind.MEDECIN_TRAITANT, start=datetime.date(2025, 1, 1)
+        patient=invoice.patient,
+        kind=CoverageKind.MEDECIN_TRAITANT,
+        start=datetime.date(2025, 1, 1),
+        doctor_in_centre=True,
     )
     [new] = invoices.invoices_convert_pending(
         invoices=selectors.pending_convertible(), by=staff["facturation"]
@@ -137,9 +144,12 @@ def test_correcting_the_acts_after_a_reject_makes_a_new_version(
     client_for: ClientFor, staff: dict[str, User], site: Site
 ) -> None:
     invoice = make_invoice(
-        by=staff["soignant"], practitioner=staff["soignant"], site=site, acts=[("VG", None)]
+        by=staff["soignant"],
+        practitioner=staff["soignant"],
+        site=site,
+        acts=[("VG", None), ("MD", None)],
     )
-    assert invoice.total == D("40.00")
+    assert invoice.total == D("40.00")  # VG 30.00 + MD 10.00 (justified home visit)
     batches.batches_build(by=staff["facturation"])
     claim = invoice.claims.get()
     # While the payer examines the claim, the invoice cannot be replaced.
@@ -182,7 +192,7 @@ def test_correcting_the_acts_after_a_reject_makes_a_new_version(
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.CANCELLED
     entry = AuditEntry.objects.get(action="billing.invoice.correct")
-    assert entry.changes["acts"] == [["VG×1.00"], ["G×1.00"]]
+    assert entry.changes["acts"] == [["VG×1.00", "MD×1.00"], ["G×1.00"]]
     assert entry.changes["total"] == ["40.00", "30.00"]
     # The old version says it was replaced; it cannot be corrected twice.
     old_page = clerk.get(reverse("billing:invoice_detail", args=[invoice.pk])).content.decode()

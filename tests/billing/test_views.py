@@ -195,8 +195,13 @@ def test_api_preview_and_return_upload(
         "amc": "9.00",
         "patient_due": "12.00",
         "recoverable_by_amo": "2.00",
+        "pathway": "hors_parcours",
+        "pathway_reason": response.json()["pathway_reason"],
+        "insurance_nature": "maladie",
+        "exemption": "",
         "notes": [],
     }
+    assert response.json()["pathway_reason"].startswith("Hors parcours : aucun médecin traitant")
     bad = client.post(
         reverse("api:invoice-preview"),
         {"patient": patient.pk, "date": "2025-03-10", "acts": [{"code": "ZZZ"}]},
