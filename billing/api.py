@@ -33,6 +33,7 @@ from billing.models import (
     ReturnFile,
     Tariff,
 )
+from billing.payers import payer_name
 from billing.pricing import Pathway, PayerType
 from billing.services import batches, invoices, returns
 from centre.perms import HasRole, acting_user
@@ -420,7 +421,11 @@ class InvoicePreview(APIView):
 class ClaimOutput(serializers.ModelSerializer[Claim]):
     invoice_number = serializers.CharField(source="invoice.number")
     payer_type = serializers.CharField(help_text="AMO, C2S, AMC ou ATT (droits en attente)")
+    payer_name = serializers.SerializerMethodField()
     status = serializers.CharField()
+
+    def get_payer_name(self, claim: Claim) -> str:
+        return payer_name(claim.payer_type, claim.payer_code, claim.payer_label)
 
     class Meta:
         model = Claim
@@ -431,6 +436,7 @@ class ClaimOutput(serializers.ModelSerializer[Claim]):
             "invoice_number",
             "payer_type",
             "payer_code",
+            "payer_name",
             "amount",
             "status",
             "batch",
@@ -478,7 +484,17 @@ class ClaimList(JournaledList):
 
 class BatchOutput(serializers.ModelSerializer[Batch]):
     payer_type = serializers.CharField(help_text="AMO, C2S, AMC ou ATT (droits en attente)")
-    status = serializers.CharField()
+    payer_name = serializers.SerializerMethodField()
+    status = serializers.CharField(
+        help_text="built (fichier prêt), sent, acknowledged (ARL positif), refused (ARL "
+        "négatif), paid"
+    )
+    without_arl = serializers.SerializerMethodField(
+        help_text="Envoyé, sans ARL après BILLING_ARL_WAIT_DAYS jours : peut être renvoyé"
+    )
+
+    def get_payer_name(self, batch: Batch) -> str:
+        return payer_name(batch.payer_type, batch.payer_code)
 
     class Meta:
         model = Batch
@@ -486,15 +502,31 @@ class BatchOutput(serializers.ModelSerializer[Batch]):
             "id",
             "payer_type",
             "payer_code",
+            "payer_name",
             "number",
             "status",
             "format_version",
             "claims_count",
             "total_amount",
             "created_at",
+            "built_at",
+            "sent_at",
+            "last_sent_at",
+            "send_count",
+            "without_arl",
             "acknowledged_on",
             "ack_code",
             "ack_label",
+            "paid_on",
+        )
+
+    def get_without_arl(self, batch: Batch) -> bool:
+        from billing.services.batches import awaiting_arl_since
+
+        return bool(
+            batch.status == "sent"
+            and batch.last_sent_at
+            and batch.last_sent_at < awaiting_arl_since()
         )
 
 
@@ -519,6 +551,21 @@ class BatchList(ListAPIView[Batch]):
     def post(self, request: Request) -> Response:
         build = batches.batches_build_request(by=acting_user(request))
         return Response({"run": build.run, "claims": build.claims}, status=status.HTTP_202_ACCEPTED)
+
+
+class BatchSend(APIView):
+    """Send a lot whose file is ready (or send again a lot flagged « sans ARL »); 409 in any
+    other state."""
+
+    permission_classes = [HasRole.of(*perms.BILLING_WRITE)]
+
+    @extend_schema(
+        request=None,
+        responses={200: BatchOutput, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
+    )
+    def post(self, request: Request, batch_id: int) -> Response:
+        batch = batches.batch_send(batch_id=batch_id, by=acting_user(request))
+        return Response(BatchOutput(batch).data)
 
 
 class BatchDownload(APIView):

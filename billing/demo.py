@@ -75,7 +75,9 @@ def seed(org: Any, rng: random.Random) -> str:
             months[(day.year, day.month)].append(claim_id)
     built = 0
     for _, ids in sorted(months.items()):
-        built += len(batches.batches_build(by=clerk, claim_ids=ids))
+        for batch_id in batches.batches_build(by=clerk, claim_ids=ids):
+            batches.batch_send(batch_id=batch_id, by=clerk)
+            built += 1
 
     imported = 0
     for batch in Batch.objects.filter(status=BatchStatus.SENT).order_by("id"):

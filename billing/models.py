@@ -144,6 +144,11 @@ class Parameter(models.Model):
 # --- invoices ---------------------------------------------------------------------------------
 
 
+class FseMode(models.TextChoices):
+    CARD = "card", "Sécurisée avec la carte Vitale"
+    DEGRADED = "degraded", "Mode dégradé (feuille papier à signer)"
+
+
 class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def current(self) -> InvoiceQuerySet:
         """Not replaced by a newer version (correction, PASS conversion)."""
@@ -237,6 +242,21 @@ class Invoice(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # The care sheet (FSE) as secured at the time of care by a certified SESAM-Vitale component
+    # (art. R161-43 CSS: signed with the patient's Vitale card and the professional's card).
+    # Only a sheet secured with the Vitale card carries the payment guarantee and the 7-working-
+    # day payment delay under tiers payant (art. L161-36-3 and L161-36-4 CSS, décret
+    # n° 2016-1069 du 3 août 2016); "" = no sheet secured (no certified component plugged in).
+    fse_mode = models.CharField(
+        "feuille de soins",
+        max_length=10,
+        choices=FseMode.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    fse_number = models.CharField("n° de FSE", max_length=24, blank=True, default="", db_default="")
+    fse_signed_at = models.DateTimeField("FSE signée le", null=True, blank=True)
     # Versions: a correction of the acts, or the conversion of care given while rights were
     # pending, makes a new invoice that `replaces` this one; this one is then superseded (it
     # keeps its figures, its claims are cancelled) and the appointment moves to the new one.
@@ -322,7 +342,12 @@ OPEN_AFTER_SENDING = (ClaimStatus.SENT, ClaimStatus.ACKNOWLEDGED)
 # examining or has paid. Claims to the "rights pending" payer (PASS agreement / solidarity
 # fund, a local agreement) may also be cancelled once sent: the conversion tells it so.
 CANCELLABLE = (ClaimStatus.DRAFT, ClaimStatus.READY, ClaimStatus.REJECTED)
-CANCELLABLE_PENDING = (*CANCELLABLE, ClaimStatus.SENT, ClaimStatus.ACKNOWLEDGED)
+CANCELLABLE_PENDING = (
+    *CANCELLABLE,
+    ClaimStatus.IN_BATCH,
+    ClaimStatus.SENT,
+    ClaimStatus.ACKNOWLEDGED,
+)
 # Closed claims need nothing when their invoice gets a new version.
 SETTLED_WITHOUT_MONEY = (ClaimStatus.CORRECTED, ClaimStatus.WRITTEN_OFF, ClaimStatus.CANCELLED)
 
@@ -440,11 +465,14 @@ class Claim(models.Model):
 
 
 class BatchStatus(models.TextChoices):
+    """File ready → sent → ARL positive / ARL negative → paid (docs/billing.md « Lots »)."""
+
     BUILDING = "building", "En construction"
-    BUILT = "built", "Construit"
+    BUILT = "built", "Fichier prêt"
     SENT = "sent", "Envoyé"
-    ACKNOWLEDGED = "acknowledged", "Accusé de réception positif"
-    REFUSED = "refused", "Refusé (ARL négatif)"
+    ACKNOWLEDGED = "acknowledged", "ARL positif"
+    REFUSED = "refused", "ARL négatif (lot refusé)"
+    PAID = "paid", "Payé"
 
 
 class Batch(models.Model):
@@ -462,7 +490,10 @@ class Batch(models.Model):
     total_amount = _money("montant total")
     created_at = models.DateTimeField(default=timezone.now)
     built_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    last_sent_at = models.DateTimeField("dernier envoi le", null=True, blank=True)
+    send_count = models.PositiveSmallIntegerField("envois", default=0, db_default=0)
+    paid_on = models.DateField("payé le", null=True, blank=True)
     acknowledged_on = models.DateField(null=True, blank=True)
     ack_code = models.CharField(max_length=8, blank=True)
     ack_label = models.CharField(max_length=200, blank=True)
@@ -498,7 +529,14 @@ class Batch(models.Model):
     def mark_sent(self) -> None:
         self._expect(BatchStatus.BUILT, action="l'envoyer")
         self.status = BatchStatus.SENT
-        self.sent_at = timezone.now()
+        self.sent_at = self.last_sent_at = timezone.now()
+        self.send_count = 1
+
+    def mark_resent(self) -> None:
+        """Sent again because no ARL came (the service checks the waiting time)."""
+        self._expect(BatchStatus.SENT, action="le renvoyer")
+        self.last_sent_at = timezone.now()
+        self.send_count += 1
 
     def acknowledge(self, *, on: datetime.date, positive: bool, code: str, label: str) -> None:
         self._expect(BatchStatus.SENT, action="enregistrer l'accusé de réception")

@@ -37,9 +37,19 @@ from centre.roles import Role
 
 M = TypeVar("M", bound=Model)
 
-# Art. D161-13-3 CSS: under tiers payant the caisse pays within 7 working days of the
-# acknowledgement (penalties from day 8, art. D161-13-4) — docs/billing.md « Impayés ».
+# Payment delay under tiers payant: 7 working days at most, for the AMO share of care sheets
+# secured with the patient's Vitale card only (art. L161-36-3 and L161-36-4 CSS, décret
+# n° 2016-1069 du 3 août 2016: penalty of 1 € on the 8th and 9th working day, 10 % from the
+# 10th) — counted here from the ARL; docs/billing.md « Délais ».
 PAYMENT_DELAY_WORKING_DAYS = 7
+# Sending deadline of electronic care sheets when the patient does not advance the fees:
+# 8 working days from the date of care (art. R161-47 I 1° b CSS; 3 working days in direct
+# payment, a) — which Passerelle never uses: every claim is tiers payant).
+SENDING_DELAY_WORKING_DAYS = 8
+# The payers R161-47 speaks of: the organisms serving the basic benefits (the caisse, which
+# also pays the C2S share). A complementary (AMC) or the PASS agreement has its own terms.
+SENDING_DEADLINE_PAYERS = ("AMO", "C2S")
+NOT_SENT_STATES = (ClaimStatus.DRAFT, ClaimStatus.READY, ClaimStatus.IN_BATCH)
 AGEING_BUCKETS = ((0, 30, "0–30 jours"), (31, 60, "31–60 jours"), (61, 90, "61–90 jours"))
 OPEN_CLAIM_STATES = (
     ClaimStatus.SENT,
@@ -110,6 +120,16 @@ def is_working_day(day: datetime.date) -> bool:
     return day.weekday() < 5 and day not in _french_holidays(day.year)
 
 
+def add_working_days(day: datetime.date, count: int) -> datetime.date:
+    """The `count`-th working day after `day` (weekends and French public holidays skipped)."""
+    counted = 0
+    while counted < count:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    return day
+
+
 def overdue_cutoff(today: datetime.date) -> datetime.date:
     """Claims acknowledged before this date have had their 7 working days."""
     day, counted = today, 0
@@ -120,10 +140,75 @@ def overdue_cutoff(today: datetime.date) -> datetime.date:
     return day
 
 
+def sending_deadline(date_of_care: datetime.date) -> datetime.date:
+    """Last day to send the care sheet of `date_of_care` (art. R161-47 I 1° b CSS)."""
+    return add_working_days(date_of_care, SENDING_DELAY_WORKING_DAYS)
+
+
+def sending_cutoff(today: datetime.date) -> datetime.date:
+    """The earliest date of care whose sending deadline is not yet past on `today`: care
+    before it is late (the deadline grows with the date of care, so walking back is enough)."""
+    day = today
+    while sending_deadline(day - datetime.timedelta(days=1)) >= today:
+        day -= datetime.timedelta(days=1)
+    return day
+
+
+def claims_to_send() -> QuerySet[Claim]:
+    """Tiers-payant claims to the caisse not sent yet (to check, ready, in a lot not sent)."""
+    return Claim.objects.filter(
+        status__in=NOT_SENT_STATES,
+        payer_type__in=SENDING_DEADLINE_PAYERS,
+        invoice__superseded_at__isnull=True,
+    )
+
+
+def claims_sending_late(today: datetime.date | None = None) -> QuerySet[Claim]:
+    """Not sent and past their 8-working-day deadline (art. R161-47 I 1° b CSS)."""
+    cutoff = sending_cutoff(today or timezone.localdate())
+    return claims_to_send().filter(invoice__date_of_care__lt=cutoff)
+
+
+def claims_sending_soon(today: datetime.date | None = None, *, days: int = 2) -> QuerySet[Claim]:
+    """Not sent, in time, but their deadline falls within `days` working days."""
+    today = today or timezone.localdate()
+    cutoff = sending_cutoff(today)
+    later = sending_cutoff(add_working_days(today, days))
+    return claims_to_send().filter(
+        invoice__date_of_care__gte=cutoff, invoice__date_of_care__lt=later
+    )
+
+
+def batches_without_arl(now: datetime.datetime | None = None) -> QuerySet[Batch]:
+    """Lots sent and still without ARL `BILLING_ARL_WAIT_DAYS` after their last sending:
+    flagged, and they may be sent again (`batches.batch_send`)."""
+    from billing.services.batches import awaiting_arl_since
+
+    return Batch.objects.filter(status=BatchStatus.SENT, last_sent_at__lt=awaiting_arl_since(now))
+
+
 def overdue_claims(today: datetime.date | None = None) -> QuerySet[Claim]:
-    """No payment 7 working days after the acknowledgement (art. D161-13-3 CSS)."""
+    """Claims late on the payer's side: acknowledged more than 7 working days ago without
+    payment, for sheets secured with the Vitale card (the only ones the delay applies to:
+    art. L161-36-3 and L161-36-4 CSS), and claims of a lot that never got its ARL
+    (`batches_without_arl`)."""
+    from billing.models import FseMode
+
+    now = (
+        timezone.now()
+        if today is None
+        else timezone.make_aware(datetime.datetime.combine(today, datetime.time(23, 59)))
+    )
     cutoff = overdue_cutoff(today or timezone.localdate())
-    return Claim.objects.filter(status=ClaimStatus.ACKNOWLEDGED, acknowledged_on__lt=cutoff)
+    unacknowledged = batches_without_arl(now).values("pk")
+    return Claim.objects.filter(
+        Q(
+            status=ClaimStatus.ACKNOWLEDGED,
+            acknowledged_on__lt=cutoff,
+            invoice__fse_mode=FseMode.CARD,
+        )
+        | Q(status=ClaimStatus.SENT, batch__in=unacknowledged)
+    )
 
 
 @dataclass(frozen=True)
@@ -163,6 +248,9 @@ class Worklist:
     rejects: int
     overdue: int
     ageing: list[AgeingBucket]
+    without_arl: int = 0
+    sending_late: int = 0
+    sending_soon: int = 0
 
 
 def clerk_worklist(today: datetime.date | None = None) -> Worklist:
@@ -182,6 +270,9 @@ def clerk_worklist(today: datetime.date | None = None) -> Worklist:
         rejects=Claim.objects.to_work().count(),
         overdue=overdue_claims(today).count(),
         ageing=unpaid_ageing(today),
+        without_arl=batches_without_arl().count(),
+        sending_late=claims_sending_late(today).count(),
+        sending_soon=claims_sending_soon(today).count(),
     )
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("lots/", views.batch_list, name="batch_list"),
     path("lots/construire/", views.batch_build, name="batch_build"),
     path("lots/progression/<str:run>/", views.batch_progress, name="batch_progress"),
+    path("lots/<int:batch_id>/envoyer/", views.batch_send, name="batch_send"),
     path("lots/<int:batch_id>/fichier/", views.batch_download, name="batch_download"),
     path("retours/", views.return_import, name="return_import"),
     path(

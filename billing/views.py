@@ -244,18 +244,39 @@ def pending_convert(request: HttpRequest) -> HttpResponse:
 
 @role_required(*perms.BILLING_READ)
 def batch_list(request: HttpRequest) -> HttpResponse:
-    batches = Batch.objects.order_by("-created_at", "-id")[:100]
-    ready = selectors.clerk_worklist().ready_by_payer
+    batches = list(Batch.objects.order_by("-created_at", "-id")[:100])
+    flagged = set(selectors.batches_without_arl().values_list("pk", flat=True))
+    for batch in batches:
+        batch.without_arl = batch.pk in flagged  # type: ignore[attr-defined]
+    worklist = selectors.clerk_worklist()
     return render(
         request,
         "billing/batch_list.html",
         {
             "batches": batches,
-            "ready": ready,
+            "ready": worklist.ready_by_payer,
+            "worklist": worklist,
+            "arl_days": batch_services.arl_wait_days(),
             "can_write": acting_user(request).has_role(*perms.BILLING_WRITE),
             "run": request.GET.get("run", ""),
         },
     )
+
+
+@require_POST
+@role_required(*perms.BILLING_WRITE)
+def batch_send(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The clerk says the lot's file has left for the payer (or sends it again, no ARL)."""
+    try:
+        batch = batch_services.batch_send(batch_id=batch_id, by=acting_user(request))
+    except BillingError as error:
+        refusal_message(request, error)
+    else:
+        again = " de nouveau" if batch.send_count > 1 else ""
+        messages.success(
+            request, f"Lot n° {batch.number} envoyé{again} : {batch.claims_count} demande(s)."
+        )
+    return redirect("billing:batch_list")
 
 
 @require_POST

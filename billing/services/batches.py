@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
+import datetime
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
 from billing import perms
+from billing.errors import BillingError, BillingNotFound
 from billing.formats import (
     BatchHeader,
     BatchRecord,
 )
 from billing.models import (
     Batch,
+    BatchStatus,
     Claim,
     ClaimStatus,
+    TransitionError,
 )
 from billing.money import to_cents
 from billing.transmission import get_adapter
 from centre import audit
 from centre.models import Centre, User
+from centre.refusals import Kind
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -96,10 +102,8 @@ def _build_one(
         # locks each row; under READ COMMITTED the second transaction waits for the first,
         # then re-checks the WHERE clause on the committed row (now 'sent') and skips it. So a
         # claim can never end up in two batches, without locking the whole table.
-        # The claims go straight to « envoyée »: the file is written and handed to the adapter
-        # in this same transaction, so « dans un lot » could never be seen by anyone else; if
-        # writing or sending fails, everything rolls back and the claims are ready again.
-        # (IN_BATCH remains for an adapter that would confirm the sending later.)
+        # The claims go « dans un lot » and the lot « fichier prêt »: only a file exists.
+        # Sending is an explicit step (`batch_send`), once the file has left for the payer.
         with connection.cursor() as cursor:
             cursor.execute(
                 """WITH taken AS (
@@ -109,7 +113,7 @@ def _build_one(
                     RETURNING amount)
                 SELECT count(*), coalesce(sum(amount), 0) FROM taken""",
                 [
-                    ClaimStatus.SENT.value,
+                    ClaimStatus.IN_BATCH.value,
                     batch.pk,
                     timezone.now(),
                     ClaimStatus.READY.value,
@@ -143,8 +147,6 @@ def _build_one(
             batch.file.save(name, File(tmp, name=name), save=False)
         batch.format_version = adapter.format_version
         batch.mark_built()
-        adapter.send(batch_id=batch.pk)
-        batch.mark_sent()
         batch.save()
         audit.record(
             actor=by,
@@ -158,7 +160,8 @@ def _build_one(
 def batches_build(
     *, by: User | None, claim_ids: list[int] | None = None, progress: ProgressCallback | None = None
 ) -> list[int]:
-    """Group ready claims per payer into numbered batches and send them through the adapter.
+    """Group ready claims per payer into numbered batches and write their files (« fichier
+    prêt »); sending them is `batch_send`.
 
     Each payer's batch is built in its own transaction: if the worker dies mid-way, the
     batches already committed are complete and the other claims are still ready, so running
@@ -206,3 +209,71 @@ def batches_build_request(*, by: User) -> BuildRequest:
             lambda: tasks.build_batches.delay(claim_ids=ids, actor_id=actor_id, run=run)
         )
     return BuildRequest(run=run, claims=len(ids))
+
+
+# --- sending and the ARL watch ----------------------------------------------------------------
+
+
+def arl_wait_days() -> int:
+    """Days a sent lot waits for its ARL before it is flagged « sans ARL » and may be sent
+    again (setting BILLING_ARL_WAIT_DAYS; an ARL usually comes within a day or two)."""
+    return int(getattr(settings, "BILLING_ARL_WAIT_DAYS", 3))
+
+
+def awaiting_arl_since(now: datetime.datetime | None = None) -> datetime.datetime:
+    """Lots last sent before this moment and still without ARL are flagged."""
+    return (now or timezone.now()) - datetime.timedelta(days=arl_wait_days())
+
+
+def batch_send(*, batch_id: int, by: User | None) -> Batch:
+    """Send a lot whose file is ready through the transmission adapter: the lot and its claims
+    become « envoyé(e)s ». A lot already sent may be sent again only once it is flagged « sans
+    ARL » (no ARL `arl_wait_days()` after its last sending): same file, same number.
+
+    `by` is None for a system sending (a certified concentrator's task); a person must be of
+    the facturation. Refused (conflict) in any other state; nothing changes if the adapter
+    fails (the transaction rolls back)."""
+    if by is not None:
+        perms.require(by, perms.BILLING_WRITE)
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None:
+            raise BillingNotFound("Lot introuvable.")
+        before = {"status": batch.status, "send_count": batch.send_count}
+        resend = batch.status == BatchStatus.SENT
+        if resend:
+            assert batch.last_sent_at is not None
+            flagged_after = batch.last_sent_at + datetime.timedelta(days=arl_wait_days())
+            if timezone.now() < flagged_after:
+                raise BillingError(
+                    f"Le lot n° {batch.number} a été envoyé le "
+                    f"{timezone.localtime(batch.last_sent_at):%d/%m/%Y} : son ARL est attendu "
+                    f"jusqu'au {timezone.localtime(flagged_after):%d/%m/%Y}, il ne peut être "
+                    "renvoyé qu'ensuite.",
+                    kind=Kind.CONFLICT,
+                )
+        try:
+            if resend:
+                batch.mark_resent()
+            else:
+                batch.mark_sent()
+        except TransitionError as error:
+            raise BillingError(str(error), kind=Kind.CONFLICT) from error
+        get_adapter().send(batch_id=batch.pk)
+        batch.save(update_fields=["status", "sent_at", "last_sent_at", "send_count"])
+        moved = 0
+        if not resend:
+            moved = Claim.objects.filter(batch=batch, status=ClaimStatus.IN_BATCH).update(
+                status=ClaimStatus.SENT, updated_at=timezone.now()
+            )
+        audit.record(
+            actor=by,
+            action="billing.batch.resend" if resend else "billing.batch.send",
+            obj=batch,
+            changes={
+                "status": [before["status"], batch.status],
+                "send_count": [before["send_count"], batch.send_count],
+            },
+            extra={"claims": moved or batch.claims_count},
+        )
+    return batch

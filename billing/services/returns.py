@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.files import File
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from billing import perms
@@ -330,6 +331,7 @@ def _reconcile(rf: ReturnFile, open_lines: LinesOpener, by: User | None) -> None
             ],
         )
         cursor.execute(f"DROP TABLE {_ROWS}")
+    _mark_paid_batches(rf, by)
     rf.acks_count = stats["acks"]
     rf.paid_count = stats["paid"]
     rf.partial_count = stats["partial"]
@@ -344,6 +346,28 @@ def _reconcile(rf: ReturnFile, open_lines: LinesOpener, by: User | None) -> None
         obj=rf,
         changes={k: str(v) for k, v in stats.items()},
     )
+
+
+def _mark_paid_batches(rf: ReturnFile, by: User | None) -> None:
+    """A lot with a positive ARL becomes « payé » once none of its claims still waits for the
+    payer (each is paid, paid in part or rejected)."""
+    waiting = Claim.objects.filter(batch_id=OuterRef("pk"), status__in=OPEN_AFTER_SENDING)
+    today = timezone.localdate()
+    for batch in (
+        Batch.objects.select_for_update()
+        .filter(payer_type=rf.payer_type, payer_code=rf.payer_code, status=BatchStatus.ACKNOWLEDGED)
+        .exclude(Exists(waiting))
+        .order_by("id")
+    ):
+        batch.status, batch.paid_on = BatchStatus.PAID, today
+        batch.save(update_fields=["status", "paid_on"])
+        audit.record(
+            actor=by,
+            action="billing.batch.paid",
+            obj=batch,
+            changes={"status": [BatchStatus.ACKNOWLEDGED, BatchStatus.PAID]},
+            extra={"return_file": rf.pk},
+        )
 
 
 def _mismatch(rf: ReturnFile, row: tuple[Any, ...], today: datetime.date) -> ReturnFileError:

@@ -91,6 +91,7 @@ ACCESS = {
     "billing:batch_build": Access(BILLING_WRITE, method="post"),
     "billing:batch_progress": Access(BILLING_WRITE, kwargs=lambda w: {"run": "abc"}),
     "billing:batch_download": Access(BILLING_WRITE, kwargs=_batch),
+    "billing:batch_send": Access(BILLING_WRITE, method="post", kwargs=_batch),
     "billing:return_import": Access(BILLING_WRITE),
     "billing:return_progress": Access(BILLING_WRITE, kwargs=_return_file),
     "billing:invoice_correct": Access(
@@ -120,6 +121,7 @@ ACCESS.update(
         "api:claims": Access(BILLING_READ, api=True),
         "api:batches": Access(BILLING_READ, api=True),
         "api:batch-download": Access(BILLING_WRITE, api=True, kwargs=_batch),
+        "api:batch-send": Access(BILLING_WRITE, api=True, method="post", kwargs=_batch),
         "api:returns": Access(BILLING_WRITE, api=True),
         "api:invoice-pending-conversions": Access(BILLING_READ, api=True),
         "api:invoice-correct": Access(

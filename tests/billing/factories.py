@@ -119,3 +119,13 @@ def make_invoice(
 
 def amo_claim(invoice: Invoice) -> Claim:
     return invoice.claims.get(payer_type="AMO")
+
+
+def built_and_sent(by: User) -> list[int]:
+    """Build the lots of the ready claims, then send each (the clerk's two steps)."""
+    from billing.services import batches
+
+    ids = batches.batches_build(by=by)
+    for batch_id in ids:
+        batches.batch_send(batch_id=batch_id, by=by)
+    return ids

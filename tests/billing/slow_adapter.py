@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from typing import IO
 
+from billing.formats import BatchHeader, BatchRecord
 from billing.transmission import FileAdapter
 
 
 class SlowAdapter(FileAdapter):
-    def send(self, *, batch_id: int) -> None:
+    def write(self, header: BatchHeader, records: Iterable[BatchRecord], out: IO[bytes]) -> None:
         time.sleep(1.5)
+        super().write(header, records, out)

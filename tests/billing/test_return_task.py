@@ -14,9 +14,8 @@ from django.urls import reverse
 from billing import tasks
 from billing.formats import AckRecord, PaymentRecord, RejectRecord, return_lines
 from billing.models import Batch, Claim, Payment, ReturnFile, ReturnStatus
-from billing.services import batches
 from centre.models import AuditEntry, Site, User
-from tests.billing.factories import ON, amo_claim, make_invoice
+from tests.billing.factories import ON, amo_claim, built_and_sent, make_invoice
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -28,7 +27,7 @@ def sent_claims(staff: dict[str, User], site: Site, n: int = 3) -> list[Claim]:
         make_invoice(by=staff["soignant"], practitioner=staff["soignant"], site=site)
         for _ in range(n)
     ]
-    batches.batches_build(by=staff["facturation"])
+    built_and_sent(staff["facturation"])
     return [amo_claim(i) for i in invoice_list]
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from billing import selectors
 from billing.errors import BillingError
@@ -17,12 +18,14 @@ from billing.models import (
     BatchStatus,
     Claim,
     ClaimStatus,
+    FseMode,
+    Invoice,
     Payment,
     ReturnFile,
 )
 from billing.services import batches, claims, invoices, payments, returns, tariffs
 from centre.models import AuditEntry, Site, User
-from tests.billing.factories import ON, amo_claim, make_invoice, make_patient
+from tests.billing.factories import ON, amo_claim, built_and_sent, make_invoice, make_patient
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -180,28 +183,33 @@ def test_batches_are_numbered_per_payer_and_never_built_twice(
     ids = batches.batches_build(by=staff["facturation"])
     assert len(ids) == 2
     batch = Batch.objects.get(payer_code="861")
+    # Built: only a file exists (« fichier prêt »), the claims are « dans un lot ».
     assert (batch.number, batch.claims_count, batch.total_amount, batch.status) == (
         1,
         3,
         D("63.00"),
-        BatchStatus.SENT,
+        BatchStatus.BUILT,
     )
+    assert set(Claim.objects.filter(batch=batch).values_list("status", flat=True)) == {"in_batch"}
+    batches.batch_send(batch_id=batch.pk, by=staff["facturation"])
+    batch.refresh_from_db()
+    assert (batch.status, batch.send_count) == (BatchStatus.SENT, 1)
     assert set(Claim.objects.filter(batch=batch).values_list("status", flat=True)) == {"sent"}
     with batch.file.open("rb") as fh:
         text = fh.read().decode()
     assert text.splitlines()[0].startswith("H|PASSERELLE-LOT|1|")
     assert text.splitlines()[-1] == "T|3|63.00"
     assert f"F|{claim_list[0].reference}|" in text
-    assert batches.batches_build(by=staff["facturation"]) == []  # nothing ready any more
+    assert built_and_sent(staff["facturation"]) == []  # nothing ready any more
     make_invoice(by=staff["soignant"], practitioner=staff["soignant"], site=site)
-    batches.batches_build(by=staff["facturation"])
+    built_and_sent(staff["facturation"])
     assert Batch.objects.get(payer_code="861", number=2).claims_count == 1
     assert amo_claim(other).batch.payer_code == "751"
 
 
 def test_return_with_payment_partial_payment_and_reject(staff: dict[str, User], site: Site) -> None:
     claim_list = build_world(staff, site)
-    batches.batches_build(by=staff["facturation"])
+    built_and_sent(staff["facturation"])
     batch = Batch.objects.get()
     text = payer_return(
         claim_list,
@@ -232,7 +240,7 @@ def test_return_with_payment_partial_payment_and_reject(staff: dict[str, User], 
     )
     assert (c2.status, c2.reject_label) == ("rejected", "Droits fermés à la date des soins")
     batch.refresh_from_db()
-    assert batch.status == BatchStatus.ACKNOWLEDGED
+    assert (batch.status, batch.paid_on) == (BatchStatus.PAID, timezone.localdate())  # all answered
     # Same file again: nothing counted twice.
     _, again = returns.return_import(open_lines=lines_of(text), filename="r.txt", by=None)
     assert not again
@@ -244,13 +252,13 @@ def test_return_with_payment_partial_payment_and_reject(staff: dict[str, User], 
     assert c1.invoice.__class__.objects.get(pk=c1.invoice_id).patient_due == D("15.00")
     with pytest.raises(BillingError):
         claims.claim_write_off(claim=c0, reason="x", by=staff["facturation"])
-    batches.batches_build(by=staff["facturation"])
+    built_and_sent(staff["facturation"])
     assert Batch.objects.get(number=2).claims_count == 1
 
 
 def test_a_return_with_one_bad_line_imports_nothing(staff: dict[str, User], site: Site) -> None:
     claim_list = build_world(staff, site)
-    batches.batches_build(by=staff["facturation"])
+    built_and_sent(staff["facturation"])
     text = payer_return(
         claim_list,
         [
@@ -300,7 +308,7 @@ def test_negative_acknowledgement_rejects_the_whole_batch(
     staff: dict[str, User], site: Site
 ) -> None:
     claim_list = build_world(staff, site, n=2)
-    batches.batches_build(by=staff["facturation"])
+    built_and_sent(staff["facturation"])
     text = payer_return(claim_list, [AckRecord(0, 1, False, ON, "R02", "")])
     returns.return_import(open_lines=lines_of(text), filename="arl.txt", by=None)
     assert Batch.objects.get().status == BatchStatus.REFUSED
@@ -309,9 +317,12 @@ def test_negative_acknowledgement_rejects_the_whole_batch(
 
 def test_overdue_after_seven_working_days_and_ageing(staff: dict[str, User], site: Site) -> None:
     claim_list = build_world(staff, site, n=2)
-    batches.batches_build(by=staff["facturation"])
+    built_and_sent(staff["facturation"])
     # Acknowledged Monday 3 March 2025: 7 working days end Wednesday 12 March.
     Claim.objects.update(status=ClaimStatus.ACKNOWLEDGED, acknowledged_on=datetime.date(2025, 3, 3))
+    # The 7-day delay applies to sheets secured with the Vitale card only.
+    assert selectors.overdue_claims(datetime.date(2025, 3, 13)).count() == 0
+    Invoice.objects.update(fse_mode=FseMode.CARD)
     assert selectors.overdue_claims(datetime.date(2025, 3, 12)).count() == 0
     assert selectors.overdue_claims(datetime.date(2025, 3, 13)).count() == 2
     # 1 May and 8 May are public holidays: on Monday 12 May, the claims acknowledged before

@@ -14,10 +14,10 @@ from billing import selectors
 from billing.errors import BillingError
 from billing.formats import RejectRecord, return_lines
 from billing.models import Batch, Claim, ClaimStatus, Invoice
-from billing.services import batches, invoices, returns
+from billing.services import invoices, returns
 from centre.models import AuditEntry, Site, User
 from patients.models import Coverage, CoverageKind
-from tests.billing.factories import ON, make_invoice, make_patient
+from tests.billing.factories import ON, built_and_sent, make_invoice, make_patient
 
 D = Decimal
 JANUARY = datetime.date(2025, 1, 15)
@@ -43,7 +43,7 @@ def test_ame_granted_in_march_from_january_converts_the_january_consultation(
     client_for: ClientFor, staff: dict[str, User], site: Site
 ) -> None:
     invoice = january_without_rights(staff, site)
-    batches.batches_build(by=staff["facturation"])  # sent to the PASS agreement meanwhile
+    built_and_sent(staff["facturation"])  # sent to the PASS agreement meanwhile
     assert Claim.objects.get(invoice=invoice).status == ClaimStatus.SENT
     assert list(selectors.pending_convertible()) == []  # no rights yet: stays pending
     with pytest.raises(BillingError, match="Toujours aucun droit"):
@@ -85,7 +85,7 @@ def test_ame_granted_in_march_from_january_converts_the_january_consultation(
         action="billing.invoice.supersede", object_id=str(invoice.pk)
     ).exists()
     assert list(selectors.pending_convertible()) == []
-    batches.batches_build(by=staff["facturation"])
+    built_and_sent(staff["facturation"])
     assert Batch.objects.get(payer_type="AMO").claims_count == 1
 
 
@@ -150,7 +150,7 @@ def test_correcting_the_acts_after_a_reject_makes_a_new_version(
         acts=[("VG", None), ("MD", None)],
     )
     assert invoice.total == D("40.00")  # VG 30.00 + MD 10.00 (justified home visit)
-    batches.batches_build(by=staff["facturation"])
+    built_and_sent(staff["facturation"])
     claim = invoice.claims.get()
     # While the payer examines the claim, the invoice cannot be replaced.
     with pytest.raises(BillingError, match="Envoyée"):
@@ -202,7 +202,7 @@ def test_correcting_the_acts_after_a_reject_makes_a_new_version(
             invoice=invoice, acts=[invoices.ActChoice("G")], reason="x", by=staff["facturation"]
         )
     # The new claim goes into the next batch; the cashier sees one balance, not two.
-    batches.batches_build(by=staff["facturation"])
+    built_and_sent(staff["facturation"])
     assert Batch.objects.get(number=2).claims_count == 1
     assert list(Invoice.objects.with_patient_balance()) == [new]
 

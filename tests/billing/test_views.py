@@ -113,9 +113,9 @@ def test_clerk_pages_with_pinned_query_counts(
     client = client_for("facturation")
     client.get(reverse("billing:dashboard"))  # warm the session and caches
     # session, user, groups, MFA check; ready per payer, drafts, batches, rejects, overdue,
-    # ageing, invoices to check (with patient), their journal entry; session save; whatever
-    # the number of invoices.
-    with django_assert_num_queries(15):  # type: ignore[operator]
+    # ageing, lots without ARL, sheets late and soon due for sending, invoices to check (with
+    # patient), their journal entry; session save; whatever the number of invoices.
+    with django_assert_num_queries(18):  # type: ignore[operator]
         page = client.get(reverse("billing:dashboard"))
     assert page.content.decode().count("NIR de l&#x27;assuré·e manquant") == 3
     # session, user, groups, MFA; rejects, overdue (each with invoice and patient); session
@@ -148,6 +148,12 @@ def test_clerk_builds_a_batch_and_imports_a_return_through_the_pages(
     )
     download = client.get(reverse("billing:batch_download", args=[batch.pk]))
     assert download.content.decode().startswith("H|PASSERELLE-LOT|1|")
+    assert Batch.objects.get().status == "built"  # a file exists, nothing sent yet
+    listing = client.get(reverse("billing:batch_list")).content.decode()
+    assert "Fichier prêt" in listing and "CPAM de la Vienne" in listing
+    client.post(reverse("billing:batch_send", args=[batch.pk]))
+    assert Batch.objects.get().status == "sent"
+    assert "Marquer envoyé" not in client.get(reverse("billing:batch_list")).content.decode()
     c1, c2 = (amo_claim(i) for i in invoice_list)
     text = "".join(
         return_lines(

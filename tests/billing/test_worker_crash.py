@@ -66,11 +66,11 @@ def test_killed_worker_then_rerun_puts_each_claim_in_exactly_one_batch(
         app.conf.update(task_always_eager=False, broker_url=settings.REDIS_URL)
         app.send_task("billing.tasks.build_batches", kwargs={"run": "crash"}, queue=queue)
         deadline = time.monotonic() + 60
-        while not Batch.objects.filter(status="sent").exists():  # first batch committed
+        while not Batch.objects.filter(status="built").exists():  # first batch committed
             assert time.monotonic() < deadline, "the worker never built a batch"
             assert worker.poll() is None, "the worker stopped"
             time.sleep(0.1)
-        worker.send_signal(signal.SIGKILL)  # mid-way: the next batch is being sent
+        worker.send_signal(signal.SIGKILL)  # mid-way: the next batch's file is being written
         worker.wait(timeout=10)
     finally:
         app.conf.update(**previous)
@@ -79,13 +79,14 @@ def test_killed_worker_then_rerun_puts_each_claim_in_exactly_one_batch(
     time.sleep(0.5)  # PostgreSQL notices the dead connection and rolls its transaction back
     done = Batch.objects.count()
     assert 1 <= done < len(caisses)
-    assert not Claim.objects.filter(status=ClaimStatus.IN_BATCH).exists()
+    assert Claim.objects.filter(status=ClaimStatus.IN_BATCH).count() == 3 * done
+    assert not Claim.objects.filter(status=ClaimStatus.IN_BATCH, batch__isnull=True).exists()
     assert Claim.objects.filter(status=ClaimStatus.READY).count() == 3 * (len(caisses) - done)
 
     batches.batches_build(by=staff["facturation"])  # the re-run (or the retried task)
     batches.batches_build(by=staff["facturation"])  # and once more: nothing left to do
 
-    assert not Claim.objects.exclude(status=ClaimStatus.SENT).exists()
+    assert not Claim.objects.exclude(status=ClaimStatus.IN_BATCH).exists()
     assert not Claim.objects.filter(batch__isnull=True).exists()
     per_batch = Batch.objects.annotate(n=Count("claims"), total=Sum("claims__amount"))
     assert sorted(b.payer_code for b in per_batch) == sorted(caisses)

@@ -132,6 +132,7 @@ def test_a_day_of_work_leaves_a_complete_journal(
 
     # Billing clerk: builds the batch, imports the payer's acknowledgement and payment.
     [batch_id] = billing_batches.batches_build(by=clerk)
+    billing_batches.batch_send(batch_id=batch_id, by=clerk)
     batch = Batch.objects.get(pk=batch_id)
     claim = Claim.objects.get(invoice=invoice, payer_type="AMO")
     lines = [
@@ -194,7 +195,9 @@ def test_a_day_of_work_leaves_a_complete_journal(
         (doctor.pk, "appointment.seen"),
         (doctor.pk, "billing.invoice.create"),
         (clerk.pk, "billing.batch.build"),
+        (clerk.pk, "billing.batch.send"),  # sending is its own step
         (clerk.pk, "billing.claim.return"),  # the AMO claim paid by the return
+        (clerk.pk, "billing.batch.paid"),  # every claim of the lot answered
         (clerk.pk, "billing.return.import"),
         (mediator.pk, "auth.login"),
         (mediator.pk, "outreach.person.create"),
