@@ -85,13 +85,9 @@ def _suppress(result: Result, threshold: int) -> tuple[Cell, dict[str, Cell]]:
     count_headline = result.unit.is_suppressed_count and not result.span.is_rate
     if count_headline and isinstance(result.value, int) and primary(result.value, threshold):
         value_state = State.PRIMARY
-    if result.partition:
-        members = [
-            k
-            for k in result.breakdown
-            if result.unit_of(k) == (result.parts_unit or result.unit)
-            and result.unit_of(k).is_count
-        ]
+    own = result.parts_unit or result.unit
+    members = [k for k in result.breakdown if result.unit_of(k) == own]
+    if result.partition and own.is_suppressed_count and members:
         numbers = [int(result.breakdown[k]) for k in members]
         # A share's or a rate's population (the sum) is published elsewhere: known too.
         known = count_headline and isinstance(result.value, int)
