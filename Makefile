@@ -31,12 +31,23 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# With a Redis that answers (REDIS_URL, or one on 127.0.0.1:6379), a Celery worker is started
+# beside the server for reports (and stopped with it); without, reports run in the web process.
+RUN_REDIS := $${REDIS_URL:-redis://127.0.0.1:6379/0}
 run: install
 	$(PY) manage.py ensure_database
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""
-	@echo "Passerelle : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
+	@if $(PY) -c "import sys, redis; redis.Redis.from_url(sys.argv[1], socket_connect_timeout=1).ping()" "$(RUN_REDIS)" 2>/dev/null; then \
+	  export REDIS_URL="$(RUN_REDIS)"; \
+	  echo "Redis répond ($$REDIS_URL) : un worker Celery démarre pour les rapports (journal : celery-worker.log)."; \
+	  $(VENV)/bin/celery -A centre worker --loglevel=INFO --concurrency=2 >celery-worker.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	else \
+	  echo "Redis ne répond pas : pas de worker Celery, les rapports sont produits par le serveur web (avancement affiché)."; \
+	fi; \
+	echo "Passerelle : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install

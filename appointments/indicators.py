@@ -21,7 +21,17 @@ from appointments.models import (
     days_bounds,
 )
 from centre.models import Profession, Site
-from centre.reports.indicators import Breakdown, Indicator, Period, percent, site_ids
+from centre.reports.indicators import (
+    SHARE,
+    Breakdown,
+    Indicator,
+    Period,
+    Span,
+    events,
+    percent,
+    persons,
+    site_ids,
+)
 from patients.models import Coverage, CoverageKind, Patient
 
 # A consultation took place when the patient arrived or was seen. The period and the statuses
@@ -181,29 +191,42 @@ def walk_ins(period: Period, sites: list[Site] | None) -> int:
     return _held(period, sites).filter(is_walk_in=True).count()
 
 
+SEEN = "patient·e·s vu·e·s : personnes distinctes ayant eu au moins une consultation réalisée"
+HELD_POP = "consultations réalisées (patient·e arrivé·e ou vu·e)"
+PATIENTS = persons("patient·e·s")
+CONSULTATIONS = events("consultations")
+
 INDICATORS = (
     Indicator(
         "appointments.consultations",
         "Consultations réalisées",
         "Rendez-vous de la période où la personne est arrivée ou a été vue, par profession "
         "du motif de consultation (sans rendez-vous compris).",
-        "consultations",
+        CONSULTATIONS,
         consultations,
+        population=HELD_POP,
+        partition=True,
     ),
     Indicator(
         "appointments.consultations_by_week",
         "Consultations par semaine",
-        "Consultations réalisées, par semaine (date du lundi).",
-        "consultations",
+        "Consultations réalisées, en moyenne par semaine de la période (consultations ÷ jours "
+        "de la période × 7), et leur nombre chaque semaine (date du lundi ; les semaines dont "
+        "une partie seulement est dans la période sont signalées « partielle »).",
+        CONSULTATIONS,
         consultations_by_week,
+        population=HELD_POP,
+        span=Span.PER_WEEK,
+        partition=True,
     ),
     Indicator(
         "appointments.patients_seen",
         "Patient·e·s vu·e·s",
         "Personnes distinctes ayant eu au moins une consultation réalisée dans la période ; "
         "dont nouveaux patients : aucune consultation réalisée avant la période.",
-        "patient·e·s",
+        PATIENTS,
         patients_seen,
+        population=SEEN,
     ),
     Indicator(
         "appointments.coverage_mix",
@@ -211,45 +234,62 @@ INDICATORS = (
         "Parmi les patient·e·s vu·e·s : celles et ceux ayant la C2S, l'AME, ou ni assurance "
         "maladie obligatoire ni AME (« sans droits »), droits valides au moins un jour de la "
         "période ; parts en % des patient·e·s vu·e·s.",
-        "patient·e·s",
+        PATIENTS,
         coverage_mix,
+        population=SEEN,
+        part_units={
+            "part C2S (%)": SHARE,
+            "part AME (%)": SHARE,
+            "part sans droits (%)": SHARE,
+        },
     ),
     Indicator(
         "appointments.medecin_traitant",
         "Patient·e·s ayant leur médecin traitant au centre",
         "Parmi les patient·e·s vu·e·s, celles et ceux dont la déclaration de médecin traitant "
         "valide dans la période désigne un médecin du centre.",
-        "patient·e·s",
+        PATIENTS,
         medecin_traitant,
+        population=SEEN,
+        part_units={"part médecin traitant au centre (%)": SHARE},
     ),
     Indicator(
         "appointments.qpv_share",
         "Part des patient·e·s vu·e·s habitant en QPV",
         "Parmi les patient·e·s vu·e·s dont l'adresse est qualifiée, part de celles et ceux qui "
-        "habitent un quartier prioritaire de la politique de la ville (en %).",
-        "%",
+        "habitent un quartier prioritaire de la politique de la ville (en %) ; effectifs en "
+        "QPV, hors QPV et non renseignés.",
+        SHARE,
         qpv_share,
+        population=SEEN,
+        parts=PATIENTS,
+        partition=True,
     ),
     Indicator(
         "appointments.no_show_rate",
         "Taux de rendez-vous non honorés",
         "Absences non excusées ÷ (consultations réalisées + absences non excusées), en %. "
         "Les annulations (par le centre ou la personne) ne comptent pas.",
-        "%",
+        SHARE,
         no_show_rate,
+        population="rendez-vous de la période",
+        parts=events("rendez-vous"),
     ),
     Indicator(
         "appointments.interpreting",
         "Consultations avec interprète",
         "Consultations réalisées avec un·e interprète, par langue.",
-        "consultations",
+        CONSULTATIONS,
         interpreting,
+        population=HELD_POP,
+        partition=True,
     ),
     Indicator(
         "appointments.walk_ins",
         "Consultations sans rendez-vous",
         "Consultations réalisées prises sans rendez-vous.",
-        "consultations",
+        CONSULTATIONS,
         walk_ins,
+        population=HELD_POP,
     ),
 )

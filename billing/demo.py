@@ -92,7 +92,9 @@ def seed(org: Any, rng: random.Random) -> str:
         ack_on = min(today, last_care + datetime.timedelta(days=3))
         paid_on = ack_on + datetime.timedelta(days=rng.randint(3, 9))
         records: list[ReturnRecord] = [AckRecord(0, batch.number, True, ack_on, "", "")]
-        if paid_on <= today and (today - last_care).days > 45:
+        # Payers pay within about two weeks: only the month in progress and the last one's
+        # late batch stay unpaid (with 45 days, the month before last showed 0,00 € collected).
+        if paid_on <= today and (today - last_care).days > 25:
             codes = sorted(REJECT_REASONS)
             for ref, amount in batch.claims.order_by("id").values_list("reference", "amount"):
                 draw = rng.random()

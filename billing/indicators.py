@@ -14,7 +14,16 @@ from django.db.models.functions import Coalesce
 
 from billing.models import Claim, ClaimStatus, Invoice, Payment, PaymentSource
 from centre.models import Site
-from centre.reports.indicators import Breakdown, Indicator, Period, percent, site_ids
+from centre.reports.indicators import (
+    AMOUNT,
+    SHARE,
+    Breakdown,
+    Indicator,
+    Period,
+    events,
+    percent,
+    site_ids,
+)
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 # Claims sent and not settled: what the payers still owe.
@@ -115,30 +124,37 @@ def tiers_payant(period: Period, sites: list[Site] | None) -> Breakdown:
     )
 
 
+INVOICES = "factures dont la date des soins est dans la période"
+
 INDICATORS = (
     Indicator(
         "billing.billed",
         "Montant facturé",
         "Total des factures dont la date des soins est dans la période, et sa répartition "
         "entre assurance maladie, complémentaires et patient·e·s (en euros).",
-        "€",
+        AMOUNT,
         billed,
+        population=INVOICES,
+        part_units={"factures": events("factures")},
     ),
     Indicator(
         "billing.paid",
         "Montant encaissé",
         "Paiements reçus dans la période (virements des caisses et complémentaires, règlements "
         "des patient·e·s), par payeur, en euros.",
-        "€",
+        AMOUNT,
         paid,
+        population="paiements reçus dans la période",
     ),
     Indicator(
         "billing.rejected",
         "Montant rejeté",
         "Montant des demandes de remboursement (soins de la période) dont l'état est « rejetée » "
         "au moment du calcul, en euros.",
-        "€",
+        AMOUNT,
         rejected,
+        population="demandes de remboursement des soins de la période",
+        part_units={"demandes rejetées": events("demandes")},
     ),
     Indicator(
         "billing.unpaid",
@@ -146,15 +162,18 @@ INDICATORS = (
         "Pour les soins de la période : montant des demandes non soldées (non envoyées, "
         "envoyées, rejetées ou payées en partie) et reste dû par les patient·e·s, au moment "
         "du calcul, en euros.",
-        "€",
+        AMOUNT,
         unpaid,
+        population=INVOICES,
     ),
     Indicator(
         "billing.tiers_payant",
         "Part des soins en tiers payant",
         "Factures de la période pour lesquelles une demande de remboursement a été faite à un "
         "payeur (tiers payant), en % des factures.",
-        "%",
+        SHARE,
         tiers_payant,
+        population=INVOICES,
+        parts=events("factures"),
     ),
 )

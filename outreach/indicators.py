@@ -30,6 +30,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 
 from centre.models import Site
+from centre.reports.indicators import SHARE, Span, duration, events, persons
 from outreach.models import (
     CollectiveAction,
     CollectiveKind,
@@ -386,6 +387,59 @@ ALL: tuple[Callable[[Period, Iterable[Site] | None], Indicator], ...] = (
     collective_participants,
 )
 
+
+MET = "personnes rencontrées en entretien d'accès aux droits"
+SESSIONS = events("entretiens")
+
+# The type of each indicator of ALL (centre/reports/indicators.py: unit, population, period
+# semantics, units of the categories, partition).
+TYPES: dict[str, dict[str, Any]] = {
+    "sessions": {"unit": SESSIONS, "population": MET, "partition": True},
+    "sessions_by_month": {
+        "unit": SESSIONS,
+        "population": MET,
+        "span": Span.PER_MONTH,
+        "partition": True,
+    },
+    "distinct_people": {"unit": persons("personnes"), "population": MET},
+    "qpv_share": {
+        "unit": SHARE,
+        "population": MET,
+        "parts": persons("personnes"),
+        "partition": True,
+    },
+    "topics": {"unit": events("mentions"), "population": MET, "partition": True},
+    "rights_opened": {
+        "unit": events("dossiers"),
+        "population": "dossiers de droits des personnes rencontrées",
+        "partition": True,
+    },
+    "median_days_to_opening": {
+        "unit": duration("jours"),
+        "population": "dossiers de droits ouverts dans la période",
+    },
+    "referrals": {
+        "unit": events("orientations"),
+        "population": "orientations demandées",
+        "partition": True,
+    },
+    "referrals_to_consultation": {
+        "unit": events("consultations"),
+        "population": "orientations vers le centre demandées dans la période",
+        "parts": events("orientations"),
+    },
+    "interpreting": {"unit": SESSIONS, "population": MET, "partition": True},
+    "collective_actions": {
+        "unit": events("actions", secret=False),
+        "population": "actions collectives (pas des personnes : jamais masqué)",
+        "partition": True,
+    },
+    "collective_participants": {
+        "unit": persons("participations"),
+        "population": "participant·e·s aux actions collectives",
+        "part_units": {"patient·e·s nommé·e·s": persons("patient·e·s")},
+    },
+}
 
 # The participation indicators (surveys, users' committee) use the registry's own form.
 INDICATORS = PARTICIPATION_INDICATORS

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from centre.models import Site
-from centre.reports.indicators import Breakdown, Indicator, Period, site_ids
+from centre.reports.indicators import Breakdown, Indicator, Period, persons, site_ids
 from patients.models import Patient
 
 
@@ -35,7 +35,8 @@ INDICATORS = (
         "Dossiers patients créés",
         "Dossiers administratifs ouverts dans la période (hors doublons fusionnés), rattachés "
         "au site habituel choisi ; dont personnes ayant besoin d'un·e interprète.",
-        "dossiers",
+        persons("dossiers"),
         new_records,
+        population="dossiers administratifs ouverts dans la période",
     ),
 )

@@ -11,7 +11,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 
 from centre.models import Profession, Site, StaffProfile
-from centre.reports.indicators import Breakdown, Indicator, Period, site_ids
+from centre.reports.indicators import (
+    Breakdown,
+    Indicator,
+    Period,
+    Span,
+    duration,
+    persons,
+    site_ids,
+)
 from centre.roles import STAFF_ROLES, Role
 
 
@@ -88,29 +96,38 @@ def weekly_hours(period: Period, sites: list[Site] | None) -> Breakdown:
     return Breakdown(total.quantize(Decimal("0.1")), parts)
 
 
+TEAM = "équipe du centre (comptes actifs) : pas des patient·e·s, jamais masqué"
+
 INDICATORS = (
     Indicator(
         "centre.practitioners",
         "Professionnel·le·s de santé",
         "Comptes actifs de soignant·e·s (profession renseignée) rattachés aux sites choisis, "
         "par profession, à la date du rapport.",
-        "professionnel·le·s",
+        persons("professionnel·le·s", secret=False),
         practitioners_by_profession,
+        population=TEAM,
+        span=Span.STOCK,
+        partition=True,
     ),
     Indicator(
         "centre.staff_by_role",
         "Équipe par rôle",
         "Comptes actifs de l'équipe rattachés aux sites choisis, par rôle dans Passerelle "
         "(une personne peut avoir plusieurs rôles), à la date du rapport.",
-        "comptes",
+        persons("comptes", secret=False),
         staff_by_role,
+        population=TEAM,
+        span=Span.STOCK,
     ),
     Indicator(
         "centre.weekly_hours",
         "Heures de consultation par semaine",
         "Somme des plages d'ouverture hebdomadaires des soignant·e·s en vigueur le dernier jour "
         "de la période, en heures, par profession (hors plages ponctuelles et absences).",
-        "heures",
+        duration("heures"),
         weekly_hours,
+        population="plages d'ouverture hebdomadaires des soignant·e·s",
+        span=Span.STOCK,
     ),
 )

@@ -7,6 +7,7 @@ description for screen readers, and every chart sits next to the table of its nu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
@@ -17,6 +18,7 @@ BAR = "#2f6f8f"
 BAR_ALT = "#7aa95c"
 INK = "#1d2b36"
 GRID = "#c9d3da"
+BAR_PARTIAL = "#a9c6d6"
 
 
 def _num(value: int | Decimal | str) -> float:
@@ -31,17 +33,25 @@ def _fmt(value: int | Decimal | str) -> str:
 
 
 def column_chart(
-    points: Sequence[tuple[str, int | Decimal | str]], *, title: str, width: int = 640
+    points: Sequence[tuple[str, int | Decimal | str]],
+    *,
+    title: str,
+    width: int = 640,
+    partial: frozenset[str] | set[str] = frozenset(),
+    short_labels: Sequence[str] | None = None,
 ) -> SafeString:
-    """Vertical bars (a time series: weeks, months). Every n-th label is written so they fit."""
-    height, left, bottom, top = 220, 36, 40, 14
+    """Vertical bars (a time series: weeks, months). Labels are written every n-th bar so
+    they never overlap (about 34 px each); partial weeks or months are drawn in a lighter
+    colour and their label carries « * », explained under the chart."""
+    height, left, bottom, top = 230, 40, 48, 14
     inner_w, inner_h = width - left - 8, height - bottom - top
     if not points:
         return _empty(title, width)
+    labels = list(short_labels) if short_labels else [_short(label) for label, _ in points]
     peak = max(_num(v) for _, v in points) or 1.0
     step = inner_w / len(points)
     bar_w = max(step * 0.72, 1.0)
-    label_every = max(1, round(len(points) / 12))
+    label_every = max(1, math.ceil(34 / step))
     parts = [_open(title, width, height)]
     for fraction in (0.0, 0.5, 1.0):
         y = top + inner_h * (1 - fraction)
@@ -51,18 +61,27 @@ def column_chart(
             f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="10" '
             f'fill="{INK}">{_fmt(round(peak * fraction))}</text>'
         )
+    last = len(points) - 1
     for index, (label, value) in enumerate(points):
         h = inner_h * _num(value) / peak
         x = left + index * step + (step - bar_w) / 2
+        colour = BAR_PARTIAL if label in partial else BAR
         parts.append(
             f'<rect class="chart-bar" x="{x:.1f}" y="{top + inner_h - h:.1f}" width="{bar_w:.1f}" '
-            f'height="{h:.1f}" fill="{BAR}"><title>{escape(label)} : {_fmt(value)}</title></rect>'
+            f'height="{h:.1f}" fill="{colour}">'
+            f"<title>{escape(label)} : {_fmt(value)}</title></rect>"
         )
-        if index % label_every == 0:
+        if index % label_every == 0 or (index == last and label in partial):
             parts.append(
                 f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 14}" text-anchor="middle" '
-                f'font-size="9" fill="{INK}">{escape(_short(label))}</text>'
+                f'font-size="10" fill="{INK}">{escape(labels[index])}</text>'
             )
+    if partial:
+        parts.append(
+            f'<text x="{left}" y="{height - 8}" font-size="10" fill="{INK}">'
+            "* période partielle (une partie seulement de ses jours est dans la période), "
+            "en clair</text>"
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 — every label is escaped above
 
@@ -73,7 +92,7 @@ def bar_chart(
     """Horizontal bars (categories: places, professions, languages), largest data first."""
     if not items:
         return _empty(title, width)
-    row, label_w, top = 22, 210, 6
+    row, label_w, top = 22, 250, 6
     height = top * 2 + row * len(items)
     peak = max(_num(v) for _, v in items) or 1.0
     inner_w = width - label_w - 60
@@ -118,5 +137,5 @@ def _short(label: str) -> str:
     return label
 
 
-def _clip(label: str, size: int = 32) -> str:
+def _clip(label: str, size: int = 40) -> str:
     return label if len(label) <= size else label[: size - 1] + "…"

@@ -52,16 +52,42 @@ def spreadsheet_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> byt
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def _rows(fig: dict[str, Any]) -> list[tuple[str, Any, str, str]]:
+    """(category, cell, unit, kind) of a figure: its headline, then each category with the unit
+    its indicator declares (older stored runs: the headline's unit for non-counts)."""
+    headline = "moyenne" if fig.get("span") in RATE_SPANS else TOTAL
+    out = [(headline, fig["value"], fig["unit"], fig.get("kind", ""))]
+    units = fig.get("units") or [
+        fig["unit"] if not isinstance(v, int) else "" for _, v in fig["breakdown"]
+    ]
+    kinds = fig.get("kinds") or ["" for _ in fig["breakdown"]]
+    for (category, cell), unit, kind in zip(fig["breakdown"], units, kinds, strict=True):
+        out.append((category, cell, unit, kind))
+    return out
+
+
+RATE_SPANS = ("per_week", "per_month")
+
+
 def to_csv(ctx: ExportContext, figures: Sequence[dict[str, Any]]) -> bytes:
     base = [ctx.template_title, ctx.period_start, ctx.period_end, ctx.site_label]
 
     def rows() -> Iterable[list[Any]]:
         for fig in figures:
-            yield [*base, fig["key"], fig["label"], TOTAL, csv_value(fig["value"]), fig["unit"]]
-            for category, cell in fig["breakdown"]:
-                yield [*base, fig["key"], fig["label"], category, csv_value(cell), fig["unit"]]
+            for category, cell, unit, _kind in _rows(fig):
+                yield [*base, fig["key"], fig["label"], category, csv_value(cell), unit]
 
     return spreadsheet_csv(CSV_COLUMNS, rows())
+
+
+# Number formats of XLSX cells by kind (the unit is in the next column).
+NUMBER_FORMATS = {
+    "persons": "#,##0",
+    "events": "#,##0",
+    "share": "0.0",
+    "amount": "#,##0.00",
+    "duration": "0.0",
+}
 
 
 def _sheet_title(label: str, taken: set[str]) -> str:
@@ -81,6 +107,16 @@ def _xlsx_cell(cell: Any) -> Any:
     return as_number(cell)
 
 
+def _append(sheet: Any, values: list[Any], kind: str, column: int) -> None:
+    sheet.append(values)
+    number_format = NUMBER_FORMATS.get(kind)
+    cell = sheet.cell(row=sheet.max_row, column=column)
+    if number_format and not isinstance(cell.value, str) and cell.value is not None:
+        if kind in ("persons", "events") and not float(cell.value).is_integer():
+            number_format = "0.0"  # a rate: consultations per week
+        cell.number_format = number_format
+
+
 def to_xlsx(ctx: ExportContext, figures: Sequence[dict[str, Any]]) -> bytes:
     wb = Workbook()
     bold = Font(bold=True)
@@ -88,24 +124,41 @@ def to_xlsx(ctx: ExportContext, figures: Sequence[dict[str, Any]]) -> bytes:
     summary = wb.active
     assert summary is not None
     summary.title = _sheet_title("Synthèse", taken)
-    summary.append(["Indicateur", "Libellé", "Valeur", "Unité"])
+    summary.append(["Indicateur", "Libellé", "Valeur", "Unité", "Population"])
     for fig in figures:
-        summary.append([fig["key"], fig["label"], _xlsx_cell(fig["value"]), fig["unit"]])
+        _append(
+            summary,
+            [
+                fig["key"],
+                fig["label"],
+                _xlsx_cell(fig["value"]),
+                fig["unit"],
+                fig.get("population", ""),
+            ],
+            fig.get("kind", ""),
+            3,
+        )
     for fig in figures:
         if not fig["breakdown"]:
             continue
         sheet = wb.create_sheet(_sheet_title(fig["label"], taken))
         sheet.append([fig["label"]])
         sheet.append(["Catégorie", "Valeur", "Unité"])
-        sheet.append([TOTAL, _xlsx_cell(fig["value"]), fig["unit"]])
-        for category, cell in fig["breakdown"]:
-            sheet.append([category, _xlsx_cell(cell), fig["unit"]])
+        for category, cell, unit, kind in _rows(fig):
+            label = category
+            days = (fig.get("partial") or {}).get(category)
+            if days:
+                label = f"{category} (partielle : {days} j)"
+            _append(sheet, [label, _xlsx_cell(cell), unit], kind, 2)
         sheet["A1"].font = bold
         sheet.column_dimensions["A"].width = 45
+        sheet.column_dimensions["C"].width = 28
     definitions = wb.create_sheet(_sheet_title("Définitions", taken))
-    definitions.append(["Indicateur", "Libellé", "Définition"])
+    definitions.append(["Indicateur", "Libellé", "Définition", "Unité", "Population"])
     for fig in figures:
-        definitions.append([fig["key"], fig["label"], fig["definition"]])
+        definitions.append(
+            [fig["key"], fig["label"], fig["definition"], fig["unit"], fig.get("population", "")]
+        )
     about = wb.create_sheet(_sheet_title("Paramètres", taken))
     for row in (
         ("Rapport", ctx.template_title),
@@ -114,7 +167,8 @@ def to_xlsx(ctx: ExportContext, figures: Sequence[dict[str, Any]]) -> bytes:
         ("Site", ctx.site_label),
         (
             "Secret statistique",
-            f"effectifs de 1 à {ctx.threshold - 1} affichés « < {ctx.threshold} »",
+            f"effectifs de 1 à {ctx.threshold - 1} affichés « < {ctx.threshold} » ; « secret » : "
+            "case masquée en complément (elle permettrait de retrouver un effectif masqué)",
         ),
         ("Produit le", ctx.generated_at),
     ):

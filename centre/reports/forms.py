@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 
 from centre.models import Site
@@ -44,7 +45,22 @@ class PeriodForm(forms.Form):
 
 
 class ReportRequestForm(PeriodForm):
-    template = forms.ChoiceField(label="Modèle de rapport", choices=templates.choices)
+    # Choosing a template asks the page for the form again with that template's period (the
+    # last full month or calendar year): `reports:list` answers HTMX with the form alone.
+    template = forms.ChoiceField(
+        label="Modèle de rapport",
+        choices=templates.choices,
+        widget=forms.Select(
+            attrs={
+                "hx-get": reverse_lazy("reports:list"),
+                "hx-target": "#report-request",
+                "hx-swap": "outerHTML",
+                "hx-trigger": "change",
+            }
+        ),
+        help_text="La période proposée suit le modèle : dernier mois complet ou dernière "
+        "année civile complète.",
+    )
 
     field_order = ("template", "start", "end", "site")
 

@@ -6,9 +6,10 @@ report, which says so; every other number comes from the registry.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
-from centre.reports.indicators import registry
+from centre.reports.indicators import Period, registry
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,12 @@ class ReportTemplate:
     audience: str
     description: str
     sections: tuple[Section, ...]
+    # The period the request form proposes: "month" (the last full month) or "year" (the last
+    # full calendar year).
+    cadence: str = "month"
+
+    def default_period(self, today: datetime.date) -> Period:
+        return last_full_year(today) if self.cadence == "year" else last_full_month(today)
 
     @property
     def indicator_keys(self) -> tuple[str, ...]:
@@ -142,6 +149,7 @@ TEMPLATES: dict[str, ReportTemplate] = {
                 COLLECTIVE,
                 PARTICIPATION,
             ),
+            cadence="year",
         ),
         ReportTemplate(
             "outreach_city",
@@ -179,6 +187,7 @@ TEMPLATES: dict[str, ReportTemplate] = {
                 ),
                 COLLECTIVE,
             ),
+            cadence="year",
         ),
         ReportTemplate(
             "participatory_programme",
@@ -214,9 +223,20 @@ TEMPLATES: dict[str, ReportTemplate] = {
                     ),
                 ),
             ),
+            cadence="year",
         ),
     )
 }
+
+
+def last_full_month(today: datetime.date) -> Period:
+    end = today.replace(day=1) - datetime.timedelta(days=1)
+    return Period(end.replace(day=1), end)
+
+
+def last_full_year(today: datetime.date) -> Period:
+    year = today.year - 1
+    return Period(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
 
 
 def choices() -> list[tuple[str, str]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -41,6 +40,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _list(request: HttpRequest, form: ReportRequestForm, status: int = 200) -> HttpResponse:
+    if getattr(request, "htmx", False):
+        return render(request, "centre/reports/_request_form.html", {"form": form}, status=status)
     recent = ReportRun.objects.select_related("site", "requested_by").order_by(
         "-created_at", "-id"
     )[:50]
@@ -54,8 +55,14 @@ def _list(request: HttpRequest, form: ReportRequestForm, status: int = 200) -> H
 
 @role_required(Role.DIRECTION)
 def report_list(request: HttpRequest) -> HttpResponse:
-    default = runs.default_period()
-    form = ReportRequestForm(initial={"start": default.start, "end": default.end})
+    """The request form proposes the chosen template's period (`?template=`: a link per
+    template, or the HTMX request sent when the template is changed)."""
+    key = request.GET.get("template", "")
+    template = TEMPLATES.get(key) or next(iter(TEMPLATES.values()))
+    default = runs.default_period(template=template)
+    form = ReportRequestForm(
+        initial={"template": template.key, "start": default.start, "end": default.end}
+    )
     return _list(request, form)
 
 
@@ -74,7 +81,8 @@ def report_create(request: HttpRequest) -> HttpResponse:
         except ReportError as error:
             add_refusal(form, error)
         else:
-            messages.success(request, "Le rapport est en préparation.")
+            # No « en préparation » message: the run's page says where it stands (it may be
+            # ready already), and follows its progress.
             return redirect("reports:detail", pk=run.pk)
     return _list(request, form, status=400)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, Sum
 
 from centre.models import Site
-from centre.reports.indicators import Breakdown, Indicator, Period
+from centre.reports.indicators import Breakdown, Indicator, Period, events, persons
 from outreach.participation.models import (
     AnswerSheet,
     CommitteeMeeting,
@@ -65,31 +65,38 @@ INDICATORS = (
         "outreach.participation_surveys",
         "Enquêtes auprès des habitant·e·s",
         "Enquêtes ayant reçu au moins un questionnaire pendant la période.",
-        "enquêtes",
+        events("enquêtes", secret=False),
         surveys,
+        population="enquêtes du centre",
     ),
     Indicator(
         "outreach.participation_answer_sheets",
         "Questionnaires recueillis",
         "Questionnaires saisis pendant la période (papier saisi par les bénévoles et l'équipe, "
         "ou rempli en ligne par les habitant·e·s).",
-        "personnes",
+        persons("questionnaires"),
         answer_sheets,
+        population="habitant·e·s ayant répondu",
+        partition=True,
     ),
     Indicator(
         "outreach.participation_committee_meetings",
         "Réunions du comité d'usagers",
         "Réunions du comité d'usagers tenues pendant la période ; participations = somme des "
         "participant·e·s déclaré·e·s.",
-        "réunions",
+        events("réunions", secret=False),
         committee_meetings,
+        population="comité d'usagers",
+        part_units={"participations": persons("participations")},
     ),
     Indicator(
         "outreach.participation_user_requests",
         "Idées et demandes des usager·e·s",
         "Idées et demandes reçues pendant la période, par état à ce jour (reçue, à l'étude, "
         "réalisée, refusée avec motif).",
-        "demandes",
+        events("demandes"),
         user_requests,
+        population="idées et demandes des usager·e·s",
+        partition=True,
     ),
 )

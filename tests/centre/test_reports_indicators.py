@@ -9,7 +9,15 @@ import pytest
 
 from centre.models import Site, User
 from centre.reports import figures
-from centre.reports.indicators import Breakdown, Indicator, Result, compute, registry
+from centre.reports.indicators import (
+    SHARE,
+    Breakdown,
+    Indicator,
+    Result,
+    compute,
+    persons,
+    registry,
+)
 from outreach.models import TriState
 from tests.centre.reports_data import JANUARY, build
 from tests.outreach.factories import PersonFactory, PlaceFactory, SessionFactory
@@ -45,7 +53,19 @@ def test_consultations_by_profession_and_week() -> None:
     assert result.value == 5
     assert result.breakdown == {"Médecin généraliste": 4, "Infirmier·e": 1}
     weeks = run("appointments.consultations_by_week")
-    assert weeks.breakdown == {"2026-01-05": 3, "2026-01-12": 1, "2026-01-26": 1}
+    # Every week of January, zeros included: Mon Dec 29 (Jan 1–4 in the period, partial),
+    # Jan 5, 12, 19, 26 (Jan 26–31: 6 days, partial).
+    assert weeks.breakdown == {
+        "2025-12-29": 0,
+        "2026-01-05": 3,
+        "2026-01-12": 1,
+        "2026-01-19": 0,
+        "2026-01-26": 1,
+    }
+    assert weeks.partial == {"2025-12-29": 4, "2026-01-26": 6}
+    # A rate, not the month's total: 5 consultations over 31 days = 31/7 weeks → 1.129… → 1.1.
+    assert (weeks.value, weeks.total) == (Decimal("1.1"), 5)
+    assert weeks.headline_unit.noun == "consultations par semaine"
     assert run("appointments.walk_ins").value == 1
 
 
@@ -166,10 +186,10 @@ def test_outreach_indicators_are_adapted_with_their_own_labels(site: Site) -> No
 
 
 def test_indicator_functions_may_return_a_plain_number() -> None:
-    indicator = Indicator("x.n", "N", "Définition.", "personnes", lambda period, sites: 3)
+    indicator = Indicator("x.n", "N", "Définition.", persons("personnes"), lambda p, s: 3)
     result = indicator.run(JANUARY, None)
     assert (result.value, result.breakdown) == (3, {})
-    both = Indicator("x.b", "B", "", "", lambda p, s: Breakdown(4, {"a": 4}))
+    both = Indicator("x.b", "B", "", persons("personnes"), lambda p, s: Breakdown(4, {"a": 4}))
     assert both.run(JANUARY, None).breakdown == {"a": 4}
 
 
@@ -179,9 +199,10 @@ def test_small_counts_are_suppressed_in_reports_not_on_the_dashboard() -> None:
         app="x",
         label="Personnes",
         definition="",
-        unit="personnes",
+        unit=persons("personnes"),
         value=12,
         breakdown={"a": 4, "b": 0, "c": 5, "part (%)": Decimal("33.3"), "d": 1},
+        part_units={"part (%)": SHARE},
     )
     shown = figures.figure(result, threshold=5)
     assert shown["value"] == 12
@@ -204,7 +225,8 @@ def test_shares_that_would_reveal_a_hidden_count_are_hidden_too() -> None:
         app="x",
         label="Droits",
         definition="",
-        unit="patient·e·s",
+        unit=persons("patient·e·s"),
+        part_units={"part C2S (%)": SHARE, "part AME (%)": SHARE},
         value=553,
         breakdown={
             "C2S": 3,
@@ -225,9 +247,11 @@ def test_shares_that_would_reveal_a_hidden_count_are_hidden_too() -> None:
         app="x",
         label="Taux",
         definition="",
-        unit="%",
+        unit=SHARE,
         value=Decimal("28.6"),
         breakdown={"honorés": 5, "absences": 2},
+        parts_unit=persons("rendez-vous"),
+        part_units={"honorés": persons("rendez-vous"), "absences": persons("rendez-vous")},
     )
     assert figures.figure(rate, threshold=5)["value"] == "secret"
     assert figures.figure(rate, threshold=None)["value"] == "28.6"
@@ -240,7 +264,7 @@ def test_counts_written_in_a_definition_are_hidden_too() -> None:
         app="x",
         label="Interprétariat",
         definition="Avec interprète ; dont 2 avec un·e professionnel·le, dont 12 sur place.",
-        unit="entretiens",
+        unit=persons("entretiens"),
         value=20,
         breakdown={},
     )

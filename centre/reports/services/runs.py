@@ -8,6 +8,7 @@ import datetime
 import errno
 import logging
 import shutil
+import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connections, transaction
 from django.utils import timezone
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
@@ -29,7 +30,7 @@ from centre.reports.indicators import Period, compute
 from centre.reports.models import ReportRun, RunStatus
 from centre.reports.pdf import render_pdf
 from centre.reports.presentation import pdf_context
-from centre.reports.templates import TEMPLATES, ReportTemplate
+from centre.reports.templates import TEMPLATES, ReportTemplate, last_full_month
 
 logger = logging.getLogger(__name__)
 
@@ -85,12 +86,42 @@ QUEUE_DOWN = (
 )
 
 
+def runs_in_process() -> bool:
+    """Without a broker (no REDIS_URL: the demo of `make run`), Celery would run the task
+    eagerly, inside the request: the page would wait for the whole report with no progress.
+    The run is then produced by a thread of the web process, and the page follows its
+    progress as it would a worker's. Tests keep eager, synchronous runs unless they ask."""
+    default = settings.CELERY_TASK_ALWAYS_EAGER and settings.ENVIRONMENT != "test"
+    return bool(getattr(settings, "REPORT_RUN_IN_PROCESS", default))
+
+
+def _generate_in_thread(run_id: int) -> None:
+    def target() -> None:
+        try:
+            report_generate(run_id=run_id)
+        except Exception:  # the run is marked failed by report_generate when it can be
+            logger.exception("Rapport %s : la production dans le processus web a échoué", run_id)
+            report_give_up(
+                run_id=run_id,
+                message="Le rapport n'a pas pu être produit. Relancez-le ; si l'erreur revient, "
+                "prévenez l'équipe technique.",
+            )
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=target, name=f"report-run-{run_id}", daemon=True).start()
+
+
 def _enqueue(run_id: int) -> bool:
     """Queue the generation of a run. When the broker (Redis) is down, the request is not
-    lost: the run stays « en attente » with the QUEUE_DOWN note, and `report_requeue_delayed`
-    (beat, every five minutes) queues it again once the broker answers."""
+    lost and does not wait: publishing is not retried (`retry=False`), the run stays « en
+    attente » with the QUEUE_DOWN note, and `report_requeue_delayed` (beat, every five
+    minutes) queues it again once the broker answers."""
+    if runs_in_process():
+        _generate_in_thread(run_id)
+        return True
     try:
-        tasks.generate_report.delay(run_id)
+        tasks.generate_report.apply_async((run_id,), retry=False)
     except (KombuError, RedisError, OSError) as error:
         logger.warning("Rapport %s : file d'attente indisponible (%s)", run_id, error)
         ReportRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(error=QUEUE_DOWN)
@@ -243,12 +274,15 @@ def _write_files(
     return paths
 
 
-def default_period(today: datetime.date | None = None) -> Period:
-    """The last complete month."""
+def default_period(
+    today: datetime.date | None = None, *, template: ReportTemplate | None = None
+) -> Period:
+    """The period a form proposes: the last complete month, or for an annual template the
+    last complete calendar year."""
     today = today or timezone.localdate()
-    first_this_month = today.replace(day=1)
-    end = first_this_month - datetime.timedelta(days=1)
-    return Period(end.replace(day=1), end)
+    if template is not None:
+        return template.default_period(today)
+    return last_full_month(today)
 
 
 def report_give_up(*, run_id: int, message: str) -> None:
