@@ -8,7 +8,7 @@ from typing import Any, Literal
 from django.db import transaction
 from django.utils import timezone
 
-from centre import audit
+from centre import audit, journal_keys
 from centre.models import User
 from centre.refusals import Forbidden
 from patients import perms
@@ -31,7 +31,9 @@ ERASED_FIELDS = (
 def patient_anonymise(*, patient: Patient, by: User) -> Patient:
     """Erase the identity of a person who asked for it (RGPD art. 17) where the law allows:
     appointments, invoices and sessions stay (billing evidence is kept its legal time, and
-    aggregates still count them) but point to a record without identity. Sex, birth year,
+    aggregates still count them) but point to a record without identity; every app erases
+    its free texts and recipients (`patients.hooks.register_erasure`), and the journal keys
+    of the person are destroyed (crypto-shredding, `centre.journal_keys`). Sex, birth year,
     postal code and QPV flag are kept for the funders' aggregates. The audit entry lists the
     fields erased, never their values."""
     _check_direction(by)
@@ -60,6 +62,15 @@ def patient_anonymise(*, patient: Patient, by: User) -> Patient:
         marks = NotDuplicatePair.objects.involving(locked.pk)
         unmarked = sorted(m.other_id(locked.pk) for m in marks.only("first_id", "second_id"))
         marks.delete()
+        # Every app erases what it holds (reminder recipients, outreach notes…), keeping the
+        # pieces the law requires, pseudonymised (see each app's gdpr.py and docs/security.md).
+        from patients import hooks
+
+        erased = hooks.erase_everywhere(locked)
+        # Crypto-shredding: the keys that sealed this person's journal entries are destroyed,
+        # so the entries keep who did what and when, and their values read « [effacé] ».
+        subjects = [(journal_keys.PATIENT, str(locked.pk)), *erased.subjects]
+        keys_destroyed = journal_keys.keys_destroy(subjects)
         audit.record(
             actor=by,
             action="patient.anonymise",
@@ -67,6 +78,8 @@ def patient_anonymise(*, patient: Patient, by: User) -> Patient:
             extra={
                 "erased": [*ERASED_FIELDS, "last_name", "first_name", "birth_date"],
                 "not_duplicate_marks_removed": unmarked,
+                "journal_keys_destroyed": keys_destroyed,
+                "elsewhere": erased.counts,
             },
         )
     return locked
