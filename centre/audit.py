@@ -86,6 +86,7 @@ def record(
     require_transaction: bool = True,
     object_type: str = "",
     subject: journal_keys.Subject | None = None,
+    is_read: bool = False,
 ) -> AuditEntry:
     """Append one entry to the journal.
 
@@ -137,6 +138,7 @@ def record(
         subject_id=subject[1] if subject else "",
         key=key,
         sealed_label=sealed_label,
+        is_read=is_read,
     )
     # The caller gets the entry as a reader would see it: unsealed.
     entry.changes, entry.extra = clear_changes, clear_extra
@@ -148,7 +150,14 @@ def record_read(
     *, actor: User | AnonymousUser, action: str, obj: models.Model, **extra: Any
 ) -> AuditEntry:
     """Log a read of sensitive data (a patient record, an export)."""
-    return record(actor=actor, action=action, obj=obj, extra=extra, require_transaction=False)
+    return record(
+        actor=actor,
+        action=action,
+        obj=obj,
+        extra=extra,
+        require_transaction=False,
+        is_read=True,
+    )
 
 
 def record_list_read(
@@ -170,6 +179,7 @@ def record_list_read(
         extra={"ids": [str(pk) for pk in ids], "count": len(ids), **extra},
         require_transaction=False,
         object_type=model._meta.label_lower,
+        is_read=True,
     )
 
 
@@ -178,3 +188,16 @@ def _jsonable_mapping(data: Mapping[str, Any]) -> dict[str, Any]:
         str(k): _jsonable(v) if not isinstance(v, Mapping) else _jsonable_mapping(v)
         for k, v in data.items()
     }
+
+
+def purge_old_reads(keep_days: int | None = None) -> int:
+    """Delete the read entries older than `keep_days` (AUDIT_READ_RETENTION_DAYS) through the
+    database function `centre_audit_purge_reads` (migration 0009), the only way to delete
+    from the journal; it journals the purge itself. Returns the number of entries deleted."""
+    from django.conf import settings
+    from django.db import transaction
+
+    days = keep_days if keep_days is not None else settings.AUDIT_READ_RETENTION_DAYS
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT centre_audit_purge_reads(%s)", [days])
+        return int(cursor.fetchone()[0])

@@ -319,8 +319,17 @@ class AuditEntry(models.Model):
     extra = models.JSONField("détails", default=dict, blank=True)
     request_id = models.CharField("requête", max_length=64, blank=True)
     ip = models.GenericIPAddressField("adresse IP", null=True, blank=True)
-    subject_type = models.CharField("personne concernée (type)", max_length=40, blank=True)
-    subject_id = models.CharField("personne concernée", max_length=64, blank=True)
+    # Database defaults too: bulk SQL inserts (billing returns, the purge function) need not
+    # know these columns.
+    subject_type = models.CharField(
+        "personne concernée (type)", max_length=40, blank=True, default="", db_default=""
+    )
+    subject_id = models.CharField(
+        "personne concernée", max_length=64, blank=True, default="", db_default=""
+    )
+    is_read = models.BooleanField(
+        "consultation", default=False, db_default=False, help_text="Lecture ou export."
+    )
     key = models.ForeignKey(
         JournalKey,
         on_delete=models.PROTECT,
@@ -329,7 +338,7 @@ class AuditEntry(models.Model):
         related_name="+",
         verbose_name="clé",
     )
-    sealed_label = models.TextField("objet (scellé)", blank=True)
+    sealed_label = models.TextField("objet (scellé)", blank=True, default="", db_default="")
 
     objects = AuditEntryQuerySet.as_manager()
 
