@@ -96,5 +96,15 @@ def export(patient: Patient) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def records(patient: Patient) -> dict[str, list[str]]:
+    return {
+        "appointments.appointment": [
+            str(pk)
+            for pk in Appointment.objects.filter(patient=patient).values_list("pk", flat=True)
+        ]
+    }
+
+
 hooks.register_erasure(erase)
 hooks.register_export(export)
+hooks.register_records(records)

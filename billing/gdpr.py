@@ -107,5 +107,17 @@ def export(patient: Patient) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def records(patient: Patient) -> dict[str, list[str]]:
+    invoices = Invoice.objects.filter(patient=patient)
+    return {
+        "billing.invoice": [str(pk) for pk in invoices.values_list("pk", flat=True)],
+        "billing.claim": [
+            str(pk)
+            for pk in Claim.objects.filter(invoice__in=invoices).values_list("pk", flat=True)
+        ],
+    }
+
+
 hooks.register_erasure(erase)
 hooks.register_export(export)
+hooks.register_records(records)

@@ -105,5 +105,25 @@ def export(patient: Patient) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def records(patient: Patient) -> dict[str, list[str]]:
+    persons = Person.objects.filter(patient=patient)
+    return {
+        "outreach.person": [str(pk) for pk in persons.values_list("pk", flat=True)],
+        "outreach.rightssession": [
+            str(pk)
+            for pk in RightsSession.objects.filter(person__in=persons).values_list("pk", flat=True)
+        ],
+        "outreach.rightsfile": [
+            str(pk)
+            for pk in RightsFile.objects.filter(person__in=persons).values_list("pk", flat=True)
+        ],
+        "outreach.referral": [
+            str(pk)
+            for pk in Referral.objects.filter(person__in=persons).values_list("pk", flat=True)
+        ],
+    }
+
+
 hooks.register_erasure(erase)
 hooks.register_export(export)
+hooks.register_records(records)

@@ -93,8 +93,26 @@ ErasureProvider = Callable[["Patient"], Erasure]
 # Sections of the subject access export: {"section": [rows as JSON-ready dicts]}.
 ExportProvider = Callable[["Patient"], dict[str, list[dict[str, Any]]]]
 
+# The journal's names of the person's records in the app: {"appointments.appointment": [ids]},
+# so that « who read this record » finds the lists and exports that showed them.
+RecordsProvider = Callable[["Patient"], dict[str, list[str]]]
+
 _erasure: list[ErasureProvider] = []
 _export: list[ExportProvider] = []
+_records: list[RecordsProvider] = []
+
+
+def register_records(provider: RecordsProvider) -> None:
+    if provider not in _records:
+        _records.append(provider)
+
+
+def records_everywhere(patient: Patient) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {"patients.patient": [str(patient.pk)]}
+    for provider in _records:
+        for label, ids in provider(patient).items():
+            found.setdefault(label, []).extend(ids)
+    return found
 
 
 def register_erasure(provider: ErasureProvider) -> None:

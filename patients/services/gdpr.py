@@ -6,12 +6,13 @@ import datetime
 from typing import Any, Literal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from centre import audit, journal_keys
-from centre.models import User
+from centre.models import AuditEntry, User
 from centre.refusals import Forbidden
-from patients import perms
+from patients import hooks, perms
 from patients.models import NotDuplicatePair, Patient
 from patients.services.coverage import COVERAGE_FIELDS
 from patients.services.identity import AUDITED_FIELDS, PatientError
@@ -64,8 +65,6 @@ def patient_anonymise(*, patient: Patient, by: User) -> Patient:
         marks.delete()
         # Every app erases what it holds (reminder recipients, outreach notes…), keeping the
         # pieces the law requires, pseudonymised (see each app's gdpr.py and docs/security.md).
-        from patients import hooks
-
         erased = hooks.erase_everywhere(locked)
         # Crypto-shredding: the keys that sealed this person's journal entries are destroyed,
         # so the entries keep who did what and when, and their values read « [effacé] ».
@@ -99,8 +98,10 @@ def _check_direction(by: User) -> None:
 
 
 def patient_export_data(patient: Patient) -> dict[str, Any]:
-    """Everything Passerelle holds about the person, for a subject access request."""
-    from patients import hooks
+    """Everything Passerelle holds about the person, for a subject access request: identity,
+    coverage history, the sections of every app (appointments, reminders sent, waiting list,
+    invoices, payments, claims, outreach sessions, rights files, referrals) and who read or
+    changed the record, through every door."""
     from patients.models import Coverage
 
     identity = audit.snapshot(patient, AUDITED_FIELDS)
@@ -130,7 +131,44 @@ def patient_export_data(patient: Patient) -> dict[str, Any]:
         "coverages": coverages,
         "timeline": events,
         "not_duplicate_marks": marks,
+        # appointments, reminders, waiting list, invoices, payments, claims, outreach…
+        **hooks.export_everywhere(patient),
+        "accesses": [
+            {
+                "at": e.at.isoformat(),
+                "who": _staff_name(e),
+                "action": e.action,
+                "read": e.is_read,
+                "object": e.object_repr,
+            }
+            for e in who_read(patient)
+        ],
     }
+
+
+def _staff_name(entry: AuditEntry) -> str:
+    if entry.actor is not None:
+        return entry.actor.get_full_name() or entry.actor.email
+    return entry.actor_label
+
+
+def who_read(patient: Patient, *, limit: int | None = None) -> list[AuditEntry]:
+    """Every journal entry that read or changed something of this person, newest first,
+    whatever the door (page, API, export, task): the entries about the person (the patient,
+    the outreach person linked to the record, sealed with their keys), and the lists and
+    exports whose shown ids include one of the person's records (`record_list_read`)."""
+    records = hooks.records_everywhere(patient)
+    query = Q(subject_type=journal_keys.PATIENT, subject_id=str(patient.pk)) | Q(
+        object_type=Patient._meta.label_lower, object_id=str(patient.pk)
+    )
+    persons = records.get(journal_keys.PERSON, [])
+    if persons:
+        query |= Q(subject_type=journal_keys.PERSON, subject_id__in=persons)
+    for label, ids in records.items():
+        if ids:
+            query |= Q(object_type=label, object_id="", extra__ids__has_any_keys=ids)
+    entries = AuditEntry.objects.filter(query).select_related("actor").order_by("-at", "-id")
+    return list(entries[:limit] if limit is not None else entries)
 
 
 _ALL_ROLES = ("accueil", "soignant", "mediation", "facturation", "direction")
