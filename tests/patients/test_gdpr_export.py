@@ -57,7 +57,7 @@ def _patient_with_history(staff: dict[str, User], site: Site) -> Patient:
             site=site,
             patient=patient,
             on=D(2025, 3, day),
-        )  # fmt: skip
+        )
         for day in (10, 11, 12)
     ]
     for invoice, amount in ((invoices[0], "7.50"), (invoices[1], "12.00")):
