@@ -44,31 +44,17 @@ def patient_anonymise(*, patient: Patient, by: User) -> Patient:
             raise PatientError("Ce dossier est déjà anonymisé.")
         if locked.merged_into_id is not None:
             raise PatientError("Ce dossier a été fusionné : anonymisez le dossier conservé.")
-        locked.last_name = "ANONYME"
-        locked.first_name = f"n° {locked.pk}"
-        locked.birth_date = datetime.date(locked.birth_date.year, 1, 1)
-        locked.birth_rank = None
-        for name in ERASED_FIELDS:
-            setattr(locked, name, "")
-        locked.gdpr_informed_on = None
-        locked.consent_sms = locked.consent_email = False
-        locked.nir_needs_review = False
-        locked.anonymised_at = timezone.now()
-        locked.save()
-        locked.coverages.update(
-            insured_nir="", contract="", organism_number="", doctor_name="", label=""
-        )
-        # An anonymised record never shows in the duplicates list again, and the reason
-        # written for a mark may identify the person ("jumelle de …"): the marks go.
-        marks = NotDuplicatePair.objects.involving(locked.pk)
-        unmarked = sorted(m.other_id(locked.pk) for m in marks.only("first_id", "second_id"))
-        marks.delete()
-        # Every app erases what it holds (reminder recipients, outreach notes…), keeping the
-        # pieces the law requires, pseudonymised (see each app's gdpr.py and docs/security.md).
-        erased = hooks.erase_everywhere(locked)
+        # The records merged into this one are the same person: erased with it.
+        merged = _merged_sources(locked)
+        unmarked, erased = _erase_record(locked)
+        subjects = [(journal_keys.PATIENT, str(locked.pk)), *erased.subjects]
+        for source in merged:
+            _, source_erased = _erase_record(source)
+            subjects += [(journal_keys.PATIENT, str(source.pk)), *source_erased.subjects]
+            for kind, count in source_erased.counts.items():
+                erased.counts[kind] = erased.counts.get(kind, 0) + count
         # Crypto-shredding: the keys that sealed this person's journal entries are destroyed,
         # so the entries keep who did what and when, and their values read « [effacé] ».
-        subjects = [(journal_keys.PATIENT, str(locked.pk)), *erased.subjects]
         keys_destroyed = journal_keys.keys_destroy(subjects)
         audit.record(
             actor=by,
@@ -77,11 +63,55 @@ def patient_anonymise(*, patient: Patient, by: User) -> Patient:
             extra={
                 "erased": [*ERASED_FIELDS, "last_name", "first_name", "birth_date"],
                 "not_duplicate_marks_removed": unmarked,
+                "merged_records_erased": [m.pk for m in merged],
                 "journal_keys_destroyed": keys_destroyed,
                 "elsewhere": erased.counts,
             },
         )
     return locked
+
+
+def _merged_sources(patient: Patient) -> list[Patient]:
+    """Every record merged into `patient`, directly or through another merged record."""
+    found: list[Patient] = []
+    frontier = [patient.pk]
+    seen = {patient.pk}
+    while frontier:
+        rows = list(
+            Patient.objects.select_for_update().filter(merged_into__in=frontier).order_by("pk")
+        )
+        rows = [r for r in rows if r.pk not in seen]
+        seen.update(r.pk for r in rows)
+        found.extend(rows)
+        frontier = [r.pk for r in rows]
+    return found
+
+
+def _erase_record(record: Patient) -> tuple[list[int], hooks.Erasure]:
+    """Erase one record's identity and what every app holds about it; returns the records
+    whose « not duplicates » marks with it were removed, and what the apps erased."""
+    record.last_name = "ANONYME"
+    record.first_name = f"n° {record.pk}"
+    record.birth_date = datetime.date(record.birth_date.year, 1, 1)
+    record.birth_rank = None
+    for name in ERASED_FIELDS:
+        setattr(record, name, "")
+    record.gdpr_informed_on = None
+    record.consent_sms = record.consent_email = False
+    record.nir_needs_review = False
+    record.anonymised_at = timezone.now()
+    record.save()
+    record.coverages.update(
+        insured_nir="", contract="", organism_number="", doctor_name="", label=""
+    )
+    # An anonymised record never shows in the duplicates list again, and the reason
+    # written for a mark may identify the person ("jumelle de …"): the marks go.
+    marks = NotDuplicatePair.objects.involving(record.pk)
+    unmarked = sorted(m.other_id(record.pk) for m in marks.only("first_id", "second_id"))
+    marks.delete()
+    # Every app erases what it holds (reminder recipients, outreach notes…), keeping the
+    # pieces the law requires, pseudonymised (see each app's gdpr.py and docs/security.md).
+    return unmarked, hooks.erase_everywhere(record)
 
 
 def patient_export(*, by: User, patient: Patient, fmt: Literal["json", "pdf"]) -> dict[str, Any]:

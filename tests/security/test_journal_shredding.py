@@ -121,3 +121,30 @@ def test_the_journal_stays_append_only_with_keys(staff: dict[str, User]) -> None
     entry = AuditEntry.objects.get(action="patient.create", subject_id=str(pk))
     with pytest.raises(DatabaseError, match="ajout seul"), transaction.atomic():
         AuditEntry.objects.filter(pk=entry.pk).update(changes={})
+
+
+def test_erasure_covers_the_records_merged_into_the_kept_one(staff: dict[str, User]) -> None:
+    from patients.services import duplicates
+    from tests.security.test_erasure_scan import _scan
+
+    kept = identity.Patient.objects.get(pk=_register(staff["accueil"]))
+    other_nir = make_nir("F", D(1984, 3, 12), place="75056")
+    twin = identity.Patient.objects.create(
+        last_name="Zerbib-Haddad", first_name="Hélène", sex="F", birth_date=D(1984, 3, 12),
+        nir=other_nir, phone="+33677889900",
+    )  # fmt: skip
+    with transaction.atomic():
+        from centre import audit
+
+        audit.record(actor=None, action="patient.update", obj=twin, changes={"x": ["", "y"]})
+    duplicates.patients_merge(keep=kept, merged=twin, by=staff["direction"])
+    assert _scan(["Zerbib-Haddad", other_nir, "+33677889900"])  # still in the merged record
+
+    gdpr.patient_anonymise(patient=kept, by=staff["direction"])
+
+    assert _scan(["Zerbib", other_nir, "+33677889900", NIR, "Hélène"]) == {}
+    twin.refresh_from_db()
+    assert twin.anonymised_at is not None and twin.last_name == "ANONYME"
+    erasure = AuditEntry.objects.get(action="patient.anonymise")
+    assert erasure.extra["merged_records_erased"] == [twin.pk]
+    assert erasure.extra["journal_keys_destroyed"] == 2
