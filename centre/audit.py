@@ -23,7 +23,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models
 
-from centre import request_context
+from centre import journal_keys, request_context
 from centre.models import AuditEntry, User
 
 
@@ -85,12 +85,18 @@ def record(
     extra: Mapping[str, Any] | None = None,
     require_transaction: bool = True,
     object_type: str = "",
+    subject: journal_keys.Subject | None = None,
+    is_read: bool = False,
 ) -> AuditEntry:
     """Append one entry to the journal.
 
     Writes must be audited inside the transaction that makes them (so that both or neither
     are saved): `require_transaction` is only turned off for reads and exports, which change
     nothing else.
+
+    An entry about a person (`subject`, found from `obj` when not given) is sealed with the
+    person's key (`centre.journal_keys`): its stored `changes`, `extra` and label carry no
+    identity, and erasure makes them unreadable by destroying the key.
     """
     if require_transaction and not connection.in_atomic_block:
         raise AuditOutsideTransaction(
@@ -98,25 +104,60 @@ def record(
         )
     ctx = request_context.current.get()
     real_actor = actor if isinstance(actor, User) else None
-    return AuditEntry.objects.create(
+    clear_changes = _jsonable_mapping(changes or {})
+    clear_extra = _jsonable_mapping(extra or {})
+    label = str(obj)[:200] if obj is not None else ""
+    if subject is None:
+        subject = journal_keys.subject_of(obj)
+    stored_changes, stored_extra, stored_label, sealed_label = (
+        clear_changes,
+        clear_extra,
+        label,
+        "",
+    )
+    key = None
+    if subject is not None:
+        # About a person: values sealed with the person's key, the label a pseudonym.
+        key = journal_keys.live_key(subject)
+        stored_changes, stored_extra, sealed_label = journal_keys.seal_entry(
+            key, changes=clear_changes, extra=clear_extra, label=label
+        )
+        stored_label = journal_keys.pseudonym(obj) if obj is not None else ""
+    entry = AuditEntry.objects.create(
         actor=real_actor,
         actor_label=real_actor.email if real_actor else "système",
         action=action,
         object_type=obj._meta.label_lower if obj is not None else object_type,
         object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
-        changes=_jsonable_mapping(changes or {}),
-        extra=_jsonable_mapping(extra or {}),
+        object_repr=stored_label,
+        changes=stored_changes,
+        extra=stored_extra,
         request_id=ctx.request_id if ctx else "",
         ip=ctx.ip if ctx else None,
+        subject_type=subject[0] if subject else "",
+        subject_id=subject[1] if subject else "",
+        key=key,
+        sealed_label=sealed_label,
+        is_read=is_read,
     )
+    # The caller gets the entry as a reader would see it: unsealed.
+    entry.changes, entry.extra = clear_changes, clear_extra
+    entry.object_label = f"{label} ({stored_label})" if key is not None else label
+    return entry
 
 
 def record_read(
     *, actor: User | AnonymousUser, action: str, obj: models.Model, **extra: Any
 ) -> AuditEntry:
     """Log a read of sensitive data (a patient record, an export)."""
-    return record(actor=actor, action=action, obj=obj, extra=extra, require_transaction=False)
+    return record(
+        actor=actor,
+        action=action,
+        obj=obj,
+        extra=extra,
+        require_transaction=False,
+        is_read=True,
+    )
 
 
 def record_list_read(
@@ -138,6 +179,7 @@ def record_list_read(
         extra={"ids": [str(pk) for pk in ids], "count": len(ids), **extra},
         require_transaction=False,
         object_type=model._meta.label_lower,
+        is_read=True,
     )
 
 
@@ -146,3 +188,16 @@ def _jsonable_mapping(data: Mapping[str, Any]) -> dict[str, Any]:
         str(k): _jsonable(v) if not isinstance(v, Mapping) else _jsonable_mapping(v)
         for k, v in data.items()
     }
+
+
+def purge_old_reads(keep_days: int | None = None) -> int:
+    """Delete the read entries older than `keep_days` (AUDIT_READ_RETENTION_DAYS) through the
+    database function `centre_audit_purge_reads` (migration 0009), the only way to delete
+    from the journal; it journals the purge itself. Returns the number of entries deleted."""
+    from django.conf import settings
+    from django.db import transaction
+
+    days = keep_days if keep_days is not None else settings.AUDIT_READ_RETENTION_DAYS
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT centre_audit_purge_reads(%s)", [days])
+        return int(cursor.fetchone()[0])

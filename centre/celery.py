@@ -36,6 +36,12 @@ app.conf.beat_schedule = {
         "task": "centre.reports.purge_old_files",
         "schedule": crontab(hour=3, minute=45),
     },
+    # Journal reads older than AUDIT_READ_RETENTION_DAYS are purged by the database function
+    # that alone may delete from the journal (migration centre 0009); the purge is journaled.
+    "audit-purge-old-reads": {
+        "task": "centre.tasks.purge_old_reads",
+        "schedule": crontab(hour=4, minute=10),
+    },
     # Ready claims are grouped into batches (lots) every night; the task is idempotent.
     "billing-build-batches": {
         "task": "billing.tasks.build_batches",

@@ -243,11 +243,62 @@ class ApiToken(AbstractAPIKey):
         ordering = ("-created",)
 
 
+class JournalKey(models.Model):
+    """The key that seals the personal values of the journal entries about one person
+    (crypto-shredding). Held outside the journal: erasing the person destroys the key
+    (`secret` emptied, `destroyed_at` set), so the entries keep who did what and when but
+    their personal values can no longer be read — without rewriting the append-only journal.
+
+    A person may have several rows over time: after erasure, later entries about the
+    (now anonymous) record are sealed with a new key."""
+
+    subject_type = models.CharField("type de personne", max_length=40)
+    subject_id = models.CharField("identifiant de la personne", max_length=64)
+    secret = models.BinaryField("clé", null=True, editable=False)
+    created_at = models.DateTimeField("créée le", default=timezone.now)
+    destroyed_at = models.DateTimeField("détruite le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "clé du journal"
+        verbose_name_plural = "clés du journal"
+        constraints = [
+            models.UniqueConstraint(
+                fields=("subject_type", "subject_id"),
+                condition=models.Q(destroyed_at__isnull=True),
+                name="journalkey_one_live_key",
+            )
+        ]
+        indexes = [models.Index(fields=("subject_type", "subject_id"), name="journalkey_subject")]
+
+    def __str__(self) -> str:
+        state = "détruite" if self.destroyed_at else "active"
+        return f"Clé {self.subject_type} n° {self.subject_id} ({state})"
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    """Entries come out unsealed: personal values decrypted with their person's key, or
+    « [effacé] » when the key was destroyed (`centre.journal_keys.unseal`)."""
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._result_cache:
+            from centre.journal_keys import unseal
+
+            unseal(self._result_cache)
+
+
 class AuditEntry(models.Model):
     """Append-only journal of every write and every sensitive read.
 
     The database itself refuses UPDATE and DELETE on this table (trigger in migration 0002),
-    so not even a bug or a shell session in the application can rewrite history.
+    so not even a bug or a shell session in the application can rewrite history; only the
+    retention function `centre_audit_purge_reads` may delete old reads (migration 0009).
+
+    An entry about a person (a patient, a person met in outreach) names the person by
+    `subject_type`/`subject_id` only; its values (`changes`, `extra`, the person's label) are
+    sealed with the person's `JournalKey` (see `centre.audit`). Entries loaded through the
+    manager are unsealed in memory: values whose key was destroyed read « [effacé] ».
     """
 
     at = models.DateTimeField("quand", default=timezone.now, db_index=True)
@@ -268,12 +319,41 @@ class AuditEntry(models.Model):
     extra = models.JSONField("détails", default=dict, blank=True)
     request_id = models.CharField("requête", max_length=64, blank=True)
     ip = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    # Database defaults too: bulk SQL inserts (billing returns, the purge function) need not
+    # know these columns.
+    subject_type = models.CharField(
+        "personne concernée (type)", max_length=40, blank=True, default="", db_default=""
+    )
+    subject_id = models.CharField(
+        "personne concernée", max_length=64, blank=True, default="", db_default=""
+    )
+    is_read = models.BooleanField(
+        "consultation", default=False, db_default=False, help_text="Lecture ou export."
+    )
+    key = models.ForeignKey(
+        JournalKey,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="clé",
+    )
+    sealed_label = models.TextField("objet (scellé)", blank=True, default="", db_default="")
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = "entrée du journal"
         verbose_name_plural = "journal d'audit"
+        base_manager_name = "objects"  # refresh_from_db and relations unseal too
         ordering = ("-at", "-id")
-        indexes = [models.Index(fields=("object_type", "object_id", "-at"), name="audit_object")]
+        indexes = [
+            models.Index(fields=("object_type", "object_id", "-at"), name="audit_object"),
+            models.Index(fields=("subject_type", "subject_id", "-at"), name="audit_subject"),
+        ]
+
+    # Set by `AuditEntryQuerySet` (or `audit.record`): the object's label, unsealed.
+    object_label: str = ""
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"

@@ -13,3 +13,12 @@ def ping() -> str:
 @shared_task(name="centre.tasks.clear_expired_sessions", acks_late=True, max_retries=3)
 def clear_expired_sessions() -> None:
     call_command("clearsessions")
+
+
+@shared_task(name="centre.tasks.purge_old_reads", acks_late=True, max_retries=3)
+def purge_old_reads() -> int:
+    """Reads of the journal older than AUDIT_READ_RETENTION_DAYS are deleted by the database
+    function that alone may delete from the journal, and the purge is journaled by it."""
+    from centre import audit
+
+    return audit.purge_old_reads()

@@ -24,6 +24,7 @@ urlpatterns = [
         name="staff_set_active",
     ),
     path("direction/journal/", views.audit_journal, name="audit_journal"),
+    path("direction/journal/export.csv", views.audit_journal_csv, name="audit_journal_csv"),
     path("compte/jetons/", views.api_token_list, name="api_tokens"),
     path(
         "compte/jetons/<str:prefix>/revoquer/",

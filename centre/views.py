@@ -17,9 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.defaults import bad_request
 
-from centre import mfa, selectors
+from centre import journal, mfa, selectors
 from centre.forms import ApiTokenForm, StaffInviteForm, add_refusal, refusal_message
-from centre.models import AuditEntry
 from centre.perms import acting_user, role_required, staff_required
 from centre.refusals import NotFound, Refusal
 from centre.roles import HOME_URL_NAMES, Role
@@ -204,12 +203,32 @@ def api_token_revoke(request: HttpRequest, prefix: str) -> HttpResponse:
 
 @role_required(Role.DIRECTION)
 def audit_journal(request: HttpRequest) -> HttpResponse:
-    entries = AuditEntry.objects.select_related("actor").order_by("-at", "-id")
-    action = request.GET.get("action", "").strip()
-    if action:
-        entries = entries.filter(action__startswith=action)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "centre/audit_journal.html", {"page": page, "action": action})
+    form = journal.JournalFilterForm(request.GET or None)
+    filters = journal.JournalFilters.from_form(form)
+    page = Paginator(journal.journal_entries(filters), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "centre/audit_journal.html",
+        {
+            "page": page,
+            "form": form,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@role_required(Role.DIRECTION)
+def audit_journal_csv(request: HttpRequest) -> HttpResponse:
+    form = journal.JournalFilterForm(request.GET or None)
+    data = journal.journal_export_csv(
+        by=acting_user(request), filters=journal.JournalFilters.from_form(form)
+    )
+    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="journal-{stamp}.csv"'
+    return response
 
 
 @never_cache

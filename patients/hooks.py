@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from patients.models import Patient
@@ -70,3 +70,72 @@ def next_appointments(patient_ids: Iterable[int]) -> dict[int, datetime.datetime
             if pid not in found or start < found[pid]:
                 found[pid] = start
     return found
+
+
+# --- Rights of the person (GDPR): each app erases and exports what it holds -----------------
+#
+# An app declares them in a module `<app>/gdpr.py` (imported by `PatientsConfig.ready`, as the
+# admin imports `admin.py`), calling `register_erasure` and `register_export` at import.
+
+
+@dataclass
+class Erasure:
+    """What one app erased for a person: counts of rows pseudonymised per kind, and the other
+    persons the journal knows them as (an outreach person linked to the record), whose
+    journal keys must be destroyed too."""
+
+    counts: dict[str, int]
+    subjects: list[tuple[str, str]] = field(default_factory=list)
+
+
+# Erase, inside the anonymisation transaction, what the app holds about the patient.
+ErasureProvider = Callable[["Patient"], Erasure]
+# Sections of the subject access export: {"section": [rows as JSON-ready dicts]}.
+ExportProvider = Callable[["Patient"], dict[str, list[dict[str, Any]]]]
+
+# The journal's names of the person's records in the app: {"appointments.appointment": [ids]},
+# so that « who read this record » finds the lists and exports that showed them.
+RecordsProvider = Callable[["Patient"], dict[str, list[str]]]
+
+_erasure: list[ErasureProvider] = []
+_export: list[ExportProvider] = []
+_records: list[RecordsProvider] = []
+
+
+def register_records(provider: RecordsProvider) -> None:
+    if provider not in _records:
+        _records.append(provider)
+
+
+def records_everywhere(patient: Patient) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {"patients.patient": [str(patient.pk)]}
+    for provider in _records:
+        for label, ids in provider(patient).items():
+            found.setdefault(label, []).extend(ids)
+    return found
+
+
+def register_erasure(provider: ErasureProvider) -> None:
+    if provider not in _erasure:
+        _erasure.append(provider)
+
+
+def register_export(provider: ExportProvider) -> None:
+    if provider not in _export:
+        _export.append(provider)
+
+
+def erase_everywhere(patient: Patient) -> Erasure:
+    total = Erasure(counts={})
+    for provider in _erasure:
+        done = provider(patient)
+        total.counts.update(done.counts)
+        total.subjects.extend(done.subjects)
+    return total
+
+
+def export_everywhere(patient: Patient) -> dict[str, list[dict[str, Any]]]:
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for provider in _export:
+        sections.update(provider(patient))
+    return sections

@@ -376,12 +376,11 @@ def rights_worklist(
 
 
 def access_log(patient: Patient, *, limit: int = 50) -> list[AuditEntry]:
-    """Who read or changed this record, newest first (shown to the director)."""
-    return list(
-        AuditEntry.objects.filter(
-            object_type=Patient._meta.label_lower, object_id=str(patient.pk)
-        ).order_by("-at", "-id")[:limit]
-    )
+    """Who read or changed this record, newest first (shown to the director): every door,
+    lists and exports included (`patients.services.gdpr.who_read`)."""
+    from patients.services.gdpr import who_read
+
+    return who_read(patient, limit=limit)
 
 
 def resolve_merged(patient: Patient) -> Patient:

@@ -6,12 +6,13 @@ import datetime
 from typing import Any, Literal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from centre import audit
-from centre.models import User
+from centre import audit, journal_keys
+from centre.models import AuditEntry, User
 from centre.refusals import Forbidden
-from patients import perms
+from patients import hooks, perms
 from patients.models import NotDuplicatePair, Patient
 from patients.services.coverage import COVERAGE_FIELDS
 from patients.services.identity import AUDITED_FIELDS, PatientError
@@ -31,7 +32,9 @@ ERASED_FIELDS = (
 def patient_anonymise(*, patient: Patient, by: User) -> Patient:
     """Erase the identity of a person who asked for it (RGPD art. 17) where the law allows:
     appointments, invoices and sessions stay (billing evidence is kept its legal time, and
-    aggregates still count them) but point to a record without identity. Sex, birth year,
+    aggregates still count them) but point to a record without identity; every app erases
+    its free texts and recipients (`patients.hooks.register_erasure`), and the journal keys
+    of the person are destroyed (crypto-shredding, `centre.journal_keys`). Sex, birth year,
     postal code and QPV flag are kept for the funders' aggregates. The audit entry lists the
     fields erased, never their values."""
     _check_direction(by)
@@ -41,25 +44,18 @@ def patient_anonymise(*, patient: Patient, by: User) -> Patient:
             raise PatientError("Ce dossier est déjà anonymisé.")
         if locked.merged_into_id is not None:
             raise PatientError("Ce dossier a été fusionné : anonymisez le dossier conservé.")
-        locked.last_name = "ANONYME"
-        locked.first_name = f"n° {locked.pk}"
-        locked.birth_date = datetime.date(locked.birth_date.year, 1, 1)
-        locked.birth_rank = None
-        for name in ERASED_FIELDS:
-            setattr(locked, name, "")
-        locked.gdpr_informed_on = None
-        locked.consent_sms = locked.consent_email = False
-        locked.nir_needs_review = False
-        locked.anonymised_at = timezone.now()
-        locked.save()
-        locked.coverages.update(
-            insured_nir="", contract="", organism_number="", doctor_name="", label=""
-        )
-        # An anonymised record never shows in the duplicates list again, and the reason
-        # written for a mark may identify the person ("jumelle de …"): the marks go.
-        marks = NotDuplicatePair.objects.involving(locked.pk)
-        unmarked = sorted(m.other_id(locked.pk) for m in marks.only("first_id", "second_id"))
-        marks.delete()
+        # The records merged into this one are the same person: erased with it.
+        merged = _merged_sources(locked)
+        unmarked, erased = _erase_record(locked)
+        subjects = [(journal_keys.PATIENT, str(locked.pk)), *erased.subjects]
+        for source in merged:
+            _, source_erased = _erase_record(source)
+            subjects += [(journal_keys.PATIENT, str(source.pk)), *source_erased.subjects]
+            for kind, count in source_erased.counts.items():
+                erased.counts[kind] = erased.counts.get(kind, 0) + count
+        # Crypto-shredding: the keys that sealed this person's journal entries are destroyed,
+        # so the entries keep who did what and when, and their values read « [effacé] ».
+        keys_destroyed = journal_keys.keys_destroy(subjects)
         audit.record(
             actor=by,
             action="patient.anonymise",
@@ -67,9 +63,55 @@ def patient_anonymise(*, patient: Patient, by: User) -> Patient:
             extra={
                 "erased": [*ERASED_FIELDS, "last_name", "first_name", "birth_date"],
                 "not_duplicate_marks_removed": unmarked,
+                "merged_records_erased": [m.pk for m in merged],
+                "journal_keys_destroyed": keys_destroyed,
+                "elsewhere": erased.counts,
             },
         )
     return locked
+
+
+def _merged_sources(patient: Patient) -> list[Patient]:
+    """Every record merged into `patient`, directly or through another merged record."""
+    found: list[Patient] = []
+    frontier = [patient.pk]
+    seen = {patient.pk}
+    while frontier:
+        rows = list(
+            Patient.objects.select_for_update().filter(merged_into__in=frontier).order_by("pk")
+        )
+        rows = [r for r in rows if r.pk not in seen]
+        seen.update(r.pk for r in rows)
+        found.extend(rows)
+        frontier = [r.pk for r in rows]
+    return found
+
+
+def _erase_record(record: Patient) -> tuple[list[int], hooks.Erasure]:
+    """Erase one record's identity and what every app holds about it; returns the records
+    whose « not duplicates » marks with it were removed, and what the apps erased."""
+    record.last_name = "ANONYME"
+    record.first_name = f"n° {record.pk}"
+    record.birth_date = datetime.date(record.birth_date.year, 1, 1)
+    record.birth_rank = None
+    for name in ERASED_FIELDS:
+        setattr(record, name, "")
+    record.gdpr_informed_on = None
+    record.consent_sms = record.consent_email = False
+    record.nir_needs_review = False
+    record.anonymised_at = timezone.now()
+    record.save()
+    record.coverages.update(
+        insured_nir="", contract="", organism_number="", doctor_name="", label=""
+    )
+    # An anonymised record never shows in the duplicates list again, and the reason
+    # written for a mark may identify the person ("jumelle de …"): the marks go.
+    marks = NotDuplicatePair.objects.involving(record.pk)
+    unmarked = sorted(m.other_id(record.pk) for m in marks.only("first_id", "second_id"))
+    marks.delete()
+    # Every app erases what it holds (reminder recipients, outreach notes…), keeping the
+    # pieces the law requires, pseudonymised (see each app's gdpr.py and docs/security.md).
+    return unmarked, hooks.erase_everywhere(record)
 
 
 def patient_export(*, by: User, patient: Patient, fmt: Literal["json", "pdf"]) -> dict[str, Any]:
@@ -86,8 +128,10 @@ def _check_direction(by: User) -> None:
 
 
 def patient_export_data(patient: Patient) -> dict[str, Any]:
-    """Everything Passerelle holds about the person, for a subject access request."""
-    from patients import hooks
+    """Everything Passerelle holds about the person, for a subject access request: identity,
+    coverage history, the sections of every app (appointments, reminders sent, waiting list,
+    invoices, payments, claims, outreach sessions, rights files, referrals) and who read or
+    changed the record, through every door."""
     from patients.models import Coverage
 
     identity = audit.snapshot(patient, AUDITED_FIELDS)
@@ -117,7 +161,44 @@ def patient_export_data(patient: Patient) -> dict[str, Any]:
         "coverages": coverages,
         "timeline": events,
         "not_duplicate_marks": marks,
+        # appointments, reminders, waiting list, invoices, payments, claims, outreach…
+        **hooks.export_everywhere(patient),
+        "accesses": [
+            {
+                "at": e.at.isoformat(),
+                "who": _staff_name(e),
+                "action": e.action,
+                "read": e.is_read,
+                "object": e.object_repr,
+            }
+            for e in who_read(patient)
+        ],
     }
+
+
+def _staff_name(entry: AuditEntry) -> str:
+    if entry.actor is not None:
+        return entry.actor.get_full_name() or entry.actor.email
+    return entry.actor_label
+
+
+def who_read(patient: Patient, *, limit: int | None = None) -> list[AuditEntry]:
+    """Every journal entry that read or changed something of this person, newest first,
+    whatever the door (page, API, export, task): the entries about the person (the patient,
+    the outreach person linked to the record, sealed with their keys), and the lists and
+    exports whose shown ids include one of the person's records (`record_list_read`)."""
+    records = hooks.records_everywhere(patient)
+    query = Q(subject_type=journal_keys.PATIENT, subject_id=str(patient.pk)) | Q(
+        object_type=Patient._meta.label_lower, object_id=str(patient.pk)
+    )
+    persons = records.get(journal_keys.PERSON, [])
+    if persons:
+        query |= Q(subject_type=journal_keys.PERSON, subject_id__in=persons)
+    for label, ids in records.items():
+        if ids:
+            query |= Q(object_type=label, object_id="", extra__ids__has_any_keys=ids)
+    entries = AuditEntry.objects.filter(query).select_related("actor").order_by("-at", "-id")
+    return list(entries[:limit] if limit is not None else entries)
 
 
 _ALL_ROLES = ("accueil", "soignant", "mediation", "facturation", "direction")

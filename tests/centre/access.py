@@ -20,6 +20,7 @@ ACCESS = {
         kwargs=lambda w: {"user_id": w.staff["accueil"].pk, "active": 1},
     ),
     "audit_journal": Access(roles("direction")),
+    "audit_journal_csv": Access(roles("direction")),
     # Personal API tokens: every member of staff manages their own (not the volunteers).
     "api_tokens": Access(ALL_STAFF),
     "api_token_revoke": Access(ALL_STAFF, method="post", kwargs=lambda w: {"prefix": "inconnu0"}),

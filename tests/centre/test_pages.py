@@ -158,9 +158,9 @@ def test_staff_of_another_centre_cannot_be_toggled(client_for) -> None:  # type:
 def test_audit_journal_lists_entries_with_filter(client_for, staff) -> None:  # type: ignore[no-untyped-def]
     client = client_for("direction")
     client.post(f"/direction/equipe/{staff['accueil'].pk}/actif/0/")
-    html = client.get("/direction/journal/?action=staff.").content.decode()
-    assert "staff.deactivate" in html
-    assert "is_active : True → False" in html
+    html = client.get("/direction/journal/?family=staff").content.decode()
+    assert "staff.deactivate" in html and "Compte désactivé" in html
+    assert "actif : oui → non" in html
 
 
 def test_500_page_is_in_french_and_standalone(rf) -> None:  # type: ignore[no-untyped-def]

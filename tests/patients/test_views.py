@@ -130,9 +130,10 @@ def test_patient_read_is_audited_and_page_query_count_is_constant(
     short = queries()
     for year in range(2000, 2025):
         CoverageFactory(patient=patient, start=D(year, 1, 1), end=D(year, 12, 31))
-    # session read, user, roles, patient, audit insert, coverage history, one query per
-    # timeline provider registered by the other apps, session save (savepoint, update, release).
-    assert queries() == short == 9 + len(hooks._timeline)
+    # session read, user, roles, patient, journal key of the patient, audit insert, coverage
+    # history, one query per timeline provider registered by the other apps, session save
+    # (savepoint, update, release).
+    assert queries() == short == 10 + len(hooks._timeline)
 
 
 def test_nir_visibility_and_access_log(client_for: ClientFor) -> None:
