@@ -762,11 +762,7 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
 def ics_feed(request: HttpRequest, token: str) -> HttpResponse:
     """Public URL guarded by its secret token (calendar apps cannot log in). Shows times,
     types and sites only: no patient name leaves the centre through it."""
-    feed = (
-        CalendarFeed.objects.filter(token=token, revoked_at__isnull=True)
-        .select_related("practitioner__user")
-        .first()
-    )
+    feed = calendar_feeds.calendar_feed_live(token)
     if feed is None:
         raise Http404("Flux inconnu ou désactivé.")
     body = ics.practitioner_calendar(feed.practitioner)

@@ -4,6 +4,7 @@ import re
 import uuid
 from collections.abc import Callable
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -27,7 +28,9 @@ class RequestContextMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         ip = request.META.get("REMOTE_ADDR") or None
-        token = request_context.current.set(request_context.RequestContext(request_id, ip))
+        token = request_context.current.set(
+            request_context.RequestContext(request_id, ip, request=request)
+        )
         try:
             response = self.get_response(request)
         finally:
@@ -56,3 +59,24 @@ class RequireMfaMiddleware:
         if isinstance(user, User) and mfa.mfa_required(user) and not mfa.has_totp(user):
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+
+class AtomicAccountChangesMiddleware:
+    """A POST to the account pages (allauth: password, e-mail, authenticator app) or to the
+    admin runs in one transaction, so the journal entry written by `centre.signals` for a
+    password, e-mail or second-factor change is committed with the change or not at all
+    (a failed entry, answered 500, rolls the change back)."""
+
+    PREFIXES = ("/accounts/", "/admin/")
+
+    def __init__(self, get_response: HttpHandler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST" or not request.path.startswith(self.PREFIXES):
+            return self.get_response(request)
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+        return response
