@@ -4,6 +4,7 @@ import re
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -18,16 +19,35 @@ HttpHandler = Callable[[HttpRequest], HttpResponse]
 
 
 class RequestContextMiddleware:
-    """Gives each request an id (kept from a trusted proxy's X-Request-ID when well-formed)
-    and remembers it with the client IP for the audit journal."""
+    """Gives each request an id and remembers it with the client IP for the audit journal.
+
+    Forwarded headers are believed only from the proxies of `settings.TRUSTED_PROXIES`
+    (IPs or CIDRs: the Caddy container in docker-compose): from them, a well-formed
+    X-Request-ID is kept and the client IP is read from X-Forwarded-For
+    (`request_context.client_ip`). `REMOTE_ADDR` is then set to the client IP, so the login
+    rate limit (allauth), the survey link's rate limit and the journal all count the person,
+    not the proxy. From anyone else, X-Request-ID, X-Forwarded-For and X-Forwarded-Proto are
+    dropped before any other middleware reads them. First in MIDDLEWARE for that reason."""
+
+    FORWARDED = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST")
 
     def __init__(self, get_response: HttpHandler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
+        trusted = request_context.parse_networks(settings.TRUSTED_PROXIES)
+        peer = request.META.get("REMOTE_ADDR") or None
+        from_proxy = request_context.is_trusted(peer, trusted)
+        incoming = request.headers.get("X-Request-ID", "") if from_proxy else ""
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        ip = request.META.get("REMOTE_ADDR") or None
+        ip = request_context.client_ip(request.META, trusted)
+        if from_proxy:
+            request.META["PASSERELLE_PROXY_ADDR"] = peer
+            if ip:
+                request.META["REMOTE_ADDR"] = ip
+        else:
+            for name in self.FORWARDED:
+                request.META.pop(name, None)
         token = request_context.current.set(
             request_context.RequestContext(request_id, ip, request=request)
         )

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from centre.env import Env
+from centre.request_context import parse_networks
 
 # Lets the code write `admin.ModelAdmin[Site]` and similar generics checked by mypy.
 django_stubs_ext.monkeypatch()
@@ -90,9 +91,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: drops forwarded headers not sent by a trusted proxy before anyone reads them.
+    "centre.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "centre.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -245,6 +247,11 @@ SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 # The header only matters once the domain owner submits it to the browsers' preload list.
 SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
+# Forwarded headers (client IP, request id, scheme) are believed only from these proxies, IPs
+# or CIDRs (docker-compose: the Caddy container); from anyone else they are dropped
+# (centre.middleware.RequestContextMiddleware). Empty: the direct peer is the client.
+TRUSTED_PROXIES: list[str] = env.csv_list("TRUSTED_PROXIES", [])
+parse_networks(TRUSTED_PROXIES)  # a typo stops the start, not a request
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
