@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -99,4 +100,34 @@ class AtomicAccountChangesMiddleware:
             response = self.get_response(request)
             if response.status_code >= 500:
                 transaction.set_rollback(True)
+        return response
+
+
+POLL_HEADER = "X-Passerelle-Poll"
+
+
+def is_poll(request: HttpRequest) -> bool:
+    """An automatic refresh (an HTMX `hx-trigger="every …"` element carrying
+    `hx-headers='{"X-Passerelle-Poll": "1"}'`), not something the person did."""
+    return bool(request.headers.get("HX-Request")) and request.headers.get(POLL_HEADER) == "1"
+
+
+class IdleSessionMiddleware(SessionMiddleware):
+    """Django's sessions, where a poll does not count as activity.
+
+    A session ends after SESSION_IDLE_MINUTES without a request (SESSION_SAVE_EVERY_REQUEST
+    pushes its end back at each one): an automatic refresh — the survey results page every 15
+    seconds, a report's progress — must not keep a forgotten screen logged in forever. So a
+    poll never saves the session (its end stays where the last real request put it); once
+    the session has ended, the poll answers 204 with `HX-Redirect` to the login page instead
+    of swapping the login form into the panel."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not is_poll(request):
+            return super().process_response(request, response)
+        user = getattr(request, "user", None)
+        if response.status_code in (301, 302) and not getattr(user, "is_authenticated", False):
+            ended = HttpResponse(status=204)
+            ended["HX-Redirect"] = response["Location"]
+            return ended
         return response

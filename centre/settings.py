@@ -95,7 +95,7 @@ MIDDLEWARE = [
     "centre.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "centre.middleware.IdleSessionMiddleware",  # Django's, where polls are not activity
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -350,7 +350,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Staff roles only (not `collecte`): centre.api_schema.StaffOnly.
+    "SERVE_PERMISSIONS": ["centre.api_schema.StaffOnly"],
     # One schema name per choice set shared by several serializers.
     "ENUM_NAME_OVERRIDES": {
         "ProfessionEnum": "centre.models.Profession.choices",
