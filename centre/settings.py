@@ -159,7 +159,14 @@ if REDIS_URL:
             # Degrades to "no cache" while Redis is down instead of failing (centre/cache.py).
             "BACKEND": "centre.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "passerelle"),
+            # Tests: a prefix of their own per process, so a test run never reads or clears
+            # the counters of another run (or of `make run`) sharing the Redis database.
+            "KEY_PREFIX": env.string(
+                "CACHE_KEY_PREFIX",
+                f"passerelle-test-{secrets.token_hex(6)}"
+                if ENVIRONMENT == "test"
+                else "passerelle",
+            ),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
