@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -146,6 +147,21 @@ DATABASES = {
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.integer(
     "DATABASE_CONNECT_TIMEOUT", 5, minimum=1
 )
+# Two roles (docs/security.md). DATABASE_URL names the OWNER of the tables: migrations and
+# `manage.py setup_db_roles` run as it. With DATABASE_APP_USER set, the application itself
+# (pages, API, workers, beat) connects as that RUNTIME role instead, same host and database:
+# normal reads and writes, but only SELECT and INSERT on the journal — it cannot UPDATE,
+# DELETE or TRUNCATE it, nor disable its trigger (not the owner, not a superuser). The steps
+# that need the owner set DATABASE_AS_OWNER=1 (Makefile, docker-compose). Without
+# DATABASE_APP_USER (a CI that only gives DATABASE_URL) everything runs as DATABASE_URL, as
+# before: the test suite then creates the runtime role itself to prove its limits.
+DATABASE_OWNER: dict[str, Any] = dict(DATABASES["default"])
+DATABASE_APP_USER: str | None = env.optional_str("DATABASE_APP_USER")
+DATABASE_APP_PASSWORD: str = env.string("DATABASE_APP_PASSWORD", "")
+DATABASE_AS_OWNER: bool = env.boolean("DATABASE_AS_OWNER", False)
+if DATABASE_APP_USER and not DATABASE_AS_OWNER:
+    DATABASES["default"]["USER"] = DATABASE_APP_USER
+    DATABASES["default"]["PASSWORD"] = DATABASE_APP_PASSWORD
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Celery broker and results. Optional outside production. --------------------
