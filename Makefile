@@ -8,6 +8,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Tests use a separate Redis database and never share the dev cache.
 TEST_ENV := PASSERELLE_ENV=test REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} DJANGO_ALLOW_ASYNC_UNSAFE=true
+# The application connects as a runtime role that cannot touch the journal (docs/security.md);
+# migrations run as DATABASE_URL's owner. DATABASE_APP_USER= (empty) runs all as the owner.
+APP_DB_ENV := DATABASE_APP_USER=$${DATABASE_APP_USER-passerelle_app} DATABASE_APP_PASSWORD=$${DATABASE_APP_PASSWORD:-passerelle-app-dev}
 # Benchmarks and the load test use their own database (kept between runs: the generated centre
 # takes about five minutes to build) so `make test --create-db` never drops it.
 BENCH_ENV := $(TEST_ENV) DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/passerelle_bench}
@@ -36,25 +39,26 @@ install: $(STAMP)
 RUN_REDIS := $${REDIS_URL:-redis://127.0.0.1:6379/0}
 run: install
 	$(PY) manage.py ensure_database
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	DATABASE_AS_OWNER=1 $(PY) manage.py migrate --noinput
+	$(APP_DB_ENV) $(PY) manage.py setup_db_roles
+	$(APP_DB_ENV) $(PY) manage.py seed_demo
 	@echo ""
 	@if $(PY) -c "import sys, redis; redis.Redis.from_url(sys.argv[1], socket_connect_timeout=1).ping()" "$(RUN_REDIS)" 2>/dev/null; then \
 	  export REDIS_URL="$(RUN_REDIS)"; \
 	  echo "Redis répond ($$REDIS_URL) : un worker Celery démarre pour les rapports (journal : celery-worker.log)."; \
-	  $(VENV)/bin/celery -A centre worker --loglevel=INFO --concurrency=2 >celery-worker.log 2>&1 & worker=$$!; \
+	  $(APP_DB_ENV) $(VENV)/bin/celery -A centre worker --loglevel=INFO --concurrency=2 >celery-worker.log 2>&1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	else \
 	  echo "Redis ne répond pas : pas de worker Celery, les rapports sont produits par le serveur web (avancement affiché)."; \
 	fi; \
 	echo "Passerelle : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"; \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(APP_DB_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install
-	$(VENV)/bin/celery -A centre worker --loglevel=INFO --concurrency=2
+	$(APP_DB_ENV) $(VENV)/bin/celery -A centre worker --loglevel=INFO --concurrency=2
 
 beat: install
-	$(VENV)/bin/celery -A centre beat --loglevel=INFO
+	$(APP_DB_ENV) $(VENV)/bin/celery -A centre beat --loglevel=INFO
 
 # Debian packages the suite needs: Chromium for the browser tests.
 browser-deps:

@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from appointments import exports, ics, perms, selectors
@@ -45,6 +44,7 @@ from centre import audit
 from centre.forms import add_refusal, refusal_message
 from centre.models import Centre, Site, StaffProfile, User
 from centre.perms import acting_user, role_required
+from centre.redirects import safe_next
 from centre.refusals import Refusal
 from centre.reports.indicators import percent
 from centre.roles import Role
@@ -69,12 +69,7 @@ def _parse_day(value: str | None, default: datetime.date) -> datetime.date:
 
 
 def _next_url(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
+    return safe_next(request, fallback)
 
 
 # --- agenda views ---------------------------------------------------------------------------
@@ -762,11 +757,7 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
 def ics_feed(request: HttpRequest, token: str) -> HttpResponse:
     """Public URL guarded by its secret token (calendar apps cannot log in). Shows times,
     types and sites only: no patient name leaves the centre through it."""
-    feed = (
-        CalendarFeed.objects.filter(token=token, revoked_at__isnull=True)
-        .select_related("practitioner__user")
-        .first()
-    )
+    feed = calendar_feeds.calendar_feed_live(token)
     if feed is None:
         raise Http404("Flux inconnu ou désactivé.")
     body = ics.practitioner_calendar(feed.practitioner)

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from centre.perms import HasRole
+from centre.roles import STAFF_ROLES
+
 DETAIL = {
     "type": "object",
     "properties": {
@@ -71,3 +74,12 @@ def add_error_responses(
                     "404", _answer("Introuvable ou hors de vos droits", "ErrorDetail")
                 )
     return result
+
+
+class StaffOnly(HasRole):
+    """Who may read the schema and the API docs (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]):
+    the staff roles only. The schema lists every resource, field and filter of the API — a
+    map of the patient data — which `collecte` (volunteer inhabitants, who reach nothing but
+    the survey entry form) and an account without role have no use for: 403."""
+
+    roles = tuple(str(r) for r in STAFF_ROLES)

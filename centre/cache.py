@@ -95,7 +95,20 @@ class ResilientRedisCache(RedisCache):
             return False
 
     def clear(self) -> None:
+        """Delete this cache's keys only (its KEY_PREFIX), never FLUSHDB: the Celery broker
+        and other processes (another test run, `make run`) may share the Redis database."""
         try:
-            super().clear()
+            if not self.key_prefix:
+                super().clear()
+                return
+            client = self._cache.get_client(None, write=True)
+            batch: list[Any] = []
+            for key in client.scan_iter(match=f"{self.key_prefix}:*", count=500):
+                batch.append(key)
+                if len(batch) >= 500:
+                    client.delete(*batch)
+                    batch.clear()
+            if batch:
+                client.delete(*batch)
         except RedisError as error:
             _warn(error)

@@ -175,7 +175,7 @@ def csv_rows(rows: Sequence[Row]) -> list[list[str]]:
 
 def journal_export_csv(*, by: User, filters: JournalFilters) -> bytes:
     """The filtered journal as CSV (direction only), journaled with its filters and count."""
-    from centre.reports.exports import spreadsheet_csv
+    from centre.spreadsheets import csv_bytes
 
     require_role(by, [Role.DIRECTION], "Seule la direction lit le journal.")
     rows = readable(journal_entries(filters)[:EXPORT_LIMIT])
@@ -187,4 +187,4 @@ def journal_export_csv(*, by: User, filters: JournalFilters) -> bytes:
         require_transaction=False,
         is_read=True,
     )
-    return spreadsheet_csv(CSV_HEADER, csv_rows(rows))
+    return csv_bytes(CSV_HEADER, csv_rows(rows))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -16,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from centre.env import Env
+from centre.request_context import parse_networks
 
 # Lets the code write `admin.ModelAdmin[Site]` and similar generics checked by mypy.
 django_stubs_ext.monkeypatch()
@@ -90,10 +92,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: drops forwarded headers not sent by a trusted proxy before anyone reads them.
+    "centre.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "centre.middleware.RequestContextMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "centre.middleware.IdleSessionMiddleware",  # Django's, where polls are not activity
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,6 +104,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "centre.middleware.AtomicAccountChangesMiddleware",
     "centre.middleware.RequireMfaMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -143,6 +147,21 @@ DATABASES = {
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.integer(
     "DATABASE_CONNECT_TIMEOUT", 5, minimum=1
 )
+# Two roles (docs/security.md). DATABASE_URL names the OWNER of the tables: migrations and
+# `manage.py setup_db_roles` run as it. With DATABASE_APP_USER set, the application itself
+# (pages, API, workers, beat) connects as that RUNTIME role instead, same host and database:
+# normal reads and writes, but only SELECT and INSERT on the journal — it cannot UPDATE,
+# DELETE or TRUNCATE it, nor disable its trigger (not the owner, not a superuser). The steps
+# that need the owner set DATABASE_AS_OWNER=1 (Makefile, docker-compose). Without
+# DATABASE_APP_USER (a CI that only gives DATABASE_URL) everything runs as DATABASE_URL, as
+# before: the test suite then creates the runtime role itself to prove its limits.
+DATABASE_OWNER: dict[str, Any] = dict(DATABASES["default"])
+DATABASE_APP_USER: str | None = env.optional_str("DATABASE_APP_USER")
+DATABASE_APP_PASSWORD: str = env.string("DATABASE_APP_PASSWORD", "")
+DATABASE_AS_OWNER: bool = env.boolean("DATABASE_AS_OWNER", False)
+if DATABASE_APP_USER and not DATABASE_AS_OWNER:
+    DATABASES["default"]["USER"] = DATABASE_APP_USER
+    DATABASES["default"]["PASSWORD"] = DATABASE_APP_PASSWORD
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Celery broker and results. Optional outside production. --------------------
@@ -156,7 +175,14 @@ if REDIS_URL:
             # Degrades to "no cache" while Redis is down instead of failing (centre/cache.py).
             "BACKEND": "centre.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "passerelle"),
+            # Tests: a prefix of their own per process, so a test run never reads or clears
+            # the counters of another run (or of `make run`) sharing the Redis database.
+            "KEY_PREFIX": env.string(
+                "CACHE_KEY_PREFIX",
+                f"passerelle-test-{secrets.token_hex(6)}"
+                if ENVIRONMENT == "test"
+                else "passerelle",
+            ),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
@@ -244,6 +270,11 @@ SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 # The header only matters once the domain owner submits it to the browsers' preload list.
 SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
+# Forwarded headers (client IP, request id, scheme) are believed only from these proxies, IPs
+# or CIDRs (docker-compose: the Caddy container); from anyone else they are dropped
+# (centre.middleware.RequestContextMiddleware). Empty: the direct peer is the client.
+TRUSTED_PROXIES: list[str] = env.csv_list("TRUSTED_PROXIES", [])
+parse_networks(TRUSTED_PROXIES)  # a typo stops the start, not a request
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -342,7 +373,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Staff roles only (not `collecte`): centre.api_schema.StaffOnly.
+    "SERVE_PERMISSIONS": ["centre.api_schema.StaffOnly"],
     # One schema name per choice set shared by several serializers.
     "ENUM_NAME_OVERRIDES": {
         "ProfessionEnum": "centre.models.Profession.choices",

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from centre.forms import add_refusal, refusal_message
 from centre.models import StaffProfile
 from centre.perms import acting_user, role_required
+from centre.redirects import safe_next
 from centre.refusals import NotFound, Refusal
 from outreach import indicators, perms, selectors
 from outreach.forms import (
@@ -426,7 +427,7 @@ def session_followup_done(request: HttpRequest, pk: int) -> HttpResponse:
         refusal_message(request, error)
     else:
         messages.success(request, "Suivi marqué comme fait.")
-    return redirect(request.POST.get("next") or reverse("outreach_followups"))
+    return redirect(safe_next(request, reverse("outreach_followups")))
 
 
 @role_required(*perms.READ)

@@ -36,3 +36,16 @@ def calendar_feed_revoke(*, practitioner: StaffProfile, by: User) -> int:
             extra={"revoked": revoked},
         )
     return revoked
+
+
+def calendar_feed_live(token: str) -> CalendarFeed | None:
+    """The feed a calendar app asks for, if it still answers: not revoked, and its practitioner's
+    account active — checked at each request, so an account deactivated by any door (the
+    director's page, the admin, a command) silences its feed at once."""
+    return (
+        CalendarFeed.objects.filter(
+            token=token, revoked_at__isnull=True, practitioner__user__is_active=True
+        )
+        .select_related("practitioner__user")
+        .first()
+    )

@@ -6,17 +6,16 @@ CSV: UTF-8 with BOM and `;` separator (opens as is in French Excel), one row per
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from centre.reports.figures import as_number, csv_value, is_suppressed
+from centre.spreadsheets import Workbook, csv_bytes
 
 CSV_COLUMNS = (
     "rapport",
@@ -40,16 +39,6 @@ class ExportContext:
     site_label: str
     threshold: int
     generated_at: str
-
-
-def spreadsheet_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """A CSV file as French spreadsheets open it as is: UTF-8 with BOM, `;` separator, CRLF.
-    The one writer of the project's CSV exports (reports, surveys, consultations)."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def _rows(fig: dict[str, Any]) -> list[tuple[str, Any, str, str]]:
@@ -77,7 +66,7 @@ def to_csv(ctx: ExportContext, figures: Sequence[dict[str, Any]]) -> bytes:
             for category, cell, unit, _kind in _rows(fig):
                 yield [*base, fig["key"], fig["label"], category, csv_value(cell), unit]
 
-    return spreadsheet_csv(CSV_COLUMNS, rows())
+    return csv_bytes(CSV_COLUMNS, rows())
 
 
 # Number formats of XLSX cells by kind (the unit is in the next column).

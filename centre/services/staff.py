@@ -122,9 +122,20 @@ def staff_set_active(*, by: User, user_id: int, active: bool, centre: Centre | N
         )
         if not active:
             api_tokens.token_revoke_all(by=by, owner=locked, reason="deactivation")
+            _revoke_calendar_feed(by=by, user=locked)
     if not active:
         _end_sessions(locked)
     return locked
+
+
+def _revoke_calendar_feed(*, by: User, user: User) -> None:
+    """The ICS URL dies with the account, for good (a reactivated practitioner asks for a new
+    one); `calendar_feed_live` also refuses the feed of an inactive account at each request."""
+    from appointments.services import calendar_feeds  # appointments depends on centre
+
+    profile = StaffProfile.objects.filter(user=user).first()
+    if profile is not None and profile.calendar_feeds.filter(revoked_at__isnull=True).exists():
+        calendar_feeds.calendar_feed_revoke(practitioner=profile, by=by)
 
 
 def _end_sessions(user: User) -> None:

@@ -13,11 +13,10 @@ import io
 from collections import defaultdict
 from collections.abc import Iterator
 
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from centre.reports.exports import spreadsheet_csv
 from centre.reports.figures import csv_value
+from centre.spreadsheets import Workbook, csv_bytes
 from outreach.participation.models import Answer, AnswerSheet, Question, SheetChannel, Survey
 from outreach.participation.results import SurveyResults
 
@@ -56,7 +55,7 @@ def sheet_rows(survey: Survey) -> tuple[list[str], Iterator[list[str]]]:
 
 
 def to_csv(survey: Survey) -> bytes:
-    return spreadsheet_csv(*sheet_rows(survey))
+    return csv_bytes(*sheet_rows(survey))
 
 
 def result_rows(results: SurveyResults) -> Iterator[list[str]]:

@@ -57,8 +57,8 @@ ACCESS = {
     "api:root": Access(AUTHENTICATED, api=True),
     "api:me": Access(AUTHENTICATED, api=True),
     "api:sites": Access(ALL_STAFF, api=True),
-    "api_schema": Access(AUTHENTICATED, api=True),
-    "api_docs": Access(AUTHENTICATED, api=True),
+    "api_schema": Access(ALL_STAFF, api=True),
+    "api_docs": Access(ALL_STAFF, api=True),
     # Reports and dashboard (centre/reports): direction only; billing staff may read the
     # billing indicators through the API.
     "reports:dashboard": Access(roles("direction")),

@@ -65,7 +65,11 @@ def test_database_refuses_delete_of_audit_rows_even_in_raw_sql(site: Site) -> No
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 
 
-def test_request_id_header_is_returned_and_recorded(client_for, staff: dict[str, User]) -> None:  # type: ignore[no-untyped-def]
+def test_request_id_header_is_returned_and_recorded(
+    client_for, staff: dict[str, User], settings
+) -> None:  # type: ignore[no-untyped-def]
+    # Kept only from a trusted proxy (tests/security/test_proxies.py: ignored from others).
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
     client = client_for("direction")
     response = client.post(
         f"/direction/equipe/{staff['accueil'].pk}/actif/0/", HTTP_X_REQUEST_ID="abc-42"
