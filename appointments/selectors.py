@@ -239,6 +239,90 @@ def day_columns(
     return list(columns.values())
 
 
+# --- waiting room and the next working day -------------------------------------------------
+
+
+@dataclass
+class WaitingRoom:
+    """Today's waiting room of a site (or of one practitioner): arrived and not yet called,
+    called in (« en consultation »), and seen today."""
+
+    waiting: list[Appointment] = field(default_factory=list)
+    in_consultation: list[Appointment] = field(default_factory=list)
+    seen: list[Appointment] = field(default_factory=list)
+
+    @property
+    def all(self) -> list[Appointment]:
+        return [*self.waiting, *self.in_consultation, *self.seen]
+
+
+def waiting_room(
+    *,
+    by: User,
+    day: datetime.date,
+    site: Site | None = None,
+    practitioner: StaffProfile | None = None,
+) -> WaitingRoom:
+    """One query, journaled (`appointment.list`, the appointments shown). The waiting list
+    is in arrival order (first come, first called); seen ones last seen first."""
+    start, end = day_bounds(day)
+    qs = with_related(perms.appointments_for(by)).filter(
+        start__gte=start, start__lt=end, status__in=(Status.ARRIVED, Status.SEEN)
+    )
+    if site is not None:
+        qs = qs.filter(site=site)
+    if practitioner is not None:
+        qs = qs.filter(practitioner=practitioner)
+    room = WaitingRoom()
+    epoch = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    for a in sorted(qs, key=lambda a: (a.arrived_at or a.start, a.pk)):
+        if a.status == Status.SEEN:
+            room.seen.append(a)
+        elif a.called_at is None:
+            room.waiting.append(a)
+        else:
+            room.in_consultation.append(a)
+    room.seen.sort(key=lambda a: a.status_changed_at or epoch, reverse=True)
+    appointments_shown(by=by, appointments=room.all)
+    return room
+
+
+def next_working_day(site: Site, after: datetime.date) -> datetime.date:
+    """The site's next open day after `after` (« prochain jour ouvré » of the day sheet):
+    Friday → Monday, a public holiday of the site's calendar skipped, a day when nobody
+    consults there skipped. Two queries (weekly and one-off plages of the next 3 weeks); with
+    no plage at all, the next Monday-to-Friday day that is not a public holiday."""
+    horizon = after + datetime.timedelta(days=21)
+    weekly = list(
+        WeeklySchedule.objects.filter(site=site, valid_from__lte=horizon)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=after))
+        .values_list("weekday", "valid_from", "valid_until", "open_on_public_holidays")
+    )
+    extra_days = set(
+        ExtraSchedule.objects.filter(site=site, date__gt=after, date__lte=horizon).values_list(
+            "date", flat=True
+        )
+    )
+    holidays = public_holidays_between(after, horizon, site.holiday_subdivision)
+    day = after + datetime.timedelta(days=1)
+    while day <= horizon:
+        if day in extra_days:
+            return day
+        for weekday, valid_from, valid_until, on_holidays in weekly:
+            if (
+                weekday == day.weekday()
+                and valid_from <= day
+                and (valid_until is None or valid_until >= day)
+                and (on_holidays or day not in holidays)
+            ):
+                return day
+        day += datetime.timedelta(days=1)
+    day = after + datetime.timedelta(days=1)
+    while day.weekday() >= 5 or day in holidays:
+        day += datetime.timedelta(days=1)
+    return day
+
+
 # --- journaled reads: lists that name patients -------------------------------------------------
 
 LIST_ACTION = "appointment.list"

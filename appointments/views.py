@@ -125,6 +125,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
         "columns": columns,
         "can_book": perms.can_book(user),
         "can_mark_all": user.is_superuser or user.has_role(Role.ACCUEIL),
+        "sheet_day": selectors.next_working_day(site, timezone.localdate()) if site else None,
     }
     template = "appointments/_day_grid.html" if request.htmx else "appointments/day.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -173,6 +174,11 @@ def my_agenda(request: HttpRequest) -> HttpResponse:
     day = _parse_day(request.GET.get("date"), timezone.localdate())
     context = _week_context(user, practitioner, day)
     context["own"] = True
+    # The practitioner calls their patients in from here (salle d'attente).
+    context["room"] = selectors.waiting_room(
+        by=user, day=timezone.localdate(), practitioner=practitioner
+    )
+    context["now"] = timezone.now()
     context["feed"] = CalendarFeed.objects.filter(
         practitioner=practitioner, revoked_at__isnull=True
     ).first()
@@ -185,15 +191,28 @@ def my_today(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     practitioner = selectors.practitioner_of(user)
     appointments: list[Appointment] = []
+    room = None
     if practitioner is not None:
         start, end = selectors.day_bounds(timezone.localdate())
         appointments = selectors.week_agenda(
             by=user, practitioner=practitioner, start=start, end=end
         )
+        # Who is waiting, from the same rows (no second read): arrival order.
+        room = selectors.WaitingRoom(
+            waiting=sorted(
+                (a for a in appointments if a.waiting),
+                key=lambda a: (a.arrived_at or a.start, a.pk),
+            )
+        )
     return render(
         request,
         "appointments/_my_today.html",
-        {"appointments": appointments, "practitioner": practitioner},
+        {
+            "appointments": appointments,
+            "practitioner": practitioner,
+            "room": room,
+            "now": timezone.now(),
+        },
     )
 
 
@@ -329,9 +348,9 @@ def _forcing(form: Any) -> bool:
 
 
 def _long_date(day: datetime.date) -> str:
-    from django.utils.dateformat import format as date_format
+    from appointments.templatetags.appointments_tags import french_date
 
-    return date_format(day, "l j F Y")
+    return french_date(day, "l j F Y")
 
 
 @role_required(*perms.READ_APPOINTMENTS)
@@ -418,6 +437,7 @@ _TRANSITIONS = {
     "seen": (statuses.appointment_mark_seen, "Consultation notée comme faite."),
     "no_show": (statuses.appointment_mark_no_show, "Absence non excusée notée."),
     "undo_arrival": (statuses.appointment_undo_arrival, "Arrivée annulée."),
+    "call": (statuses.appointment_call_in, "Patient·e appelé·e en consultation."),
 }
 
 
@@ -448,6 +468,13 @@ def arrive(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ACCUEIL, Role.SOIGNANT)
 def seen(request: HttpRequest, pk: int) -> HttpResponse:
     return _transition_view(request, pk, "seen")
+
+
+@require_POST
+@role_required(Role.ACCUEIL, Role.SOIGNANT)
+def call_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """The practitioner calls the patient from the waiting room (« en consultation »)."""
+    return _transition_view(request, pk, "call")
 
 
 @require_POST
@@ -507,9 +534,11 @@ def walk_in(request: HttpRequest) -> HttpResponse:
             show_force = _refused(form, error)
         else:
             messages.success(
-                request, f"Consultation sans rendez-vous enregistrée ({appointment.patient})."
+                request,
+                f"{appointment.patient} est en salle d'attente (sans rendez-vous, arrivé·e à "
+                f"{timezone.localtime(appointment.arrived_at):%H:%M}).",
             )
-            return redirect("appointments:detail", pk=appointment.pk)
+            return redirect(f"{reverse('appointments:waiting_room')}?site={appointment.site_id}")
     return render(
         request,
         "appointments/walk_in.html",
@@ -536,6 +565,43 @@ def to_fill_in(request: HttpRequest) -> HttpResponse:
         {
             "appointments": appointments,
             "can_mark_all": user.is_superuser or user.has_role(Role.ACCUEIL),
+        },
+    )
+
+
+# --- waiting room ---------------------------------------------------------------------------
+
+
+@role_required(*perms.READ_AGENDA)
+def waiting_room(request: HttpRequest) -> HttpResponse:
+    """Today's waiting room: reception sees the site's, a practitioner their own patients
+    (whom they call in from here or from their agenda)."""
+    user = acting_user(request)
+    own = None if perms.sees_all(user) else selectors.practitioner_of(user)
+    if not perms.sees_all(user) and own is None:
+        raise PermissionDenied("Votre profil n'indique pas de profession de soin.")
+    site = None
+    if own is None:
+        site_id = request.GET.get("site")
+        if site_id and site_id.isdigit():
+            site = Site.objects.filter(pk=int(site_id), is_active=True).first()
+        site = site or _default_site(user)
+    room = selectors.waiting_room(by=user, day=timezone.localdate(), site=site, practitioner=own)
+    template = (
+        "appointments/_waiting_room.html"
+        if request.htmx  # type: ignore[attr-defined]
+        else "appointments/waiting_room.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "room": room,
+            "site": site,
+            "own": own,
+            "now": timezone.now(),
+            "can_mark_all": user.is_superuser or user.has_role(Role.ACCUEIL),
+            "can_book": perms.can_book(user),
         },
     )
 
@@ -717,7 +783,8 @@ OFFER_REFUSALS = {
 
 @role_required(Role.ACCUEIL, Role.DIRECTION)
 def day_sheet(request: HttpRequest) -> HttpResponse:
-    """Printable day sheet: one page per practitioner, black and white. Tomorrow by default."""
+    """Printable day sheet: one page per practitioner, black and white. The site's next
+    working day by default (Friday → Monday, public holidays and closed days skipped)."""
     user = acting_user(request)
     site_id = request.GET.get("site")
     site = (
@@ -727,7 +794,9 @@ def day_sheet(request: HttpRequest) -> HttpResponse:
     )
     if site is None:
         raise Http404("Aucun site.")
-    day = _parse_day(request.GET.get("date"), timezone.localdate() + datetime.timedelta(days=1))
+    day = _parse_day(
+        request.GET.get("date"), selectors.next_working_day(site, timezone.localdate())
+    )
     pdf = render_day_sheet(by=user, site=site, day=day).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="rendez-vous-{day.isoformat()}.pdf"'
