@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from appointments import exports, ics, perms, selectors
 from appointments.day_sheet import render_day_sheet
+from appointments.languages import LANGUAGE_NAMES
 from appointments.forms import (
     BookingForm,
     CancelForm,
@@ -40,7 +41,7 @@ from appointments.models import (
 )
 from appointments.services import booking, calendar_feeds, moves, statuses, walk_ins
 from appointments.services import waiting_list as waiting_services
-from appointments.slots import PARIS
+from appointments.slots import PARIS, public_holiday_names
 from centre import audit
 from centre.forms import add_refusal, refusal_message
 from centre.models import Centre, Site, StaffProfile, User
@@ -90,10 +91,19 @@ def index(request: HttpRequest) -> HttpResponse:
     return redirect("appointments:day")
 
 
+def _chosen_type(request: HttpRequest) -> ConsultationType | None:
+    type_id = request.GET.get("type")
+    if type_id and type_id.isdigit():
+        return ConsultationType.objects.filter(pk=int(type_id), is_active=True).first()
+    return None
+
+
 @role_required(*perms.READ_AGENDA)
 def day_view(request: HttpRequest) -> HttpResponse:
-    """A site's day: one column per practitioner, appointments and (when a type is chosen)
-    the free slots, which link to the booking form."""
+    """A site's day as a time grid: rows are 5-minute steps of the opening hours, columns
+    the practitioners; appointments in place with their motif's colour, free time in place
+    (a link to book there), the chosen motif's bookable slots highlighted, absences and
+    public holidays shaded. HTMX refreshes heading, filters and grid together."""
     user = acting_user(request)
     site = None
     site_id = request.GET.get("site")
@@ -101,20 +111,16 @@ def day_view(request: HttpRequest) -> HttpResponse:
         site = Site.objects.filter(pk=int(site_id), is_active=True).first()
     site = site or _default_site(user)
     day = _parse_day(request.GET.get("date"), timezone.localdate())
-    type_id = request.GET.get("type")
-    consultation_type = (
-        ConsultationType.objects.filter(pk=int(type_id), is_active=True).first()
-        if type_id and type_id.isdigit()
-        else None
-    )
+    consultation_type = _chosen_type(request)
     form = DayFilterForm(
         initial={"site": site, "date": day, "type": consultation_type},
     )
-    columns = (
-        selectors.day_agenda(by=user, site=site, day=day, consultation_type=consultation_type)
+    grid = (
+        selectors.day_grid(by=user, site=site, day=day, consultation_type=consultation_type)
         if site
-        else []
+        else None
     )
+    holiday = public_holiday_names(day, day, site.holiday_subdivision).get(day, "") if site else ""
     context = {
         "form": form,
         "site": site,
@@ -122,8 +128,11 @@ def day_view(request: HttpRequest) -> HttpResponse:
         "previous_day": day - datetime.timedelta(days=1),
         "next_day": day + datetime.timedelta(days=1),
         "consultation_type": consultation_type,
-        "columns": columns,
+        "grid": grid,
+        "columns": grid.columns if grid else [],
+        "holiday": holiday,
         "can_book": perms.can_book(user),
+        "can_move": perms.can_book(user),
         "can_mark_all": user.is_superuser or user.has_role(Role.ACCUEIL),
         "sheet_day": selectors.next_working_day(site, timezone.localdate()) if site else None,
     }
@@ -131,25 +140,30 @@ def day_view(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _week_context(by: User, practitioner: StaffProfile, day: datetime.date) -> dict[str, Any]:
+def _week_context(
+    by: User,
+    practitioner: StaffProfile,
+    day: datetime.date,
+    consultation_type: ConsultationType | None = None,
+) -> dict[str, Any]:
     monday = day - datetime.timedelta(days=day.weekday())
-    start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=PARIS)
-    end = datetime.datetime.combine(
-        monday + datetime.timedelta(days=7), datetime.time.min, tzinfo=PARIS
+    grid = selectors.week_grid(
+        by=by, practitioner=practitioner, monday=monday, consultation_type=consultation_type
     )
-    appointments = selectors.week_agenda(by=by, practitioner=practitioner, start=start, end=end)
-    days: list[dict[str, Any]] = [
-        {"date": monday + datetime.timedelta(days=i), "appointments": []} for i in range(7)
-    ]
-    for appointment in appointments:
-        index = (timezone.localtime(appointment.start).date() - monday).days
-        days[index]["appointments"].append(appointment)
     return {
         "practitioner": practitioner,
         "monday": monday,
-        "days": [d for d in days if d["appointments"] or d["date"].weekday() < 5],
+        "day": day,
+        "grid": grid,
+        "consultation_type": consultation_type,
+        "types": list(
+            ConsultationType.objects.filter(is_active=True, profession=practitioner.profession)
+        ),
         "previous_week": monday - datetime.timedelta(days=7),
         "next_week": monday + datetime.timedelta(days=7),
+        "can_book": perms.can_book(by),
+        "can_move": perms.can_book(by),
+        "can_mark_all": by.is_superuser or by.has_role(Role.ACCUEIL),
     }
 
 
@@ -160,9 +174,11 @@ def week_view(request: HttpRequest, practitioner_id: int) -> HttpResponse:
     if not perms.sees_all(user) and practitioner.user_id != user.pk:
         raise PermissionDenied("Vous ne voyez que votre propre agenda.")
     day = _parse_day(request.GET.get("date"), timezone.localdate())
-    context = _week_context(user, practitioner, day)
+    context = _week_context(user, practitioner, day, _chosen_type(request))
     context["practitioners"] = list(selectors.practitioners_qs()) if perms.sees_all(user) else []
-    return render(request, "appointments/week.html", context)
+    context["week_url"] = reverse("appointments:week", args=[practitioner.pk])
+    template = "appointments/_week_grid.html" if request.htmx else "appointments/week.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
 
 
 @role_required(Role.SOIGNANT)
@@ -172,8 +188,9 @@ def my_agenda(request: HttpRequest) -> HttpResponse:
     if practitioner is None:
         raise PermissionDenied("Votre profil n'indique pas de profession de soin.")
     day = _parse_day(request.GET.get("date"), timezone.localdate())
-    context = _week_context(user, practitioner, day)
+    context = _week_context(user, practitioner, day, _chosen_type(request))
     context["own"] = True
+    context["week_url"] = reverse("appointments:my_agenda")
     # The practitioner calls their patients in from here (salle d'attente).
     context["room"] = selectors.waiting_room(
         by=user, day=timezone.localdate(), practitioner=practitioner
@@ -182,7 +199,8 @@ def my_agenda(request: HttpRequest) -> HttpResponse:
     context["feed"] = CalendarFeed.objects.filter(
         practitioner=practitioner, revoked_at__isnull=True
     ).first()
-    return render(request, "appointments/week.html", context)
+    template = "appointments/_week_grid.html" if request.htmx else "appointments/week.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
 
 
 @role_required(Role.SOIGNANT)
@@ -332,6 +350,144 @@ def book(request: HttpRequest) -> HttpResponse:
             "patient": _chosen_patient(form, request),
             "show_force": show_force or _forcing(form),
         },
+    )
+
+
+def _panel_initial(request: HttpRequest, user: User) -> dict[str, Any]:
+    """The booking form's initial values from the grid's link (slot, practitioner, site,
+    motif, patient)."""
+    initial: dict[str, Any] = {"site": _default_site(user)}
+    start = request.GET.get("start")
+    if start:
+        try:
+            local = datetime.datetime.fromisoformat(start).astimezone(PARIS)
+        except ValueError:
+            local = None
+        if local is not None:
+            initial.update(date=local.date(), time=local.time().replace(second=0))
+    for key in ("practitioner", "site", "patient"):
+        value = request.GET.get(key)
+        if value and value.isdigit():
+            initial[key] = int(value)
+    type_id = request.GET.get("type")
+    if type_id and type_id.isdigit():
+        initial["consultation_type"] = int(type_id)
+    return initial
+
+
+@role_required(*perms.BOOK)
+def book_panel(request: HttpRequest) -> HttpResponse:
+    """Book in place (HTMX panel beside the grid): the slot's recap, patient search, motif,
+    interpreter, note. Booked through `booking.appointment_book`, like the booking page;
+    once booked the grid refreshes around the panel (static/js/agenda.js)."""
+    user = acting_user(request)
+    show_force = False
+    booked = None
+    if request.method == "POST":
+        form = BookingForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                booked = booking.appointment_book(
+                    patient=data["patient"],
+                    practitioner=data["practitioner"],
+                    consultation_type=data["consultation_type"],
+                    site=data["site"],
+                    start=form.start(),
+                    by=user,
+                    interpreter_language=data["interpreter_language"],
+                    note=data["note"],
+                    send_confirmation=data["send_confirmation"],
+                    force_reason=data["force_reason"],
+                )
+            except Refusal as error:
+                show_force = _refused(form, error)
+    else:
+        form = BookingForm(initial=_panel_initial(request, user))
+    recap = _panel_recap(form)
+    return render(
+        request,
+        "appointments/_book_panel.html",
+        {
+            "form": form,
+            "patient": _chosen_patient(form, request),
+            "show_force": show_force or _forcing(form),
+            "booked": booked,
+            "recap": recap,
+            "languages": sorted(set(LANGUAGE_NAMES.values()) - {"autre langue"}),
+        },
+    )
+
+
+def _panel_recap(form: Any) -> dict[str, Any]:
+    """What the panel says of the chosen slot: day, time, practitioner, site."""
+    source = form.data if form.is_bound else form.initial
+    recap: dict[str, Any] = {}
+    try:
+        if form.is_bound and form.is_valid():
+            recap["start"] = form.start()
+        elif not form.is_bound and "date" in source and "time" in source:
+            recap["start"] = datetime.datetime.combine(source["date"], source["time"], PARIS)
+    except (KeyError, ValueError):
+        pass
+    pk = source.get("practitioner")
+    if pk and str(pk).isdigit():
+        recap["practitioner"] = selectors.practitioners_qs().filter(pk=int(pk)).first()
+    site = source.get("site")
+    site_pk = site.pk if isinstance(site, Site) else site
+    if site_pk and str(site_pk).isdigit():
+        recap["site"] = Site.objects.filter(pk=int(site_pk)).first()
+    return recap
+
+
+@require_POST
+@role_required(*perms.BOOK)
+def move_to(request: HttpRequest, pk: int) -> JsonResponse:
+    """Drag and drop (or the keyboard's move mode) on the grid: the new start and, when
+    dropped in another column, practitioner. Every rule is the moves service's; a refusal
+    answers its French message and the grid puts the appointment back."""
+    user = acting_user(request)
+    appointment = get_object_or_404(perms.appointments_for(user), pk=pk)
+    try:
+        start = datetime.datetime.fromisoformat(request.POST.get("start", ""))
+    except ValueError:
+        return JsonResponse({"ok": False, "message": "Heure de début illisible."}, status=400)
+    if timezone.is_naive(start):
+        start = start.replace(tzinfo=PARIS)
+    practitioner = None
+    raw = request.POST.get("practitioner", "")
+    if raw:
+        practitioner = (
+            selectors.practitioners_qs().filter(pk=int(raw)).first() if raw.isdigit() else None
+        )
+        if practitioner is None:
+            return JsonResponse({"ok": False, "message": "Soignant·e inconnu·e."}, status=400)
+    try:
+        moved = moves.appointment_move(
+            appointment=appointment,
+            start=start,
+            practitioner=practitioner,
+            by=user,
+            force_reason=request.POST.get("force_reason", "").strip(),
+        )
+    except Refusal as error:
+        return JsonResponse(
+            {
+                "ok": False,
+                "message": error.message,
+                "can_force": isinstance(error, booking.RuleRefused) and error.can_force,
+            },
+            status=error.http_status,
+        )
+    local = timezone.localtime(moved.start)
+    return JsonResponse(
+        {
+            "ok": True,
+            "message": f"Rendez-vous déplacé au {_long_date(local.date())} à {local:%H:%M} "
+            f"avec {moved.practitioner}.",
+            "start": moved.start.isoformat(),
+            "practitioner": moved.practitioner_id,
+        }
     )
 
 

@@ -55,3 +55,13 @@ def offers(appointment: Any, action: str) -> bool:
 def waited(appointment: Any, now: datetime.datetime | None = None) -> int:
     """Minutes waited in the waiting room (0 when the arrival time is unknown)."""
     return appointment.minutes_waited(now) or 0
+
+
+@register.filter
+def duration_minutes(appointment: Any) -> int:
+    return int((appointment.end - appointment.start).total_seconds() // 60)
+
+
+@register.filter
+def has_slots(column: Any) -> bool:
+    return any(b.kind == "slot" for b in column.blocks)
