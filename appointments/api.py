@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -30,7 +31,7 @@ from centre.api import query_bool, refuse_unknown_fields
 from centre.api_pagination import Pagination
 from centre.models import Profession, Site, StaffProfile, User
 from centre.perms import HasRole, acting_user
-from centre.refusals import Forbidden
+from centre.refusals import Forbidden, NotFound, Refusal
 from patients.models import Patient
 
 MAX_SLOT_DAYS = 62
@@ -334,6 +335,8 @@ class AppointmentOutput(serializers.ModelSerializer[Appointment]):
             "is_walk_in",
             "forced_reason",
             "forced_rules",
+            "arrived_at",
+            "called_at",
             "created_at",
         )
 
@@ -480,7 +483,7 @@ class CancelInput(serializers.Serializer[Any]):
 
 
 def _transition_view(action: str, summary: str, *, with_cancel: bool = False) -> type[APIView]:
-    roles = perms.MARK if action in ("arrive", "seen") else perms.BOOK
+    roles = perms.MARK if action in ("arrive", "seen", "call-in") else perms.BOOK
 
     class TransitionView(APIView):
         permission_classes = [HasRole.of(*roles)]
@@ -508,7 +511,9 @@ def _transition_view(action: str, summary: str, *, with_cancel: bool = False) ->
             appointment = get_object_or_404(
                 perms.appointments_for(user).select_related("practitioner"), pk=pk
             )
-            if not perms.can_mark(user, appointment, action=action):
+            if not perms.can_mark(
+                user, appointment, action={"call-in": "call"}.get(action, action)
+            ):
                 raise Forbidden("Vous ne pouvez pas changer ce rendez-vous.")
             if with_cancel:
                 body = CancelInput(data=request.data)
@@ -524,6 +529,7 @@ def _transition_view(action: str, summary: str, *, with_cancel: bool = False) ->
                     "arrive": statuses.appointment_mark_arrived,
                     "seen": statuses.appointment_mark_seen,
                     "no-show": statuses.appointment_mark_no_show,
+                    "call-in": statuses.appointment_call_in,
                 }[action]
                 done = service(appointment=appointment, by=user)
             return Response(AppointmentOutput(done).data)
@@ -536,9 +542,61 @@ AppointmentArrive = _transition_view("arrive", "Noter l'arrivée")
 AppointmentSeen = _transition_view("seen", "Noter la consultation comme faite")
 AppointmentNoShow = _transition_view("no-show", "Noter une absence non excusée")
 AppointmentCancel = _transition_view("cancel", "Annuler", with_cancel=True)
+AppointmentCallIn = _transition_view("call-in", "Appeler en consultation (salle d'attente)")
+
+
+class WaitingRoomOutput(serializers.Serializer[Any]):
+    waiting = AppointmentOutput(many=True)
+    in_consultation = AppointmentOutput(many=True)
+    seen = AppointmentOutput(many=True)
+
+
+class WaitingRoomView(APIView):
+    """Today's waiting room, as the page shows it (same selector, same journal entry)."""
+
+    permission_classes = [HasRole.of(*perms.READ_AGENDA)]
+
+    @extend_schema(
+        summary="Salle d'attente du jour",
+        description=(
+            "Arrivé·e·s non appelé·e·s (ordre d'arrivée), en consultation, vu·e·s aujourd'hui. "
+            "L'accueil et la direction voient un site (`site`, sinon le premier) ; un·e "
+            "soignant·e ses propres patient·e·s. Journalisé (`appointment.list`)."
+        ),
+        parameters=[OpenApiParameter("site", int, required=False)],
+        responses={
+            200: WaitingRoomOutput,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Site mal écrit"),
+            403: OpenApiResponse(ErrorOutput, description="Pas de profession de soin"),
+            404: OpenApiResponse(ErrorOutput, description="Site inconnu"),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        user = acting_user(request)
+        own = None if perms.sees_all(user) else selectors.practitioner_of(user)
+        if not perms.sees_all(user) and own is None:
+            raise Forbidden("Votre profil n'indique pas de profession de soin.")
+        site = None
+        if own is None:
+            raw = request.query_params.get("site", "")
+            if raw and not raw.isdigit():
+                raise Refusal("Un identifiant de site est attendu.", field="site")
+            site = (
+                Site.objects.filter(pk=int(raw), is_active=True).first()
+                if raw
+                else Site.objects.filter(is_active=True).order_by("pk").first()
+            )
+            if raw and site is None:
+                raise NotFound("Site inconnu.", field="site")
+        room = selectors.waiting_room(
+            by=user, day=timezone.localdate(), site=site, practitioner=own
+        )
+        return Response(WaitingRoomOutput(room).data)
+
 
 __all__ = [
     "AppointmentArrive",
+    "AppointmentCallIn",
     "AppointmentCancel",
     "AppointmentDetail",
     "AppointmentListCreate",
@@ -547,4 +605,5 @@ __all__ = [
     "ConsultationTypeDetail",
     "ConsultationTypeList",
     "SlotList",
+    "WaitingRoomView",
 ]

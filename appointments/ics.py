@@ -9,6 +9,7 @@ import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from appointments.languages import language_name
 from appointments.models import ACTIVE_STATUSES, Appointment
 from centre.models import StaffProfile
 
@@ -68,7 +69,7 @@ def practitioner_calendar(
     for appointment in appointments:
         summary = appointment.consultation_type.label
         if appointment.interpreter_language:
-            summary += f" (interprète {appointment.interpreter_language})"
+            summary += f" (interprète {language_name(appointment.interpreter_language)})"
         lines += [
             "BEGIN:VEVENT",
             f"UID:rdv-{appointment.pk}@{host}",

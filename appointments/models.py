@@ -371,6 +371,11 @@ class Appointment(models.Model):
         verbose_name="statut changé par",
     )
     cancel_reason = models.CharField("motif d'annulation", max_length=200, blank=True)
+    # Waiting room (salle d'attente): arrived at `arrived_at`, called in by the practitioner
+    # at `called_at` (« en consultation »), then seen. Both empty for an appointment that has
+    # not arrived; minutes waited = called_at (or now) − arrived_at.
+    arrived_at = models.DateTimeField("arrivé·e à", null=True, blank=True)
+    called_at = models.DateTimeField("appelé·e en consultation à", null=True, blank=True)
     # Booked (or moved, or recorded as a walk-in) outside the booking rules by reception or
     # direction, who gave this reason; `forced_rules` lists the rules overridden
     # (`appointments.slots.Rule`). Empty when the booking kept every rule.
@@ -458,10 +463,42 @@ class Appointment(models.Model):
             f"Impossible de {action} : le rendez-vous est « {self.get_status_display()} »."
         )
 
+    @property
+    def in_consultation(self) -> bool:
+        """Called in by the practitioner and not yet seen (salle d'attente → cabinet)."""
+        return self.status == Status.ARRIVED and self.called_at is not None
+
+    @property
+    def waiting(self) -> bool:
+        """In the waiting room: arrived, not yet called in."""
+        return self.status == Status.ARRIVED and self.called_at is None
+
+    def minutes_waited(self, now: datetime.datetime | None = None) -> int | None:
+        """Whole minutes between arrival and the call (or now while still waiting)."""
+        if self.arrived_at is None:
+            return None
+        until = self.called_at or now or timezone.now()
+        return max(0, int((until - self.arrived_at).total_seconds() // 60))
+
     def mark_arrived(self, *, by: User | None) -> None:
         if self.status != Status.BOOKED:
             raise self._refuse("noter l'arrivée")
         self._move_to(Status.ARRIVED, by=by)
+        self.arrived_at = self.status_changed_at
+        self.called_at = None
+
+    def call_in(self, *, by: User | None) -> None:
+        """The practitioner calls the patient from the waiting room into consultation."""
+        if self.status != Status.ARRIVED:
+            raise TransitionError(
+                "Impossible d'appeler en consultation : le rendez-vous est "
+                f"« {self.get_status_display()} » (notez d'abord l'arrivée)."
+            )
+        if self.called_at is not None:
+            raise TransitionError("Ce·tte patient·e est déjà en consultation.")
+        self.called_at = timezone.now()
+        self.status_changed_at = self.called_at
+        self.status_changed_by = by
 
     def mark_seen(self, *, by: User | None) -> None:
         # A practitioner may close a consultation whose arrival reception did not record.
@@ -493,6 +530,8 @@ class Appointment(models.Model):
         if self.status != Status.ARRIVED:
             raise self._refuse("annuler l'arrivée")
         self._move_to(Status.BOOKED, by=by)
+        self.arrived_at = None
+        self.called_at = None
 
 
 class ReminderChannel(models.TextChoices):

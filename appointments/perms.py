@@ -56,10 +56,11 @@ def can_book(user: User) -> bool:
 
 
 def can_mark(user: User, appointment: Appointment, *, action: str) -> bool:
-    """Reception marks anything; a practitioner marks arrived/seen on their own appointments."""
+    """Reception marks anything; a practitioner marks arrived, called in (waiting room) and
+    seen on their own appointments."""
     if user.is_superuser or user.has_role(Role.ACCUEIL):
         return True
-    if action in ("arrive", "seen") and user.has_role(Role.SOIGNANT):
+    if action in ("arrive", "call", "seen") and user.has_role(Role.SOIGNANT):
         return appointment.practitioner.user_id == user.pk
     return False
 

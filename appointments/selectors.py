@@ -13,8 +13,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments import perms
+from appointments import grid, perms
 from appointments.models import (
+    ACTIVE_STATUSES,
     HELD_STATUSES,
     Absence,
     Appointment,
@@ -34,6 +35,7 @@ from appointments.slots import (
     WeeklyPlage,
     expand_plages,
     free_slots,
+    public_holiday_names,
     public_holidays_between,
 )
 from centre import audit
@@ -237,6 +239,299 @@ def day_columns(
         for slot in slots:
             columns[slot.practitioner_id].slots.append(slot)
     return list(columns.values())
+
+
+# --- time grids (day: practitioners of a site; week: days of a practitioner) -----------------
+
+
+def _plage_rows(
+    weekly_qs: QuerySet[WeeklySchedule], extra_qs: QuerySet[ExtraSchedule]
+) -> tuple[list[WeeklyPlage], list[ExtraPlage]]:
+    weekly = [
+        WeeklyPlage(
+            practitioner_id=w.practitioner_id,
+            site_id=w.site_id,
+            weekday=w.weekday,
+            start_time=w.start_time,
+            end_time=w.end_time,
+            valid_from=w.valid_from,
+            valid_until=w.valid_until,
+            open_on_public_holidays=w.open_on_public_holidays,
+        )
+        for w in weekly_qs
+    ]
+    extra = [
+        ExtraPlage(e.practitioner_id, e.site_id, e.date, e.start_time, e.end_time) for e in extra_qs
+    ]
+    return weekly, extra
+
+
+def _absence_label(absence: Absence) -> str:
+    label = f"Absence : {absence.get_reason_display()}"
+    return f"{label} — {absence.note}" if absence.note else label
+
+
+def day_grid(
+    *,
+    by: User,
+    site: Site,
+    day: datetime.date,
+    consultation_type: ConsultationType | None = None,
+    now: datetime.datetime | None = None,
+) -> grid.TimeGrid:
+    """The reception's day as a time grid: one column per practitioner with a plage at `site`
+    on `day` or an appointment there. Five queries whatever the number of practitioners and
+    appointments (weekly plages, one-off plages, appointments, practitioners, absences); the
+    bookable slots of `consultation_type` come from the same rows through
+    `slots.free_slots`, as the slot search computes them. Journaled like the agenda's day
+    (`appointment.list`, the site's appointments in time order)."""
+    now = now or timezone.now()
+    start, end = day_bounds(day)
+    weekly, extra = _plage_rows(
+        WeeklySchedule.objects.filter(site=site, weekday=day.weekday(), valid_from__lte=day).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+        ),
+        ExtraSchedule.objects.filter(site=site, date=day),
+    )
+    holidays = public_holiday_names(day, day, site.holiday_subdivision)
+    plage_ids = {p.practitioner_id for p in weekly} | {p.practitioner_id for p in extra}
+    rows = list(
+        with_related(
+            Appointment.objects.filter(start__gte=start, start__lt=end).filter(
+                Q(site=site) | Q(practitioner_id__in=plage_ids, status__in=ACTIVE_STATUSES)
+            )
+        ).order_by("start", "id")
+    )
+    here = [a for a in rows if a.site_id == site.pk]
+    ids = plage_ids | {a.practitioner_id for a in here}
+    practitioners = list(practitioners_qs().filter(pk__in=ids))
+    absences: dict[int, list[tuple[Interval, str]]] = {}
+    for absence in Absence.objects.filter(
+        practitioner_id__in=ids, start__lt=end, end__gt=start
+    ).order_by("start"):
+        absences.setdefault(absence.practitioner_id, []).append(
+            (Interval(absence.start, absence.end), _absence_label(absence))
+        )
+    openings = expand_plages(
+        weekly=weekly,
+        extra=extra,
+        first_day=day,
+        last_day=day,
+        closed_days=frozenset(holidays),
+    )
+    slots: list[Slot] = []
+    if consultation_type is not None:
+        eligible = {p.pk for p in practitioners if p.profession == consultation_type.profession}
+        busy: dict[int, list[Interval]] = {}
+        for a in rows:
+            if a.status in ACTIVE_STATUSES:
+                busy.setdefault(a.practitioner_id, []).append(Interval(a.start, a.end))
+        for pid, spans in absences.items():
+            busy.setdefault(pid, []).extend(interval for interval, _ in spans)
+        slots = free_slots(
+            openings=[o for o in openings if o.practitioner_id in eligible],
+            busy=busy,
+            duration=consultation_type.duration,
+            not_before=now,
+        )
+    columns = []
+    for p in practitioners:
+        columns.append(
+            grid.ColumnInput(
+                key=p.pk,
+                day=day,
+                practitioner=p,
+                title=str(p),
+                openings=[o for o in openings if o.practitioner_id == p.pk],
+                appointments=[a for a in here if a.practitioner_id == p.pk],
+                other_busy=[
+                    Interval(a.start, a.end)
+                    for a in rows
+                    if a.practitioner_id == p.pk and a.site_id != site.pk
+                ],
+                absences=absences.get(p.pk, []),
+                holiday=holidays.get(day, ""),
+                slots=[s for s in slots if s.practitioner_id == p.pk],
+            )
+        )
+    result = grid.build_grid(
+        columns,
+        now=now,
+        active_statuses=ACTIVE_STATUSES,
+        with_slots=consultation_type is not None,
+    )
+    appointments_shown(by=by, appointments=here)
+    return result
+
+
+def week_grid(
+    *,
+    by: User,
+    practitioner: StaffProfile,
+    monday: datetime.date,
+    consultation_type: ConsultationType | None = None,
+    now: datetime.datetime | None = None,
+) -> grid.TimeGrid:
+    """A practitioner's week as a time grid: one column per day (Monday to Friday, and the
+    weekend when something is open or booked). Five queries; journaled like the week view."""
+    now = now or timezone.now()
+    sunday = monday + datetime.timedelta(days=6)
+    start, _ = day_bounds(monday)
+    _, end = day_bounds(sunday)
+    weekly, extra = _plage_rows(
+        WeeklySchedule.objects.filter(practitioner=practitioner, valid_from__lte=sunday).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=monday)
+        ),
+        ExtraSchedule.objects.filter(practitioner=practitioner, date__range=(monday, sunday)),
+    )
+    subdivisions = dict(
+        Site.objects.filter(pk__in={w.site_id for w in weekly}).values_list(
+            "pk", "holiday_subdivision"
+        )
+    )
+    by_calendar = {
+        sub: public_holiday_names(monday, sunday, sub) for sub in set(subdivisions.values()) | {""}
+    }
+    openings = expand_plages(
+        weekly=weekly,
+        extra=extra,
+        first_day=monday,
+        last_day=sunday,
+        closed_days=frozenset(by_calendar[""]),
+        closed_days_by_site={pk: frozenset(by_calendar[sub]) for pk, sub in subdivisions.items()},
+    )
+    appointments = practitioner_appointments(practitioner, start, end)
+    absences = [
+        (Interval(a.start, a.end), _absence_label(a))
+        for a in Absence.objects.filter(practitioner=practitioner, start__lt=end, end__gt=start)
+    ]
+    slots: list[Slot] = []
+    if consultation_type is not None and consultation_type.profession == practitioner.profession:
+        busy = {
+            practitioner.pk: [
+                Interval(a.start, a.end) for a in appointments if a.status in ACTIVE_STATUSES
+            ]
+            + [interval for interval, _ in absences]
+        }
+        slots = free_slots(
+            openings=openings, busy=busy, duration=consultation_type.duration, not_before=now
+        )
+    holiday_names = {d: n for names in by_calendar.values() for d, n in names.items()}
+    columns = []
+    for offset in range(7):
+        day = monday + datetime.timedelta(days=offset)
+        day_start, day_end = day_bounds(day)
+        day_openings = [o for o in openings if o.interval.start.astimezone(PARIS).date() == day]
+        day_appointments = [a for a in appointments if day_start <= a.start < day_end]
+        if offset >= 5 and not day_openings and not day_appointments:
+            continue
+        columns.append(
+            grid.ColumnInput(
+                key=day,
+                day=day,
+                practitioner=practitioner,
+                title=day.isoformat(),
+                openings=day_openings,
+                appointments=day_appointments,
+                absences=[
+                    (i, label) for i, label in absences if i.start < day_end and i.end > day_start
+                ],
+                holiday=holiday_names.get(day, ""),
+                slots=[s for s in slots if day_start <= s.start < day_end],
+            )
+        )
+    result = grid.build_grid(
+        columns,
+        now=now,
+        active_statuses=ACTIVE_STATUSES,
+        with_slots=consultation_type is not None,
+    )
+    appointments_shown(by=by, appointments=appointments)
+    return result
+
+
+# --- waiting room and the next working day -------------------------------------------------
+
+
+@dataclass
+class WaitingRoom:
+    """Today's waiting room of a site (or of one practitioner): arrived and not yet called,
+    called in (« en consultation »), and seen today."""
+
+    waiting: list[Appointment] = field(default_factory=list)
+    in_consultation: list[Appointment] = field(default_factory=list)
+    seen: list[Appointment] = field(default_factory=list)
+
+    @property
+    def all(self) -> list[Appointment]:
+        return [*self.waiting, *self.in_consultation, *self.seen]
+
+
+def waiting_room(
+    *,
+    by: User,
+    day: datetime.date,
+    site: Site | None = None,
+    practitioner: StaffProfile | None = None,
+) -> WaitingRoom:
+    """One query, journaled (`appointment.list`, the appointments shown). The waiting list
+    is in arrival order (first come, first called); seen ones last seen first."""
+    start, end = day_bounds(day)
+    qs = with_related(perms.appointments_for(by)).filter(
+        start__gte=start, start__lt=end, status__in=(Status.ARRIVED, Status.SEEN)
+    )
+    if site is not None:
+        qs = qs.filter(site=site)
+    if practitioner is not None:
+        qs = qs.filter(practitioner=practitioner)
+    room = WaitingRoom()
+    epoch = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    for a in sorted(qs, key=lambda a: (a.arrived_at or a.start, a.pk)):
+        if a.status == Status.SEEN:
+            room.seen.append(a)
+        elif a.called_at is None:
+            room.waiting.append(a)
+        else:
+            room.in_consultation.append(a)
+    room.seen.sort(key=lambda a: a.status_changed_at or epoch, reverse=True)
+    appointments_shown(by=by, appointments=room.all)
+    return room
+
+
+def next_working_day(site: Site, after: datetime.date) -> datetime.date:
+    """The site's next open day after `after` (« prochain jour ouvré » of the day sheet):
+    Friday → Monday, a public holiday of the site's calendar skipped, a day when nobody
+    consults there skipped. Two queries (weekly and one-off plages of the next 3 weeks); with
+    no plage at all, the next Monday-to-Friday day that is not a public holiday."""
+    horizon = after + datetime.timedelta(days=21)
+    weekly = list(
+        WeeklySchedule.objects.filter(site=site, valid_from__lte=horizon)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=after))
+        .values_list("weekday", "valid_from", "valid_until", "open_on_public_holidays")
+    )
+    extra_days = set(
+        ExtraSchedule.objects.filter(site=site, date__gt=after, date__lte=horizon).values_list(
+            "date", flat=True
+        )
+    )
+    holidays = public_holidays_between(after, horizon, site.holiday_subdivision)
+    day = after + datetime.timedelta(days=1)
+    while day <= horizon:
+        if day in extra_days:
+            return day
+        for weekday, valid_from, valid_until, on_holidays in weekly:
+            if (
+                weekday == day.weekday()
+                and valid_from <= day
+                and (valid_until is None or valid_until >= day)
+                and (on_holidays or day not in holidays)
+            ):
+                return day
+        day += datetime.timedelta(days=1)
+    day = after + datetime.timedelta(days=1)
+    while day.weekday() >= 5 or day in holidays:
+        day += datetime.timedelta(days=1)
+    return day
 
 
 # --- journaled reads: lists that name patients -------------------------------------------------

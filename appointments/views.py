@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from appointments import exports, ics, perms, selectors
 from appointments.day_sheet import render_day_sheet
+from appointments.languages import LANGUAGE_NAMES
 from appointments.forms import (
     BookingForm,
     CancelForm,
@@ -39,7 +40,7 @@ from appointments.models import (
 )
 from appointments.services import booking, calendar_feeds, moves, statuses, walk_ins
 from appointments.services import waiting_list as waiting_services
-from appointments.slots import PARIS
+from appointments.slots import PARIS, public_holiday_names
 from centre import audit
 from centre.forms import add_refusal, refusal_message
 from centre.models import Centre, Site, StaffProfile, User
@@ -85,10 +86,19 @@ def index(request: HttpRequest) -> HttpResponse:
     return redirect("appointments:day")
 
 
+def _chosen_type(request: HttpRequest) -> ConsultationType | None:
+    type_id = request.GET.get("type")
+    if type_id and type_id.isdigit():
+        return ConsultationType.objects.filter(pk=int(type_id), is_active=True).first()
+    return None
+
+
 @role_required(*perms.READ_AGENDA)
 def day_view(request: HttpRequest) -> HttpResponse:
-    """A site's day: one column per practitioner, appointments and (when a type is chosen)
-    the free slots, which link to the booking form."""
+    """A site's day as a time grid: rows are 5-minute steps of the opening hours, columns
+    the practitioners; appointments in place with their motif's colour, free time in place
+    (a link to book there), the chosen motif's bookable slots highlighted, absences and
+    public holidays shaded. HTMX refreshes heading, filters and grid together."""
     user = acting_user(request)
     site = None
     site_id = request.GET.get("site")
@@ -96,20 +106,16 @@ def day_view(request: HttpRequest) -> HttpResponse:
         site = Site.objects.filter(pk=int(site_id), is_active=True).first()
     site = site or _default_site(user)
     day = _parse_day(request.GET.get("date"), timezone.localdate())
-    type_id = request.GET.get("type")
-    consultation_type = (
-        ConsultationType.objects.filter(pk=int(type_id), is_active=True).first()
-        if type_id and type_id.isdigit()
-        else None
-    )
+    consultation_type = _chosen_type(request)
     form = DayFilterForm(
         initial={"site": site, "date": day, "type": consultation_type},
     )
-    columns = (
-        selectors.day_agenda(by=user, site=site, day=day, consultation_type=consultation_type)
+    grid = (
+        selectors.day_grid(by=user, site=site, day=day, consultation_type=consultation_type)
         if site
-        else []
+        else None
     )
+    holiday = public_holiday_names(day, day, site.holiday_subdivision).get(day, "") if site else ""
     context = {
         "form": form,
         "site": site,
@@ -117,33 +123,42 @@ def day_view(request: HttpRequest) -> HttpResponse:
         "previous_day": day - datetime.timedelta(days=1),
         "next_day": day + datetime.timedelta(days=1),
         "consultation_type": consultation_type,
-        "columns": columns,
+        "grid": grid,
+        "columns": grid.columns if grid else [],
+        "holiday": holiday,
         "can_book": perms.can_book(user),
+        "can_move": perms.can_book(user),
         "can_mark_all": user.is_superuser or user.has_role(Role.ACCUEIL),
+        "sheet_day": selectors.next_working_day(site, timezone.localdate()) if site else None,
     }
     template = "appointments/_day_grid.html" if request.htmx else "appointments/day.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 
 
-def _week_context(by: User, practitioner: StaffProfile, day: datetime.date) -> dict[str, Any]:
+def _week_context(
+    by: User,
+    practitioner: StaffProfile,
+    day: datetime.date,
+    consultation_type: ConsultationType | None = None,
+) -> dict[str, Any]:
     monday = day - datetime.timedelta(days=day.weekday())
-    start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=PARIS)
-    end = datetime.datetime.combine(
-        monday + datetime.timedelta(days=7), datetime.time.min, tzinfo=PARIS
+    grid = selectors.week_grid(
+        by=by, practitioner=practitioner, monday=monday, consultation_type=consultation_type
     )
-    appointments = selectors.week_agenda(by=by, practitioner=practitioner, start=start, end=end)
-    days: list[dict[str, Any]] = [
-        {"date": monday + datetime.timedelta(days=i), "appointments": []} for i in range(7)
-    ]
-    for appointment in appointments:
-        index = (timezone.localtime(appointment.start).date() - monday).days
-        days[index]["appointments"].append(appointment)
     return {
         "practitioner": practitioner,
         "monday": monday,
-        "days": [d for d in days if d["appointments"] or d["date"].weekday() < 5],
+        "day": day,
+        "grid": grid,
+        "consultation_type": consultation_type,
+        "types": list(
+            ConsultationType.objects.filter(is_active=True, profession=practitioner.profession)
+        ),
         "previous_week": monday - datetime.timedelta(days=7),
         "next_week": monday + datetime.timedelta(days=7),
+        "can_book": perms.can_book(by),
+        "can_move": perms.can_book(by),
+        "can_mark_all": by.is_superuser or by.has_role(Role.ACCUEIL),
     }
 
 
@@ -154,9 +169,11 @@ def week_view(request: HttpRequest, practitioner_id: int) -> HttpResponse:
     if not perms.sees_all(user) and practitioner.user_id != user.pk:
         raise PermissionDenied("Vous ne voyez que votre propre agenda.")
     day = _parse_day(request.GET.get("date"), timezone.localdate())
-    context = _week_context(user, practitioner, day)
+    context = _week_context(user, practitioner, day, _chosen_type(request))
     context["practitioners"] = list(selectors.practitioners_qs()) if perms.sees_all(user) else []
-    return render(request, "appointments/week.html", context)
+    context["week_url"] = reverse("appointments:week", args=[practitioner.pk])
+    template = "appointments/_week_grid.html" if request.htmx else "appointments/week.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
 
 
 @role_required(Role.SOIGNANT)
@@ -166,12 +183,19 @@ def my_agenda(request: HttpRequest) -> HttpResponse:
     if practitioner is None:
         raise PermissionDenied("Votre profil n'indique pas de profession de soin.")
     day = _parse_day(request.GET.get("date"), timezone.localdate())
-    context = _week_context(user, practitioner, day)
+    context = _week_context(user, practitioner, day, _chosen_type(request))
     context["own"] = True
+    context["week_url"] = reverse("appointments:my_agenda")
+    # The practitioner calls their patients in from here (salle d'attente).
+    context["room"] = selectors.waiting_room(
+        by=user, day=timezone.localdate(), practitioner=practitioner
+    )
+    context["now"] = timezone.now()
     context["feed"] = CalendarFeed.objects.filter(
         practitioner=practitioner, revoked_at__isnull=True
     ).first()
-    return render(request, "appointments/week.html", context)
+    template = "appointments/_week_grid.html" if request.htmx else "appointments/week.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
 
 
 @role_required(Role.SOIGNANT)
@@ -180,15 +204,28 @@ def my_today(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     practitioner = selectors.practitioner_of(user)
     appointments: list[Appointment] = []
+    room = None
     if practitioner is not None:
         start, end = selectors.day_bounds(timezone.localdate())
         appointments = selectors.week_agenda(
             by=user, practitioner=practitioner, start=start, end=end
         )
+        # Who is waiting, from the same rows (no second read): arrival order.
+        room = selectors.WaitingRoom(
+            waiting=sorted(
+                (a for a in appointments if a.waiting),
+                key=lambda a: (a.arrived_at or a.start, a.pk),
+            )
+        )
     return render(
         request,
         "appointments/_my_today.html",
-        {"appointments": appointments, "practitioner": practitioner},
+        {
+            "appointments": appointments,
+            "practitioner": practitioner,
+            "room": room,
+            "now": timezone.now(),
+        },
     )
 
 
@@ -311,6 +348,144 @@ def book(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _panel_initial(request: HttpRequest, user: User) -> dict[str, Any]:
+    """The booking form's initial values from the grid's link (slot, practitioner, site,
+    motif, patient)."""
+    initial: dict[str, Any] = {"site": _default_site(user)}
+    start = request.GET.get("start")
+    if start:
+        try:
+            local = datetime.datetime.fromisoformat(start).astimezone(PARIS)
+        except ValueError:
+            local = None
+        if local is not None:
+            initial.update(date=local.date(), time=local.time().replace(second=0))
+    for key in ("practitioner", "site", "patient"):
+        value = request.GET.get(key)
+        if value and value.isdigit():
+            initial[key] = int(value)
+    type_id = request.GET.get("type")
+    if type_id and type_id.isdigit():
+        initial["consultation_type"] = int(type_id)
+    return initial
+
+
+@role_required(*perms.BOOK)
+def book_panel(request: HttpRequest) -> HttpResponse:
+    """Book in place (HTMX panel beside the grid): the slot's recap, patient search, motif,
+    interpreter, note. Booked through `booking.appointment_book`, like the booking page;
+    once booked the grid refreshes around the panel (static/js/agenda.js)."""
+    user = acting_user(request)
+    show_force = False
+    booked = None
+    if request.method == "POST":
+        form = BookingForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                booked = booking.appointment_book(
+                    patient=data["patient"],
+                    practitioner=data["practitioner"],
+                    consultation_type=data["consultation_type"],
+                    site=data["site"],
+                    start=form.start(),
+                    by=user,
+                    interpreter_language=data["interpreter_language"],
+                    note=data["note"],
+                    send_confirmation=data["send_confirmation"],
+                    force_reason=data["force_reason"],
+                )
+            except Refusal as error:
+                show_force = _refused(form, error)
+    else:
+        form = BookingForm(initial=_panel_initial(request, user))
+    recap = _panel_recap(form)
+    return render(
+        request,
+        "appointments/_book_panel.html",
+        {
+            "form": form,
+            "patient": _chosen_patient(form, request),
+            "show_force": show_force or _forcing(form),
+            "booked": booked,
+            "recap": recap,
+            "languages": sorted(set(LANGUAGE_NAMES.values()) - {"autre langue"}),
+        },
+    )
+
+
+def _panel_recap(form: Any) -> dict[str, Any]:
+    """What the panel says of the chosen slot: day, time, practitioner, site."""
+    source = form.data if form.is_bound else form.initial
+    recap: dict[str, Any] = {}
+    try:
+        if form.is_bound and form.is_valid():
+            recap["start"] = form.start()
+        elif not form.is_bound and "date" in source and "time" in source:
+            recap["start"] = datetime.datetime.combine(source["date"], source["time"], PARIS)
+    except (KeyError, ValueError):
+        pass
+    pk = source.get("practitioner")
+    if pk and str(pk).isdigit():
+        recap["practitioner"] = selectors.practitioners_qs().filter(pk=int(pk)).first()
+    site = source.get("site")
+    site_pk = site.pk if isinstance(site, Site) else site
+    if site_pk and str(site_pk).isdigit():
+        recap["site"] = Site.objects.filter(pk=int(site_pk)).first()
+    return recap
+
+
+@require_POST
+@role_required(*perms.BOOK)
+def move_to(request: HttpRequest, pk: int) -> JsonResponse:
+    """Drag and drop (or the keyboard's move mode) on the grid: the new start and, when
+    dropped in another column, practitioner. Every rule is the moves service's; a refusal
+    answers its French message and the grid puts the appointment back."""
+    user = acting_user(request)
+    appointment = get_object_or_404(perms.appointments_for(user), pk=pk)
+    try:
+        start = datetime.datetime.fromisoformat(request.POST.get("start", ""))
+    except ValueError:
+        return JsonResponse({"ok": False, "message": "Heure de début illisible."}, status=400)
+    if timezone.is_naive(start):
+        start = start.replace(tzinfo=PARIS)
+    practitioner = None
+    raw = request.POST.get("practitioner", "")
+    if raw:
+        practitioner = (
+            selectors.practitioners_qs().filter(pk=int(raw)).first() if raw.isdigit() else None
+        )
+        if practitioner is None:
+            return JsonResponse({"ok": False, "message": "Soignant·e inconnu·e."}, status=400)
+    try:
+        moved = moves.appointment_move(
+            appointment=appointment,
+            start=start,
+            practitioner=practitioner,
+            by=user,
+            force_reason=request.POST.get("force_reason", "").strip(),
+        )
+    except Refusal as error:
+        return JsonResponse(
+            {
+                "ok": False,
+                "message": error.message,
+                "can_force": isinstance(error, booking.RuleRefused) and error.can_force,
+            },
+            status=error.http_status,
+        )
+    local = timezone.localtime(moved.start)
+    return JsonResponse(
+        {
+            "ok": True,
+            "message": f"Rendez-vous déplacé au {_long_date(local.date())} à {local:%H:%M} "
+            f"avec {moved.practitioner}.",
+            "start": moved.start.isoformat(),
+            "practitioner": moved.practitioner_id,
+        }
+    )
+
+
 def _refused(form: Any, error: Refusal) -> bool:
     """Put a refusal on the form; True when it is a booking rule the person may force (the
     page then offers « Forcer (motif obligatoire) »)."""
@@ -324,9 +499,9 @@ def _forcing(form: Any) -> bool:
 
 
 def _long_date(day: datetime.date) -> str:
-    from django.utils.dateformat import format as date_format
+    from appointments.templatetags.appointments_tags import french_date
 
-    return date_format(day, "l j F Y")
+    return french_date(day, "l j F Y")
 
 
 @role_required(*perms.READ_APPOINTMENTS)
@@ -413,6 +588,7 @@ _TRANSITIONS = {
     "seen": (statuses.appointment_mark_seen, "Consultation notée comme faite."),
     "no_show": (statuses.appointment_mark_no_show, "Absence non excusée notée."),
     "undo_arrival": (statuses.appointment_undo_arrival, "Arrivée annulée."),
+    "call": (statuses.appointment_call_in, "Patient·e appelé·e en consultation."),
 }
 
 
@@ -443,6 +619,13 @@ def arrive(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ACCUEIL, Role.SOIGNANT)
 def seen(request: HttpRequest, pk: int) -> HttpResponse:
     return _transition_view(request, pk, "seen")
+
+
+@require_POST
+@role_required(Role.ACCUEIL, Role.SOIGNANT)
+def call_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """The practitioner calls the patient from the waiting room (« en consultation »)."""
+    return _transition_view(request, pk, "call")
 
 
 @require_POST
@@ -502,9 +685,11 @@ def walk_in(request: HttpRequest) -> HttpResponse:
             show_force = _refused(form, error)
         else:
             messages.success(
-                request, f"Consultation sans rendez-vous enregistrée ({appointment.patient})."
+                request,
+                f"{appointment.patient} est en salle d'attente (sans rendez-vous, arrivé·e à "
+                f"{timezone.localtime(appointment.arrived_at):%H:%M}).",
             )
-            return redirect("appointments:detail", pk=appointment.pk)
+            return redirect(f"{reverse('appointments:waiting_room')}?site={appointment.site_id}")
     return render(
         request,
         "appointments/walk_in.html",
@@ -531,6 +716,43 @@ def to_fill_in(request: HttpRequest) -> HttpResponse:
         {
             "appointments": appointments,
             "can_mark_all": user.is_superuser or user.has_role(Role.ACCUEIL),
+        },
+    )
+
+
+# --- waiting room ---------------------------------------------------------------------------
+
+
+@role_required(*perms.READ_AGENDA)
+def waiting_room(request: HttpRequest) -> HttpResponse:
+    """Today's waiting room: reception sees the site's, a practitioner their own patients
+    (whom they call in from here or from their agenda)."""
+    user = acting_user(request)
+    own = None if perms.sees_all(user) else selectors.practitioner_of(user)
+    if not perms.sees_all(user) and own is None:
+        raise PermissionDenied("Votre profil n'indique pas de profession de soin.")
+    site = None
+    if own is None:
+        site_id = request.GET.get("site")
+        if site_id and site_id.isdigit():
+            site = Site.objects.filter(pk=int(site_id), is_active=True).first()
+        site = site or _default_site(user)
+    room = selectors.waiting_room(by=user, day=timezone.localdate(), site=site, practitioner=own)
+    template = (
+        "appointments/_waiting_room.html"
+        if request.htmx  # type: ignore[attr-defined]
+        else "appointments/waiting_room.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "room": room,
+            "site": site,
+            "own": own,
+            "now": timezone.now(),
+            "can_mark_all": user.is_superuser or user.has_role(Role.ACCUEIL),
+            "can_book": perms.can_book(user),
         },
     )
 
@@ -712,7 +934,8 @@ OFFER_REFUSALS = {
 
 @role_required(Role.ACCUEIL, Role.DIRECTION)
 def day_sheet(request: HttpRequest) -> HttpResponse:
-    """Printable day sheet: one page per practitioner, black and white. Tomorrow by default."""
+    """Printable day sheet: one page per practitioner, black and white. The site's next
+    working day by default (Friday → Monday, public holidays and closed days skipped)."""
     user = acting_user(request)
     site_id = request.GET.get("site")
     site = (
@@ -722,7 +945,9 @@ def day_sheet(request: HttpRequest) -> HttpResponse:
     )
     if site is None:
         raise Http404("Aucun site.")
-    day = _parse_day(request.GET.get("date"), timezone.localdate() + datetime.timedelta(days=1))
+    day = _parse_day(
+        request.GET.get("date"), selectors.next_working_day(site, timezone.localdate())
+    )
     pdf = render_day_sheet(by=user, site=site, day=day).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="rendez-vous-{day.isoformat()}.pdf"'

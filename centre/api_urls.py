@@ -133,6 +133,16 @@ urlpatterns = [
         name="appointment-no-show",
     ),
     path(
+        "appointments/waiting-room/",
+        appointments_api.WaitingRoomView.as_view(),
+        name="waiting-room",
+    ),
+    path(
+        "appointments/<int:pk>/call-in/",
+        appointments_api.AppointmentCallIn.as_view(),
+        name="appointment-call-in",
+    ),
+    path(
         "appointments/<int:pk>/cancel/",
         appointments_api.AppointmentCancel.as_view(),
         name="appointment-cancel",

@@ -1,4 +1,5 @@
-"""Walk-ins (consultations sans rendez-vous): recorded directly as seen.
+"""Walk-ins (consultations sans rendez-vous): they enter the waiting room (arrived, with the
+arrival time), are called in by the practitioner and seen like anyone else.
 
 The booking rules of a walk-in are lighter than a booking's: the patient came without an
 appointment, so the time need not be inside an opening plage (the practitioner may see them
@@ -39,7 +40,7 @@ def appointment_record_walk_in(
     start: datetime.datetime | None = None,
     force_reason: str = "",
 ) -> Appointment:
-    """A patient seen without an appointment (sans rendez-vous): recorded directly as seen."""
+    """A patient come without an appointment (sans rendez-vous): into the waiting room."""
     start = as_aware(start, "start") if start is not None else timezone.now()
     now = timezone.now()
     with transaction.atomic():
@@ -60,7 +61,8 @@ def appointment_record_walk_in(
             site=site,
             start=start,
             end=admitted.end,
-            status=Status.SEEN,
+            status=Status.ARRIVED,
+            arrived_at=now,
             is_walk_in=True,
             booked_by=by,
             status_changed_at=now,
@@ -73,6 +75,6 @@ def appointment_record_walk_in(
             actor=by,
             action="appointment.walk_in",
             obj=appointment,
-            changes=audit.snapshot(appointment, AUDIT_FIELDS),
+            changes=audit.snapshot(appointment, (*AUDIT_FIELDS, "arrived_at")),
         )
     return appointment

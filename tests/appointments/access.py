@@ -144,6 +144,10 @@ ACCESS = {
     "appointments:arrive": Access(roles("accueil", "soignant"), method="post", kwargs=_appointment),
     "appointments:undo_arrival": Access(roles("accueil"), method="post", kwargs=_appointment),
     "appointments:seen": Access(roles("accueil", "soignant"), method="post", kwargs=_appointment),
+    "appointments:call_in": Access(
+        roles("accueil", "soignant"), method="post", kwargs=_appointment
+    ),
+    "appointments:waiting_room": Access(roles("accueil", "soignant", "direction")),
     "appointments:no_show": Access(roles("accueil"), method="post", kwargs=_appointment),
     "appointments:cancel": Access(roles("accueil"), method="post", kwargs=_appointment),
     # Public URL guarded by its secret token (calendar apps cannot log in); a bad token is a
@@ -160,6 +164,10 @@ ACCESS = {
     "api:appointment-arrive": Access(
         roles("accueil", "soignant"), api=True, method="post", kwargs=_appointment
     ),
+    "api:appointment-call-in": Access(
+        roles("accueil", "soignant"), api=True, method="post", kwargs=_appointment
+    ),
+    "api:waiting-room": Access(roles("accueil", "soignant", "direction"), api=True),
     "api:appointment-seen": Access(
         roles("accueil", "soignant"), api=True, method="post", kwargs=_appointment
     ),

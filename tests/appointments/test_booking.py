@@ -213,7 +213,7 @@ def test_cancel_by_patient_after_start_is_refused(
     assert a.status == Status.NO_SHOW
 
 
-def test_walk_in_is_recorded_as_seen_even_over_a_booking(
+def test_walk_in_enters_the_waiting_room_even_over_a_booking(
     doctor: object, site: Site, staff: dict[str, User]
 ) -> None:
     now = timezone.now()
@@ -230,9 +230,13 @@ def test_walk_in_is_recorded_as_seen_even_over_a_booking(
         site=site,
         by=staff["accueil"],
     )
-    assert walk_in.status == Status.SEEN
+    assert walk_in.status == Status.ARRIVED
+    assert walk_in.waiting
+    assert walk_in.arrived_at is not None
+    assert abs((walk_in.arrived_at - now).total_seconds()) < 60
     assert walk_in.is_walk_in
-    assert AuditEntry.objects.filter(action="appointment.walk_in").count() == 1
+    entry = AuditEntry.objects.get(action="appointment.walk_in")
+    assert entry.changes["status"] == "arrived"
 
 
 def test_to_fill_in_lists_past_appointments_without_final_status(
