@@ -9,7 +9,7 @@ from django.db import models
 
 from centre.forms import add_refusal
 from centre.models import Site
-from patients.identifiers import format_nir, format_phone
+from patients.identifiers import NIR_INPUT_MAX_LENGTH, format_nir, format_phone
 from patients.models import AldCode, Coverage, CoverageKind, Patient, Sex
 from patients.selectors import SearchFilters
 from patients.services import coverage, duplicates, identity
@@ -36,6 +36,21 @@ LANGUAGE_LABELS = dict(LANGUAGES)
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def nir_field(field: forms.Field) -> forms.CharField:
+    """The model's NIR field (15 characters stored) as typed: spaces, dots or dashes between
+    the groups are accepted, so the input must not cut at 15 characters; the service
+    (`identity.clean_identity`, `coverage.clean_coverage`) compacts and checks it."""
+    return forms.CharField(
+        label=field.label,
+        required=False,
+        max_length=NIR_INPUT_MAX_LENGTH,
+        help_text=field.help_text,
+        widget=forms.TextInput(
+            attrs={"inputmode": "text", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+
+
 class PatientForm(forms.ModelForm[Patient]):
     """Intake and edit. `fields_allowed` narrows it to what the user's role may change."""
 
@@ -54,7 +69,8 @@ class PatientForm(forms.ModelForm[Patient]):
             "in_qpv": forms.NullBooleanSelect,
         }
         help_texts = {
-            "nir": "15 caractères, clé comprise (2A/2B pour la Corse). Facultatif.",
+            "nir": "15 caractères, clé comprise (2A/2B pour la Corse), espaces admis : "
+            "2 87 06 75 123 456 78. Facultatif.",
             "phone": "Ex. 06 12 34 56 78",
             "admin_notes": "Administratif seulement : aucune information médicale ici.",
         }
@@ -68,6 +84,7 @@ class PatientForm(forms.ModelForm[Patient]):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sex"].choices = Sex.choices  # type: ignore[attr-defined]
+        self.fields["nir"] = nir_field(self.fields["nir"])
         self.fields["language"] = forms.ChoiceField(
             label="Langue préférée", choices=LANGUAGES, initial="fr"
         )
@@ -116,6 +133,7 @@ class CoverageForm(forms.ModelForm[Coverage]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["ald_code"].choices = [("", "—"), *AldCode.choices]  # type: ignore[attr-defined]
+        self.fields["insured_nir"] = nir_field(self.fields["insured_nir"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -31,6 +31,7 @@ from centre import audit
 from centre.models import AuditEntry, User
 from patients import perms
 from patients.coverage import ENDING_SOON_DAYS
+from patients.identifiers import FULL_NIR, compact_nir
 from patients.models import (
     RIGHTS_KINDS,
     Coverage,
@@ -49,7 +50,7 @@ DUPLICATE_SIMILARITY = 0.5
 _DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _YEAR = re.compile(r"^(19|20)\d{2}$")
-_NUMBER = re.compile(r"^\+?[\d .]+$")
+_NUMBER = re.compile(r"^\+?[\d .\-]+$")
 
 
 @dataclass
@@ -76,6 +77,11 @@ def parse_query(query: str) -> ParsedQuery:
     """`dupont mar 1984`, `12/03/1984`, `06 12 34 56 78`, `2840375` → what to look for."""
     parsed = ParsedQuery()
     text = " ".join(query.split())
+    nir = compact_nir(text)
+    if FULL_NIR.match(nir):
+        # A whole NIR as the app displays it (`2 87 06 2A 123 456 78`), Corsica included.
+        parsed.numbers.append(nir)
+        return parsed
     if _NUMBER.match(text) and sum(c.isdigit() for c in text) >= 4 and not _YEAR.match(text):
         digits = re.sub(r"\D", "", text)
         parsed.numbers.append(digits)
