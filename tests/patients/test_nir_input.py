@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from typing import cast
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -184,7 +185,7 @@ def test_the_api_accepts_the_spaced_form(client_for: ClientFor) -> None:
 
 @pytest.mark.django_db
 def test_the_coverage_page_accepts_a_spaced_insured_nir(client_for: ClientFor) -> None:
-    patient = PatientFactory(sex="F", birth_date=datetime.date(2015, 1, 2))
+    patient = cast(Patient, PatientFactory(sex="F", birth_date=datetime.date(2015, 1, 2)))
     response = client_for("accueil").post(
         reverse("patients:coverage_add", args=[patient.pk]),
         {"kind": "amo", "start": "2026-01-01", "insured_nir": "2 87 06 75 112 345 91"},
@@ -195,6 +196,6 @@ def test_the_coverage_page_accepts_a_spaced_insured_nir(client_for: ClientFor) -
 
 @pytest.mark.django_db
 def test_the_search_box_finds_the_spaced_nir(client_for: ClientFor) -> None:
-    patient = PatientFactory(nir=NIR, sex="F", birth_date=BORN)
+    patient = cast(Patient, PatientFactory(nir=NIR, sex="F", birth_date=BORN))
     response = client_for("accueil").get(reverse("patients:search"), {"q": "2 87 06 75 112 345 91"})
     assert [row["patient"].pk for row in response.context["rows"]] == [patient.pk]
