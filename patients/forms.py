@@ -12,7 +12,7 @@ from centre.models import Site
 from patients.identifiers import NIR_INPUT_MAX_LENGTH, format_nir, format_phone
 from patients.models import AldCode, Coverage, CoverageKind, Patient, Sex
 from patients.selectors import SearchFilters
-from patients.services import coverage, duplicates, identity
+from patients.services import coverage, duplicates, identity, imports
 
 LANGUAGES = [
     ("fr", "français"),
@@ -270,3 +270,84 @@ class SearchForm(forms.Form):
 
     def query(self) -> str:
         return (self.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Que contient le fichier ?",
+        choices=list(imports.KINDS.items()),
+        initial="patients",
+        widget=forms.RadioSelect,
+    )
+    file = forms.FileField(
+        label="Fichier exporté de l'autre outil (CSV ou XLSX)",
+        help_text="CSV séparé par des points-virgules, des virgules ou des tabulations, "
+        "ou classeur XLSX (première feuille) ; la première ligne donne les noms des colonnes.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
+    )
+
+
+class ImportMappingForm(forms.Form):
+    """Which column of the file holds each field of Passerelle (proposed from the headers),
+    the decision for each line that looks like an existing record, and for appointments the
+    reason to force the booking rules (the other tool already accepted these times)."""
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        kind: imports.ImportKind,
+        headers: list[str],
+        guessed: dict[str, str],
+        decision_lines: list[imports.Line] | None = None,
+    ) -> None:
+        super().__init__(data)
+        choices = [("", "— (aucune)"), *[(h, h) for h in headers if h]]
+        for column in imports.COLUMNS[kind]:
+            self.fields[f"map_{column.key}"] = forms.ChoiceField(
+                label=column.label + (" *" if column.required else ""),
+                choices=choices,
+                required=False,
+                initial=guessed.get(column.key, ""),
+            )
+        if kind == "appointments":
+            self.fields["force_reason"] = forms.CharField(
+                label="Motif de forçage des règles de réservation (facultatif)",
+                required=False,
+                max_length=200,
+                help_text="Par exemple « Reprise de l'ancien agenda » : un rendez-vous hors "
+                "des plages ou pendant une absence est alors pris quand même, avec ce motif.",
+            )
+        for line in decision_lines or []:
+            options = [("", "— à décider —"), ("new", "Créer un nouveau dossier (autre personne)")]
+            options += [
+                (str(c["id"]), f"Utiliser le dossier n° {c['id']} ({c['display_name']})")
+                for c in line.candidates
+                if not c.get("line")
+            ]
+            if kind == "appointments":
+                options = [o for o in options if o[0] != "new"]
+            self.fields[f"decision_{line.number}"] = forms.ChoiceField(
+                label=f"Ligne {line.number} : {line.label}", choices=options, required=False
+            )
+
+    def mapping_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("map_")]
+
+    def decision_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("decision_")]
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            name.removeprefix("map_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("map_") and value
+        }
+
+    def decisions(self) -> dict[int, imports.Decision]:
+        chosen: dict[int, imports.Decision] = {}
+        for name, value in self.cleaned_data.items():
+            if name.startswith("decision_") and value:
+                number = int(name.removeprefix("decision_"))
+                chosen[number] = "new" if value == "new" else int(value)
+        return chosen

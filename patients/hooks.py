@@ -14,11 +14,12 @@ the patient page's query count is pinned by a test.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from centre.models import User
     from patients.models import Patient
 
 
@@ -70,3 +71,24 @@ def next_appointments(patient_ids: Iterable[int]) -> dict[int, datetime.datetime
             if pid not in found or start < found[pid]:
                 found[pid] = start
     return found
+
+
+class AppointmentImporter(Protocol):
+    """Books one appointment line of an import (`patients.services.imports`) for `patient`:
+    returns the line's problems in French (nothing booked), or [] once booked; may raise a
+    `Refusal` instead (its message is reported). Runs inside the import's transaction."""
+
+    def __call__(
+        self, *, by: User, patient: Patient, cells: Mapping[str, str], force_reason: str
+    ) -> list[str]: ...
+
+
+_appointment_importer: list[AppointmentImporter] = []
+
+
+def register_appointment_importer(importer: AppointmentImporter) -> None:
+    _appointment_importer[:] = [importer]
+
+
+def appointment_importer() -> AppointmentImporter | None:
+    return _appointment_importer[0] if _appointment_importer else None
