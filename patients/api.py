@@ -38,6 +38,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from centre.perms import HasRole, acting_user
 from patients import perms, selectors
+from patients.identifiers import NIR_INPUT_MAX_LENGTH
 from patients.models import Coverage, CoverageKind, Patient, Sex
 from patients.services import coverage, identity
 
@@ -45,8 +46,16 @@ API_COVERAGE_KINDS = list(CoverageKind.values)
 NIR_FIELDS = ("nir",)
 
 
+def _nir_input(help_text: str) -> serializers.CharField:
+    # Accepted as typed (`2 87 06 75 123 456 78`): the services compact and check it.
+    return serializers.CharField(
+        required=False, allow_blank=True, max_length=NIR_INPUT_MAX_LENGTH, help_text=help_text
+    )
+
+
 class CoverageSerializer(serializers.ModelSerializer[Coverage]):
     kind = serializers.ChoiceField(choices=API_COVERAGE_KINDS)
+    insured_nir = _nir_input("NIR de l'assuré·e ouvrant droit ; espaces, points ou tirets admis.")
 
     class Meta:
         model = Coverage
@@ -62,6 +71,7 @@ class CoverageSerializer(serializers.ModelSerializer[Coverage]):
 
 class PatientSerializer(serializers.ModelSerializer[Patient]):
     sex = serializers.ChoiceField(choices=Sex.choices)
+    nir = _nir_input("15 caractères, clé comprise ; espaces, points ou tirets admis.")
     coverages = CoverageSerializer(many=True, required=False)
     has_medecin_traitant = serializers.BooleanField(required=False)
     medecin_traitant = serializers.SerializerMethodField(

@@ -9,10 +9,10 @@ from django.db import models
 
 from centre.forms import add_refusal
 from centre.models import Site
-from patients.identifiers import format_nir, format_phone
+from patients.identifiers import NIR_INPUT_MAX_LENGTH, format_nir, format_phone
 from patients.models import AldCode, Coverage, CoverageKind, Patient, Sex
 from patients.selectors import SearchFilters
-from patients.services import coverage, duplicates, identity
+from patients.services import coverage, duplicates, identity, imports
 
 LANGUAGES = [
     ("fr", "français"),
@@ -36,6 +36,21 @@ LANGUAGE_LABELS = dict(LANGUAGES)
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def nir_field(field: forms.Field) -> forms.CharField:
+    """The model's NIR field (15 characters stored) as typed: spaces, dots or dashes between
+    the groups are accepted, so the input must not cut at 15 characters; the service
+    (`identity.clean_identity`, `coverage.clean_coverage`) compacts and checks it."""
+    return forms.CharField(
+        label=field.label,
+        required=False,
+        max_length=NIR_INPUT_MAX_LENGTH,
+        help_text=field.help_text,
+        widget=forms.TextInput(
+            attrs={"inputmode": "text", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+
+
 class PatientForm(forms.ModelForm[Patient]):
     """Intake and edit. `fields_allowed` narrows it to what the user's role may change."""
 
@@ -54,7 +69,8 @@ class PatientForm(forms.ModelForm[Patient]):
             "in_qpv": forms.NullBooleanSelect,
         }
         help_texts = {
-            "nir": "15 caractères, clé comprise (2A/2B pour la Corse). Facultatif.",
+            "nir": "15 caractères, clé comprise (2A/2B pour la Corse), espaces admis : "
+            "2 87 06 75 123 456 78. Facultatif.",
             "phone": "Ex. 06 12 34 56 78",
             "admin_notes": "Administratif seulement : aucune information médicale ici.",
         }
@@ -68,6 +84,7 @@ class PatientForm(forms.ModelForm[Patient]):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sex"].choices = Sex.choices  # type: ignore[attr-defined]
+        self.fields["nir"] = nir_field(self.fields["nir"])
         self.fields["language"] = forms.ChoiceField(
             label="Langue préférée", choices=LANGUAGES, initial="fr"
         )
@@ -116,6 +133,7 @@ class CoverageForm(forms.ModelForm[Coverage]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["ald_code"].choices = [("", "—"), *AldCode.choices]  # type: ignore[attr-defined]
+        self.fields["insured_nir"] = nir_field(self.fields["insured_nir"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -252,3 +270,84 @@ class SearchForm(forms.Form):
 
     def query(self) -> str:
         return (self.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Que contient le fichier ?",
+        choices=list(imports.KINDS.items()),
+        initial="patients",
+        widget=forms.RadioSelect,
+    )
+    file = forms.FileField(
+        label="Fichier exporté de l'autre outil (CSV ou XLSX)",
+        help_text="CSV séparé par des points-virgules, des virgules ou des tabulations, "
+        "ou classeur XLSX (première feuille) ; la première ligne donne les noms des colonnes.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
+    )
+
+
+class ImportMappingForm(forms.Form):
+    """Which column of the file holds each field of Passerelle (proposed from the headers),
+    the decision for each line that looks like an existing record, and for appointments the
+    reason to force the booking rules (the other tool already accepted these times)."""
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        kind: imports.ImportKind,
+        headers: list[str],
+        guessed: dict[str, str],
+        decision_lines: list[imports.Line] | None = None,
+    ) -> None:
+        super().__init__(data)
+        choices = [("", "— (aucune)"), *[(h, h) for h in headers if h]]
+        for column in imports.COLUMNS[kind]:
+            self.fields[f"map_{column.key}"] = forms.ChoiceField(
+                label=column.label + (" *" if column.required else ""),
+                choices=choices,
+                required=False,
+                initial=guessed.get(column.key, ""),
+            )
+        if kind == "appointments":
+            self.fields["force_reason"] = forms.CharField(
+                label="Motif de forçage des règles de réservation (facultatif)",
+                required=False,
+                max_length=200,
+                help_text="Par exemple « Reprise de l'ancien agenda » : un rendez-vous hors "
+                "des plages ou pendant une absence est alors pris quand même, avec ce motif.",
+            )
+        for line in decision_lines or []:
+            options = [("", "— à décider —"), ("new", "Créer un nouveau dossier (autre personne)")]
+            options += [
+                (str(c["id"]), f"Utiliser le dossier n° {c['id']} ({c['display_name']})")
+                for c in line.candidates
+                if not c.get("line")
+            ]
+            if kind == "appointments":
+                options = [o for o in options if o[0] != "new"]
+            self.fields[f"decision_{line.number}"] = forms.ChoiceField(
+                label=f"Ligne {line.number} : {line.label}", choices=options, required=False
+            )
+
+    def mapping_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("map_")]
+
+    def decision_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("decision_")]
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            name.removeprefix("map_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("map_") and value
+        }
+
+    def decisions(self) -> dict[int, imports.Decision]:
+        chosen: dict[int, imports.Decision] = {}
+        for name, value in self.cleaned_data.items():
+            if name.startswith("decision_") and value:
+                number = int(name.removeprefix("decision_"))
+                chosen[number] = "new" if value == "new" else int(value)
+        return chosen

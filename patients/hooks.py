@@ -14,11 +14,12 @@ the patient page's query count is pinned by a test.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from centre.models import User
     from patients.models import Patient
 
 
@@ -139,3 +140,24 @@ def export_everywhere(patient: Patient) -> dict[str, list[dict[str, Any]]]:
     for provider in _export:
         sections.update(provider(patient))
     return sections
+
+
+class AppointmentImporter(Protocol):
+    """Books one appointment line of an import (`patients.services.imports`) for `patient`:
+    returns the line's problems in French (nothing booked), or [] once booked; may raise a
+    `Refusal` instead (its message is reported). Runs inside the import's transaction."""
+
+    def __call__(
+        self, *, by: User, patient: Patient, cells: Mapping[str, str], force_reason: str
+    ) -> list[str]: ...
+
+
+_appointment_importer: list[AppointmentImporter] = []
+
+
+def register_appointment_importer(importer: AppointmentImporter) -> None:
+    _appointment_importer[:] = [importer]
+
+
+def appointment_importer() -> AppointmentImporter | None:
+    return _appointment_importer[0] if _appointment_importer else None

@@ -13,6 +13,7 @@ appear for some AME patients although the CNAM ended them in 2022: accepted and 
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -35,8 +36,20 @@ class NirCheck:
         return {"1": "M", "2": "F"}.get(self.value[0], "")
 
 
+# What people type between the groups of a NIR: spaces (also the non-breaking ones a copy
+# from a PDF or from this app's own display brings: « 2 87 06 75 123 456 78 »), dots,
+# dashes, slashes and underscores. Removed before any length or key check.
+_NIR_SEPARATORS = re.compile(r"[\s.\-/_\u00a0\u202f\u2007\u2010-\u2015]+")
+# Longest NIR as typed with separators: 15 characters and one separator between each
+# (generous: forms and the API accept up to this, the compact form is 15).
+NIR_INPUT_MAX_LENGTH = 40
+FULL_NIR = re.compile(r"^[0-9]{5}(?:[0-9]{2}|2A|2B)[0-9]{8}$")
+
+
 def compact_nir(value: str) -> str:
-    return stdnum_nir.compact(value or "")
+    """`2 87 06 75 123 456 78`, `2.87.06.75.123.456.78`, `2-87-06-2a-…` → 15 characters
+    (letters of Corsica upper-cased), before any length or key check."""
+    return _NIR_SEPARATORS.sub("", value or "").upper()
 
 
 def check_nir(

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
@@ -102,6 +103,19 @@ class Patient(models.Model):
         output_field=models.TextField(),
         db_persist=True,
     )
+    # Phonetic keys of the names (`n:` last and birth names, `p:` first names), computed by
+    # PostgreSQL (`patients_phonetic_keys`, migration 0005_id_phonetic_keys) at every write;
+    # used by the search and the duplicate detection (docs/patients.md).
+    phonetic_keys = models.GeneratedField(
+        expression=models.Func(
+            models.F("last_name"),
+            models.F("birth_name"),
+            models.F("first_name"),
+            function="patients_phonetic_keys",
+        ),
+        output_field=ArrayField(models.TextField()),
+        db_persist=True,
+    )
 
     objects = PatientQuerySet.as_manager()
 
@@ -114,6 +128,7 @@ class Patient(models.Model):
                 fields=["search_text"], opclasses=["gin_trgm_ops"], name="patient_search_trgm"
             ),
             GinIndex(fields=["ids_text"], opclasses=["gin_trgm_ops"], name="patient_numbers_trgm"),
+            GinIndex(fields=["phonetic_keys"], name="patient_phonetic_keys"),
             models.Index(fields=("birth_date",), name="patient_birth_date"),
             models.Index(fields=("nir",), name="patient_nir", condition=~models.Q(nir="")),
         ]

@@ -9,8 +9,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection, transaction
 from django.db.models import (
+    Case,
     Exists,
     F,
     FloatField,
@@ -19,7 +21,9 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    TextField,
     Value,
+    When,
 )
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Greatest
@@ -31,6 +35,7 @@ from centre import audit
 from centre.models import AuditEntry, User
 from patients import perms
 from patients.coverage import ENDING_SOON_DAYS
+from patients.identifiers import FULL_NIR, compact_nir
 from patients.models import (
     RIGHTS_KINDS,
     Coverage,
@@ -45,11 +50,15 @@ from patients.models import (
 # (0.43).
 WORD_SIMILARITY_THRESHOLD = 0.5
 DUPLICATE_SIMILARITY = 0.5
+# A search word that only sounds like a name (same phonetic key, spelling further than the
+# trigram threshold) ranks as a word similarity of 0.6: below an exact or close spelling.
+PHONETIC_SCORE = 0.6
+PHONETIC_MIN_LETTERS = 3
 
 _DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _YEAR = re.compile(r"^(19|20)\d{2}$")
-_NUMBER = re.compile(r"^\+?[\d .]+$")
+_NUMBER = re.compile(r"^\+?[\d .\-]+$")
 
 
 @dataclass
@@ -76,6 +85,11 @@ def parse_query(query: str) -> ParsedQuery:
     """`dupont mar 1984`, `12/03/1984`, `06 12 34 56 78`, `2840375` → what to look for."""
     parsed = ParsedQuery()
     text = " ".join(query.split())
+    nir = compact_nir(text)
+    if FULL_NIR.match(nir):
+        # A whole NIR as the app displays it (`2 87 06 2A 123 456 78`), Corsica included.
+        parsed.numbers.append(nir)
+        return parsed
     if _NUMBER.match(text) and sum(c.isdigit() for c in text) >= 4 and not _YEAR.match(text):
         digits = re.sub(r"\D", "", text)
         parsed.numbers.append(digits)
@@ -137,8 +151,24 @@ def search_queryset(
         for token in parsed.names:
             wanted = Unaccent(Value(token))
             # `search_text %> token` is pg_trgm's indexable "word similar" operator.
-            qs = qs.filter(search_text__trigram_word_similar=wanted)
-            score = score + _func("word_similarity", wanted, F("search_text"))
+            similar = Q(search_text__trigram_word_similar=wanted)
+            token_score: Combinable = _func("word_similarity", wanted, F("search_text"))
+            if _phonetic_word(token):
+                # Or a name that sounds the same (Muhammad for Mohamed, Belkassem for
+                # Belkacem): the GIN index of `phonetic_keys`, ranked below a close spelling.
+                sounds = Q(phonetic_keys__overlap=_phonetic_query(token))
+                similar |= sounds
+                token_score = Greatest(
+                    token_score,
+                    Case(
+                        When(sounds, then=Value(PHONETIC_SCORE)),
+                        default=Value(0.0),
+                        output_field=FloatField(),
+                    ),
+                    output_field=FloatField(),
+                )
+            qs = qs.filter(similar)
+            score = score + token_score
         qs = qs.annotate(score=score).order_by(
             "-score", "last_name", "first_name", "birth_date", "id"
         )
@@ -163,6 +193,29 @@ def search_queryset(
                 )
         qs = qs.filter(numbers_q)
     return apply_filters(qs, filters, today=today or timezone.localdate())
+
+
+def _phonetic_word(token: str) -> bool:
+    """Words of 3 letters or more get a phonetic match: shorter keys match too much."""
+    return sum(c.isalpha() for c in token) >= PHONETIC_MIN_LETTERS
+
+
+def _phonetic_query(token: str) -> Func:
+    return Func(
+        Value(token),
+        function="patients_phonetic_query",
+        output_field=ArrayField(TextField()),
+    )
+
+
+def _phonetic_keys(last_name: str, birth_name: str, first_name: str) -> Func:
+    return Func(
+        Value(last_name),
+        Value(birth_name),
+        Value(first_name),
+        function="patients_phonetic_keys",
+        output_field=ArrayField(TextField()),
+    )
 
 
 def apply_filters(
@@ -276,7 +329,8 @@ def duplicate_candidates(
     limit: int = 10,
 ) -> list[Patient]:
     """People who are probably the same person: same NIR; or same birth date and a close
-    spelling of the names (which covers "same name and birth date")."""
+    spelling of the names (which covers "same name and birth date"); or same birth date and
+    names that sound the same (`phonetic_keys`: a last-name and a first-name key shared)."""
     condition = Q()
     if nir:
         condition |= Q(nir=nir)
@@ -287,6 +341,13 @@ def duplicate_candidates(
             similarity=_similarity(F("search_text"), Unaccent(Value(wanted))),
         )
         condition |= Q(birth_date=birth_date, similarity__gte=DUPLICATE_SIMILARITY)
+        if (last_name or birth_name) and first_name:
+            # Or names that sound the same: a last-name key and a first-name key in common
+            # (BELKACEM Émilie for Belkasem Emilie, Muhammad for Mohamed).
+            condition |= Q(
+                birth_date=birth_date,
+                phonetic_keys__overlap=_phonetic_keys(last_name, birth_name, ""),
+            ) & Q(phonetic_keys__overlap=_phonetic_keys("", "", first_name))
     else:
         qs = qs.annotate(similarity=Value(0.0, output_field=FloatField()))
     if not condition:
@@ -320,18 +381,21 @@ class DuplicatePair:
 
 def possible_duplicates(*, limit: int = 100) -> list[DuplicatePair]:
     """Pairs of active records that look like one person (same NIR, or same birth date and
-    close names), older record first, leaving out the pairs marked "not duplicates"
+    close or same-sounding names), older record first, leaving out the pairs marked "not duplicates"
     (`NotDuplicatePair`, stored lower id first like `a`, `b` here; filtered in SQL so that
     the limit counts only the pairs shown). One self-join on the birth date index."""
     sql = """
         SELECT a.id, b.id,
-               CASE WHEN a.nir <> '' AND a.nir = b.nir THEN 'nir' ELSE 'name' END,
+               CASE WHEN a.nir <> '' AND a.nir = b.nir THEN 'nir'
+                    WHEN similarity(a.search_text, b.search_text) >= %s THEN 'name'
+                    ELSE 'sound' END,
                similarity(a.search_text, b.search_text)
         FROM patients_patient a
         JOIN patients_patient b ON b.id > a.id AND (
             (a.nir <> '' AND a.nir = b.nir)
             OR (a.birth_date = b.birth_date
-                AND similarity(a.search_text, b.search_text) >= %s))
+                AND (similarity(a.search_text, b.search_text) >= %s
+                     OR patients_phonetic_match(a.phonetic_keys, b.phonetic_keys))))
         WHERE a.merged_into_id IS NULL AND b.merged_into_id IS NULL
           AND a.anonymised_at IS NULL AND b.anonymised_at IS NULL
           AND NOT EXISTS (
@@ -341,11 +405,15 @@ def possible_duplicates(*, limit: int = 100) -> list[DuplicatePair]:
         LIMIT %s
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [DUPLICATE_SIMILARITY, limit])
+        cursor.execute(sql, [DUPLICATE_SIMILARITY, DUPLICATE_SIMILARITY, limit])
         rows = cursor.fetchall()
     ids = {pid for row in rows for pid in row[:2]}
     patients = Patient.objects.in_bulk(ids)
-    reasons = {"nir": "même NIR", "name": "même date de naissance, noms proches"}
+    reasons = {
+        "nir": "même NIR",
+        "name": "même date de naissance, noms proches",
+        "sound": "même date de naissance, noms qui se prononcent de même",
+    }
     return [
         DuplicatePair(patients[a], patients[b], reasons[reason], float(sim))
         for a, b, reason, sim in rows

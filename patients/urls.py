@@ -21,6 +21,8 @@ urlpatterns = [
         views.not_duplicate_undo,
         name="not_duplicate_undo",
     ),
+    path("import/", views.import_start, name="import"),
+    path("import/<str:token>/", views.import_review, name="import_review"),
     path("fusion/<int:keep_id>/<int:merged_id>/", views.merge, name="merge"),
     path("<int:patient_id>/", views.detail, name="detail"),
     path("<int:patient_id>/modifier/", views.edit, name="edit"),

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import datetime
 import json
+import secrets
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +22,8 @@ from patients.forms import (
     LANGUAGE_LABELS,
     CoverageEndForm,
     CoverageForm,
+    ImportMappingForm,
+    ImportUploadForm,
     MergeChoiceForm,
     NotDuplicateForm,
     PatientForm,
@@ -27,7 +31,7 @@ from patients.forms import (
     patient_field_label,
 )
 from patients.models import Coverage, CoverageKind, NotDuplicatePair, Patient
-from patients.services import coverage, duplicates, gdpr, identity
+from patients.services import coverage, duplicates, gdpr, identity, imports
 
 PAGE_SIZE = 20
 
@@ -394,3 +398,112 @@ def anonymise(request: HttpRequest, patient_id: int) -> HttpResponse:
                 messages.success(request, "Le dossier est anonymisé.")
                 return redirect("patients:detail", patient_id=patient.pk)
     return render(request, "patients/anonymise.html", {"patient": patient})
+
+
+# ---------------------------------------------------------------------------------------
+# Import from another tool (direction): upload, mapping and dry run, then the real run.
+# The uploaded file waits in the cache (Redis) for an hour under a random token bound to
+# the person who sent it; it is dropped once imported.
+
+IMPORT_TTL_SECONDS = 3600
+
+
+def _import_key(token: str) -> str:
+    return f"patients:import:{token}"
+
+
+@role_required(*perms.DIRECTION_ONLY)
+def import_start(request: HttpRequest) -> HttpResponse:
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read(imports.MAX_BYTES + 1)
+        try:
+            imports.read_table(content, upload.name)
+        except Refusal as refusal:
+            add_refusal(form, refusal)
+        else:
+            token = secrets.token_urlsafe(16)
+            cache.set(
+                _import_key(token),
+                {
+                    "content": content,
+                    "filename": upload.name,
+                    "kind": form.cleaned_data["kind"],
+                    "user_id": request.user.pk,
+                },
+                IMPORT_TTL_SECONDS,
+            )
+            return redirect("patients:import_review", token=token)
+    return render(request, "patients/import.html", {"form": form})
+
+
+@role_required(*perms.DIRECTION_ONLY)
+def import_review(request: HttpRequest, token: str) -> HttpResponse:
+    """The mapping, then « Vérifier (essai à blanc) » and « Importer » (all or nothing)."""
+    stored = cache.get(_import_key(token))
+    if not stored or stored["user_id"] != request.user.pk:
+        messages.error(request, "Ce fichier n'est plus disponible : déposez-le à nouveau.")
+        return redirect("patients:import")
+    kind: imports.ImportKind = stored["kind"]
+    table = imports.read_table(stored["content"], stored["filename"])
+    guessed = imports.guess_mapping(kind, table.headers)
+    report: imports.ImportReport | None = None
+    form = ImportMappingForm(kind=kind, headers=table.headers, guessed=guessed)
+    if request.method == "POST":
+        # The decisions asked for by the previous dry run come back with the mapping.
+        previous = [
+            imports.Line(number=int(k.removeprefix("decision_")), label="")
+            for k in request.POST
+            if k.startswith("decision_") and k.removeprefix("decision_").isdigit()
+        ]
+        posted = ImportMappingForm(request.POST, kind=kind, headers=table.headers, guessed=guessed)
+        posted.is_valid()
+        mapping = posted.mapping()
+        decisions: dict[int, imports.Decision] = {}
+        for line in previous:
+            value = request.POST.get(f"decision_{line.number}", "")
+            if value == "new":
+                decisions[line.number] = "new"
+            elif value.isdigit():
+                decisions[line.number] = int(value)
+        try:
+            report = imports.import_run(
+                by=acting_user(request),
+                kind=kind,
+                table=table,
+                mapping=mapping,
+                dry_run=request.POST.get("action") != "run",
+                decisions=decisions,
+                force_reason=posted.cleaned_data.get("force_reason", ""),
+                filename=stored["filename"],
+            )
+        except Refusal as refusal:
+            add_refusal(posted, refusal)
+            form = posted
+        else:
+            if report.committed:
+                cache.delete(_import_key(token))
+            undecided = [line for line in report.lines if line.candidates]
+            data = request.POST.copy()
+            form = ImportMappingForm(
+                data,
+                kind=kind,
+                headers=table.headers,
+                guessed=guessed,
+                decision_lines=undecided,
+            )
+            form.is_valid()
+    return render(
+        request,
+        "patients/import_review.html",
+        {
+            "form": form,
+            "report": report,
+            "kind_label": imports.KINDS[kind],
+            "filename": stored["filename"],
+            "rows": len(table.rows),
+            "headers": table.headers,
+            "token": token,
+        },
+    )

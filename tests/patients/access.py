@@ -64,6 +64,9 @@ ACCESS = {
         DIRECTION, method="post", kwargs=_not_duplicate_pair, data={"reason": "jumelles"}
     ),
     "patients:not_duplicate_undo": Access(DIRECTION, method="post", kwargs=_not_duplicate_mark),
+    "patients:import": Access(DIRECTION),
+    # An unknown token sends the director back to the upload page (302).
+    "patients:import_review": Access(DIRECTION, kwargs=lambda w: {"token": "inconnu"}),
     "patients:detail": Access(VIEW, kwargs=_patient),
     "patients:edit": Access(EDIT, kwargs=_patient),
     "patients:coverage_add": Access(COVERAGE, kwargs=_patient),
