@@ -37,7 +37,7 @@ def make_person(**overrides: object) -> Patient:
         "birth_place_id": "86194",
     }
     values.update(overrides)
-    patient: Patient = PatientFactory(**values)
+    patient = PatientFactory.create(**values)
     return patient
 
 
