@@ -150,6 +150,15 @@ def patient_register(
                 # A role that does not see NIRs must not learn whose a typed NIR is.
                 nir=(fields.get("nir") or "") if perms.can_see_nir(by) else "",
             )
+            # Identitovigilance: the same strict traits first (services/duplicates.py).
+            from patients.services.duplicates import strict_trait_candidates
+
+            strict = strict_trait_candidates(
+                birth_name=fields.get("birth_name") or "",
+                birth_date=fields.get("birth_date"),
+                birth_place_code=getattr(fields.get("birth_place"), "pk", "") or "",
+            )
+            candidates = strict + [c for c in candidates if c not in strict]
             if candidates and not confirm_not_duplicate:
                 raise _Duplicates(candidates)
             patient = Patient(**fields, created_by=by)

@@ -493,3 +493,55 @@ def identity_unqualify(*, by: User, patient: Patient, reason: str) -> Patient:
 
 def status_rank(patient: Patient) -> int:
     return IDENTITY_STATUS_RANK[IdentityStatus(patient.identity_status)]
+
+
+def merge_identities(
+    *, by: User, keep: Patient, merged: Patient, confirm_qualified: bool = False
+) -> list[str]:
+    """Called by `duplicates.patients_merge` (both rows locked, inside its transaction,
+    after the director's field choices were applied to `keep`): the kept record ends with
+    the best-qualified identity of the two, i.e. its strict traits, status, document check
+    and INS, whatever the choices said for the strict traits; when both are provisional the
+    choices stand. Refused: two different INS (two people for INSi), and a better-qualified
+    identity on the record that disappears unless the director confirms
+    (`confirm_qualified`): a qualified identity is never merged into a provisional one
+    without it. Returns the fields taken from `merged`; journaled (`patient.identity.merged`)."""
+    if keep.ins_matricule and merged.ins_matricule and keep.ins_matricule != merged.ins_matricule:
+        raise PatientError(
+            "Fusion impossible : les deux dossiers ont des INS différentes, INSi les "
+            "connaît comme deux personnes distinctes.",
+            kind=Kind.CONFLICT,
+        )
+    keep_rank, merged_rank = status_rank(keep), status_rank(merged)
+    if merged_rank > keep_rank and not confirm_qualified:
+        raise PatientError(
+            f"Le dossier n° {merged.pk} porte une identité plus sûre "
+            f"({merged.get_identity_status_display().lower()}) que le dossier conservé "
+            f"n° {keep.pk} ({keep.get_identity_status_display().lower()}) : confirmez que "
+            "l'identité de ce dossier doit remplacer celle du dossier conservé.",
+            kind=Kind.CONFLICT,
+            field="confirm_qualified",
+        )
+    best = merged if merged_rank > keep_rank else keep
+    if status_rank(best) == 0:
+        return []
+    # The kept record's saved values (the field choices are only set on `keep`, not saved).
+    source = merged if best is merged else Patient.objects.get(pk=keep.pk)
+    before = audit.snapshot(keep, (*STRICT_FIELDS, *STATUS_FIELDS))
+    fields = (*STRICT_FIELDS, *STATUS_FIELDS)
+    taken = []
+    for name in fields:
+        attname = getattr(Patient._meta.get_field(name), "attname", name)
+        if getattr(keep, attname) != getattr(source, attname):
+            setattr(keep, attname, getattr(source, attname))
+            taken.append(name)
+    if taken:
+        keep.save()
+        audit.record(
+            actor=by,
+            action="patient.identity.merged",
+            obj=keep,
+            changes=audit.diff(before, audit.snapshot(keep, fields)),
+            extra={"from": source.pk, "merged_id": merged.pk, "confirmed": confirm_qualified},
+        )
+    return taken if best is merged else []
