@@ -59,8 +59,8 @@ class BirthPlace(models.Model):
 
 
 class IdentityStatus(models.TextChoices):
-    """The four statuses of a local identity (RNIV 1, § 3.3, « Statuts de l'identité
-    numérique »): how much the recorded traits can be trusted."""
+    """The four confidence statuses of a local identity (RNIV 1, § 3.1 and 3.2): how much
+    the recorded traits can be trusted. docs/identitovigilance.md."""
 
     PROVISIONAL = "provisoire", "Identité provisoire"
     RETRIEVED = "recuperee", "Identité récupérée"
@@ -78,8 +78,8 @@ IDENTITY_STATUS_RANK = {
 
 
 class IdentityDocument(models.TextChoices):
-    """High-trust identity documents (RNIV 1, § 3.1.2 and annexe « dispositifs d'identité à
-    haut niveau de confiance »): only these validate an identity. The family record book and
+    """High-trust identity documents (RNIV 1, § 3.1.2, « dispositifs d'identité à haut
+    niveau de confiance »): only these validate an identity. The family record book and
     the birth certificate are accepted for a minor only, with the parent's document."""
 
     PASSPORT = "passeport", "Passeport"

@@ -1,7 +1,7 @@
 """Identity status (identitovigilance): the strict traits' checks, the four RNIV statuses and
 the INS. docs/identitovigilance.md.
 
-Statuses (RNIV 1, § 3.3) and how each is reached here:
+Statuses (RNIV 1, § 3.1 and 3.2) and how each is reached here:
 
 | status     | high-trust document checked | INS retrieved from INSi and checked |
 |------------|-----------------------------|-------------------------------------|
@@ -134,7 +134,7 @@ def changed_strict_traits(patient: Patient, values: Mapping[str, Any]) -> list[s
 
 def check_strict_traits_editable(patient: Patient, values: Mapping[str, Any]) -> None:
     """A qualified identity's strict traits come from INSi: reception may not change them
-    (RNIV 1, § 3.3.4: the traits of a qualified identity are those of the INS)."""
+    (RNIV 1, § 3.2: the traits of a qualified identity are those of the INS)."""
     changed = changed_strict_traits(patient, values)
     if changed and patient.identity_status == IdentityStatus.QUALIFIED:
         labels = ", ".join(STRICT_LABELS[n] for n in changed)
