@@ -145,6 +145,7 @@ def detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         "language_label": LANGUAGE_LABELS.get(patient.language, patient.language),
         "can_see_nir": perms.can_see_nir(user),
         "can_edit": perms.can_edit_identity(user) or perms.can_edit_nir(user),
+        "can_check_identity": perms.can_edit_identity(user),
         "can_edit_coverage": perms.can_edit_coverage(user),
         "is_direction": perms.is_direction(user),
         "access_log": selectors.access_log(patient) if perms.is_direction(user) else [],

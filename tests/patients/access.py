@@ -66,6 +66,7 @@ ACCESS = {
     "patients:not_duplicate_undo": Access(DIRECTION, method="post", kwargs=_not_duplicate_mark),
     "patients:detail": Access(VIEW, kwargs=_patient),
     "patients:edit": Access(EDIT, kwargs=_patient),
+    "patients:identity": Access(roles("accueil", "direction"), kwargs=_patient),
     "patients:coverage_add": Access(COVERAGE, kwargs=_patient),
     "patients:coverage_end": Access(
         COVERAGE, method="post", kwargs=_coverage, data={"end": "2025-12-31"}
