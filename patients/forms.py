@@ -170,6 +170,8 @@ def merge_value_label(patient: Patient, name: str) -> str:
         return "(vide)" if name != "in_qpv" else "non renseigné"
     if isinstance(value, bool):
         return "oui" if value else "non"
+    if isinstance(value, list):  # birth first names, in their order
+        return ", ".join(value) or "(vide)"
     if isinstance(value, datetime.date):
         return f"{value:%d/%m/%Y}"
     if name == "sex":

@@ -27,7 +27,7 @@ from patients.forms import (
     patient_field_label,
 )
 from patients.models import Coverage, CoverageKind, NotDuplicatePair, Patient
-from patients.services import coverage, duplicates, gdpr, identity
+from patients.services import coverage, duplicates, gdpr, identity, identity_status
 
 PAGE_SIZE = 20
 
@@ -294,7 +294,12 @@ def merge(request: HttpRequest, keep_id: int, merged_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             kept = duplicates.patients_merge(
-                keep=keep, merged=other, by=acting_user(request), choices=form.choices()
+                keep=keep,
+                merged=other,
+                by=acting_user(request),
+                choices=form.choices(),
+                # Identitovigilance: the director's confirmation (services/identity_status.py).
+                confirm_qualified=request.POST.get("confirm_qualified") == "1",
             )
         except ValidationError as error:
             form.add_error(
@@ -327,6 +332,7 @@ def merge(request: HttpRequest, keep_id: int, merged_id: int) -> HttpResponse:
             "form": form,
             "related": related,
             "not_duplicate_mark": not_duplicate_mark,
+            "confirm_qualified_needed": identity_status.merge_needs_confirmation(keep, other),
         },
     )
 

@@ -545,3 +545,10 @@ def merge_identities(
             extra={"from": source.pk, "merged_id": merged.pk, "confirmed": confirm_qualified},
         )
     return taken if best is merged else []
+
+
+def merge_needs_confirmation(a: Patient, b: Patient) -> bool:
+    """Whether merging these two records takes a better-qualified identity from the record
+    that disappears (the newer one): the merge screen then asks the director to confirm."""
+    keep, merged = (a, b) if a.pk < b.pk else (b, a)
+    return status_rank(merged) > status_rank(keep)

@@ -124,3 +124,27 @@ def test_two_different_ins_are_never_merged(staff: dict[str, User]) -> None:
         duplicates.patients_merge(
             keep=first, merged=second, by=staff["direction"], confirm_qualified=True
         )
+
+
+def test_merge_screen_asks_and_passes_the_directors_confirmation(staff: dict[str, User]) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    older = person(birth_first_names=["Hélène", "Anne"])
+    newer = person()
+    qualify(newer, staff["accueil"])
+    client = Client()
+    client.force_login(staff["direction"], backend="django.contrib.auth.backends.ModelBackend")
+    url = reverse("patients:merge", args=[older.pk, newer.pk])
+    page = client.get(url).content.decode()
+    assert 'name="confirm_qualified"' in page
+    assert "Hélène, Anne" in page
+    refused = client.post(url, {})
+    assert refused.status_code == 200
+    assert "porte une identité plus sûre" in refused.content.decode()
+    older.refresh_from_db()
+    assert older.identity_status == "provisoire"
+    done = client.post(url, {"confirm_qualified": "1"})
+    assert done.status_code == 302
+    older.refresh_from_db()
+    assert older.identity_status == "qualifiee"
