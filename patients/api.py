@@ -44,6 +44,13 @@ from patients.services import coverage, identity
 
 API_COVERAGE_KINDS = list(CoverageKind.values)
 NIR_FIELDS = ("nir",)
+IDENTITY_READ_ONLY = (
+    "identity_status",
+    "identity_document",
+    "identity_document_checked_on",
+    "ins_matricule",
+    "ins_oid",
+)
 
 
 def _nir_input(help_text: str) -> serializers.CharField:
@@ -88,6 +95,13 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
             "first_name",
             "sex",
             "birth_date",
+            # Identitovigilance (docs/identitovigilance.md): strict traits, writable;
+            # status and INS, read-only (changed by services.identity_status) and, like the
+            # NIR, shown only to the roles that see it.
+            "birth_first_names",
+            "first_birth_first_name",
+            "birth_place",
+            *IDENTITY_READ_ONLY,
             "nir",
             "phone",
             "email",
@@ -98,7 +112,7 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
             "has_medecin_traitant",
             "medecin_traitant",
         )
-        read_only_fields = ("id",)
+        read_only_fields = ("id", *IDENTITY_READ_ONLY)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -106,6 +120,8 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
         if request is not None and not perms.can_see_nir(request.user):
             # Neither shown nor accepted: a role that does not see NIRs does not type them.
             self.fields.pop("nir")
+            for name in IDENTITY_READ_ONLY:
+                self.fields.pop(name)
             nested = self.fields["coverages"]
             assert isinstance(nested, serializers.ListSerializer)
             assert isinstance(nested.child, serializers.Serializer)

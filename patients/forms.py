@@ -12,7 +12,7 @@ from centre.models import Site
 from patients.identifiers import NIR_INPUT_MAX_LENGTH, format_nir, format_phone
 from patients.models import AldCode, Coverage, CoverageKind, Patient, Sex
 from patients.selectors import SearchFilters
-from patients.services import coverage, duplicates, identity, imports
+from patients.services import coverage, duplicates, identity, identity_status, imports
 
 LANGUAGES = [
     ("fr", "français"),
@@ -67,12 +67,18 @@ class PatientForm(forms.ModelForm[Patient]):
             "sex": forms.RadioSelect,
             "admin_notes": forms.Textarea(attrs={"rows": 3}),
             "in_qpv": forms.NullBooleanSelect,
+            # A code typed (37 000 communes and countries: no drop-down list).
+            "birth_place": forms.TextInput(attrs={"size": 6, "autocomplete": "off"}),
         }
         help_texts = {
             "nir": "15 caractères, clé comprise (2A/2B pour la Corse), espaces admis : "
             "2 87 06 75 123 456 78. Facultatif.",
             "phone": "Ex. 06 12 34 56 78",
             "admin_notes": "Administratif seulement : aucune information médicale ici.",
+            "birth_first_names": "Tous les prénoms de la pièce d'identité, dans l'ordre, "
+            "séparés par des virgules (vide si la pièce ne porte qu'un nom).",
+            "birth_place": "Code INSEE de la commune de naissance, ou 99xxx pour un pays "
+            "(ex. 86194 Poitiers, 99352 Algérie).",
         }
 
     def __init__(
@@ -97,6 +103,13 @@ class PatientForm(forms.ModelForm[Patient]):
                     del self.fields[name]
         if not check_duplicates:
             del self.fields["not_a_duplicate"]
+        if self.instance.pk and self.instance.identity_is_qualified:
+            # Identitovigilance: a qualified identity's strict traits are INSi's (the service
+            # refuses a change too: services/identity_status.py).
+            for name in identity_status.STRICT_FIELDS:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = "Identité qualifiée : trait issu d'INSi."
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -175,6 +188,8 @@ def merge_value_label(patient: Patient, name: str) -> str:
         return "(vide)" if name != "in_qpv" else "non renseigné"
     if isinstance(value, bool):
         return "oui" if value else "non"
+    if isinstance(value, list):  # birth first names, in their order
+        return ", ".join(value) or "(vide)"
     if isinstance(value, datetime.date):
         return f"{value:%d/%m/%Y}"
     if name == "sex":

@@ -8,6 +8,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 
+from patients.strict_traits import StrictTraits
+
 
 class Sex(models.TextChoices):
     FEMALE = "F", "Femme"
@@ -21,6 +23,86 @@ class Unaccent(models.Func):
     output_field = models.TextField()
 
 
+class BirthPlaceKind(models.TextChoices):
+    COMMUNE = "commune", "Commune"
+    COUNTRY = "pays", "Pays ou territoire"
+
+
+class BirthPlace(models.Model):
+    """A birth place of the INSEE's Code officiel géographique (COG): a commune (current,
+    delegated or associated, or a municipal arrondissement) or, for people born abroad, a
+    country or territory (code 99xxx). Reference data loaded by migration from
+    `patients/data/cog_*.csv` and refreshed with `manage.py load_cog`;
+    docs/identitovigilance.md, « Lieu de naissance »."""
+
+    code = models.CharField("code INSEE", max_length=5, primary_key=True)
+    kind = models.CharField("nature", max_length=8, choices=BirthPlaceKind.choices)
+    name = models.CharField("libellé", max_length=200)
+    cog_type = models.CharField(
+        "type COG", max_length=4, blank=True, help_text="COM, COMD, COMA, ARM (communes)."
+    )
+    department = models.CharField("département ou collectivité", max_length=3, blank=True)
+    parent_code = models.CharField("commune ou pays de rattachement", max_length=5, blank=True)
+    valid_until = models.DateField(
+        "n'existe plus depuis", null=True, blank=True, help_text="Pays disparus (COG)."
+    )
+
+    class Meta:
+        verbose_name = "lieu de naissance (COG)"
+        verbose_name_plural = "lieux de naissance (COG)"
+        ordering = ("code",)
+
+    def __str__(self) -> str:
+        if self.kind == BirthPlaceKind.COUNTRY:
+            return f"{self.name} ({self.code})"
+        return f"{self.name} ({self.department}) — {self.code}"
+
+
+class IdentityStatus(models.TextChoices):
+    """The four confidence statuses of a local identity (RNIV 1, § 3.1 and 3.2): how much
+    the recorded traits can be trusted. docs/identitovigilance.md."""
+
+    PROVISIONAL = "provisoire", "Identité provisoire"
+    RETRIEVED = "recuperee", "Identité récupérée"
+    VALIDATED = "validee", "Identité validée"
+    QUALIFIED = "qualifiee", "Identité qualifiée"
+
+
+# Higher is more trusted (merges keep the highest; duplicates list it first).
+IDENTITY_STATUS_RANK = {
+    IdentityStatus.PROVISIONAL: 0,
+    IdentityStatus.RETRIEVED: 1,
+    IdentityStatus.VALIDATED: 1,
+    IdentityStatus.QUALIFIED: 2,
+}
+
+
+class IdentityDocument(models.TextChoices):
+    """High-trust identity documents (RNIV 1, § 3.1.2, « dispositifs d'identité à haut
+    niveau de confiance »): only these validate an identity. The family record book and
+    the birth certificate are accepted for a minor only, with the parent's document."""
+
+    PASSPORT = "passeport", "Passeport"
+    ID_CARD = "cni", "Carte nationale d'identité"
+    RESIDENCE_PERMIT = "titre_sejour", "Titre de séjour"
+    FAMILY_BOOK = "livret_famille", "Livret de famille (mineur·e)"
+    BIRTH_CERTIFICATE = "acte_naissance", "Extrait d'acte de naissance (mineur·e)"
+
+
+MINOR_ONLY_DOCUMENTS = frozenset({IdentityDocument.FAMILY_BOOK, IdentityDocument.BIRTH_CERTIFICATE})
+
+
+class InsOid(models.TextChoices):
+    """OIDs of the INS matricule (ANS, « Référentiel INS » and FR Core `fr-core-patient-ins`):
+    the person's own NIR, or the NIA (identifiant d'attente) given while the NIR is pending.
+    The *test* OIDs (…1.4.10 NIR, …1.4.11 NIA) are the INSi qualification platform's."""
+
+    NIR = "1.2.250.1.213.1.4.8", "INS-NIR"
+    NIA = "1.2.250.1.213.1.4.9", "INS-NIA"
+    TEST_NIR = "1.2.250.1.213.1.4.10", "INS-NIR de test"
+    TEST_NIA = "1.2.250.1.213.1.4.11", "INS-NIA de test"
+
+
 class PatientQuerySet(models.QuerySet["Patient"]):
     def active(self) -> PatientQuerySet:
         """Records in use: not merged into another one, not anonymised."""
@@ -30,6 +112,8 @@ class PatientQuerySet(models.QuerySet["Patient"]):
 class Patient(models.Model):
     """A person known to the centre: identity and contact only. No medical notes here."""
 
+    # Used name and used first name (RNIV « nom utilisé », « prénom utilisé »): what the
+    # person is called at reception; the strict traits follow (docs/identitovigilance.md).
     last_name = models.CharField("nom d'usage", max_length=100)
     birth_name = models.CharField("nom de naissance", max_length=100, blank=True)
     first_name = models.CharField("prénom(s)", max_length=150)
@@ -82,6 +166,55 @@ class Patient(models.Model):
         help_text="Numéro provisoire (commençant par 7 ou 8) : à faire vérifier par la caisse.",
     )
 
+    # Strict traits beyond the names above (RNIV 1, § 3.1.3): birth first names in their
+    # order, the first of them, the INSEE code of the birth place. Written through
+    # `services.identity` (capture) and `services.identity_status` (from the INSi answer).
+    birth_first_names = ArrayField(
+        models.CharField(max_length=100),
+        verbose_name="prénoms de naissance",
+        default=list,
+        blank=True,
+        help_text="Dans l'ordre de l'acte de naissance.",
+    )
+    first_birth_first_name = models.CharField(
+        "premier prénom de naissance", max_length=100, blank=True
+    )
+    birth_place = models.ForeignKey(
+        BirthPlace,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="lieu de naissance (code INSEE)",
+    )
+    # Identity status and what raised it (`services.identity_status`, journaled). The
+    # document's type and date only: never a copy of it.
+    identity_status = models.CharField(
+        "statut de l'identité",
+        max_length=10,
+        choices=IdentityStatus.choices,
+        default=IdentityStatus.PROVISIONAL,
+    )
+    identity_document = models.CharField(
+        "pièce d'identité vérifiée", max_length=20, choices=IdentityDocument.choices, blank=True
+    )
+    identity_document_checked_on = models.DateField("pièce vérifiée le", null=True, blank=True)
+    identity_document_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="pièce vérifiée par",
+    )
+    # The INS: the person's own matricule (never the insured parent's NIR) and its OID,
+    # stored only when retrieved from INSi and checked against the traits.
+    ins_matricule = models.CharField("matricule INS", max_length=15, blank=True)
+    ins_oid = models.CharField(
+        "OID du matricule INS", max_length=30, choices=InsOid.choices, blank=True
+    )
+    ins_retrieved_at = models.DateTimeField("INS récupérée le", null=True, blank=True)
+
     # Stored, generated by PostgreSQL from the names and numbers (IMMUTABLE functions of
     # migration 0002): the search reads them instead of unaccenting every candidate row,
     # which halves the cost of ranking a common name among 200,000 patients.
@@ -131,10 +264,25 @@ class Patient(models.Model):
             GinIndex(fields=["phonetic_keys"], name="patient_phonetic_keys"),
             models.Index(fields=("birth_date",), name="patient_birth_date"),
             models.Index(fields=("nir",), name="patient_nir", condition=~models.Q(nir="")),
+            models.Index(fields=("birth_date", "birth_place"), name="patient_birth_strict"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ins_matricule="") | ~models.Q(ins_oid=""),
+                name="patient_ins_has_oid",
+                violation_error_message="Un matricule INS est toujours accompagné de son OID.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(identity_status__in=("recuperee", "qualifiee"))
+                | ~models.Q(ins_matricule=""),
+                name="patient_retrieved_has_ins",
+                violation_error_message="Une identité récupérée ou qualifiée a son INS.",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.last_name.upper()} {self.first_name} ({self.birth_date:%d/%m/%Y})"
+        name = f"{self.last_name.upper()} {self.first_name}".strip()
+        return f"{name} ({self.birth_date:%d/%m/%Y})"
 
     @property
     def is_active(self) -> bool:
@@ -143,11 +291,26 @@ class Patient(models.Model):
     @property
     def display_name(self) -> str:
         """`DUPONT Marie (née MARTIN)` without the birth date."""
-        name = f"{self.last_name.upper()} {self.first_name}"
+        name = f"{self.last_name.upper()} {self.first_name}".strip()
         if self.birth_name and self.birth_name.lower() != self.last_name.lower():
             born = "née" if self.sex == Sex.FEMALE else "né"
             name += f" ({born} {self.birth_name.upper()})"
         return name
+
+    @property
+    def strict_traits(self) -> StrictTraits:
+        return StrictTraits(
+            birth_name=self.birth_name,
+            first_names=tuple(self.birth_first_names or ()),
+            first_first_name=self.first_birth_first_name,
+            birth_date=self.birth_date,
+            sex=self.sex,
+            birth_place_code=self.birth_place_id or "",
+        )
+
+    @property
+    def identity_is_qualified(self) -> bool:
+        return self.identity_status == IdentityStatus.QUALIFIED
 
     def age_on(self, day: datetime.date) -> int:
         before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)

@@ -10,9 +10,13 @@ protection by default (GDPR art. 5(1)(c) and 25(2)); docs/patients.md, « Qui vo
 | direction   | yes           | yes    | yes           | yes                 | yes     |
 
 Direction alone: possible duplicates (and marking a pair "not duplicates"), merge,
-anonymisation, GDPR export, "who accessed this record". Practitioners do not see the NIR:
-Passerelle holds no medical record that would need the INS to be matched, and billing (which
-needs it) is done by others. See docs/patients.md.
+anonymisation, GDPR export, "who accessed this record". Practitioners do not see the NIR.
+Passerelle references health data by identity (consultations, ALD, maternity), so it holds
+the INS and the RNIV identity status (patients/services/identity_status.py,
+docs/identitovigilance.md): the status is shown to every role that sees the record; the INS
+matricule, like the NIR, only to SEE_NIR (also for the API's status and INS fields).
+Checking an identity document and retrieving the INS need EDIT_IDENTITY; taking a
+qualification away is the direction's. See docs/patients.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patients import views
+from patients import views, views_identity
 
 app_name = "patients"
 
@@ -26,6 +26,7 @@ urlpatterns = [
     path("fusion/<int:keep_id>/<int:merged_id>/", views.merge, name="merge"),
     path("<int:patient_id>/", views.detail, name="detail"),
     path("<int:patient_id>/modifier/", views.edit, name="edit"),
+    path("<int:patient_id>/identite/", views_identity.identity_page, name="identity"),
     path("<int:patient_id>/droits/ajouter/", views.coverage_add, name="coverage_add"),
     path(
         "<int:patient_id>/droits/<int:coverage_id>/clore/",

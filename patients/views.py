@@ -31,7 +31,7 @@ from patients.forms import (
     patient_field_label,
 )
 from patients.models import Coverage, CoverageKind, NotDuplicatePair, Patient
-from patients.services import coverage, duplicates, gdpr, identity, imports
+from patients.services import coverage, duplicates, gdpr, identity, identity_status, imports
 
 PAGE_SIZE = 20
 
@@ -149,6 +149,7 @@ def detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         "language_label": LANGUAGE_LABELS.get(patient.language, patient.language),
         "can_see_nir": perms.can_see_nir(user),
         "can_edit": perms.can_edit_identity(user) or perms.can_edit_nir(user),
+        "can_check_identity": perms.can_edit_identity(user),
         "can_edit_coverage": perms.can_edit_coverage(user),
         "is_direction": perms.is_direction(user),
         "access_log": selectors.access_log(patient) if perms.is_direction(user) else [],
@@ -297,7 +298,12 @@ def merge(request: HttpRequest, keep_id: int, merged_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             kept = duplicates.patients_merge(
-                keep=keep, merged=other, by=acting_user(request), choices=form.choices()
+                keep=keep,
+                merged=other,
+                by=acting_user(request),
+                choices=form.choices(),
+                # Identitovigilance: the director's confirmation (services/identity_status.py).
+                confirm_qualified=request.POST.get("confirm_qualified") == "1",
             )
         except ValidationError as error:
             form.add_error(
@@ -330,6 +336,7 @@ def merge(request: HttpRequest, keep_id: int, merged_id: int) -> HttpResponse:
             "form": form,
             "related": related,
             "not_duplicate_mark": not_duplicate_mark,
+            "confirm_qualified_needed": identity_status.merge_needs_confirmation(keep, other),
         },
     )
 

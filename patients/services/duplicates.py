@@ -6,12 +6,19 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, IntegerField, Q, Value, When
 
 from centre import audit
 from centre.models import User
 from centre.refusals import Forbidden
 from patients import perms
-from patients.models import NotDuplicatePair, Patient
+from patients.models import (
+    IDENTITY_STATUS_RANK,
+    NotDuplicatePair,
+    Patient,
+    Unaccent,
+)
+from patients.services import identity_status
 from patients.services.identity import (
     AUDITED_FIELDS,
     IDENTITY_FIELDS,
@@ -65,6 +72,7 @@ def patients_merge(
     merged: Patient,
     by: User,
     choices: Mapping[str, MergeSide] | None = None,
+    confirm_qualified: bool = False,
 ) -> Patient:
     """Merge two records of one person. The older record (smaller id) is kept whatever the
     order given; every row of any app pointing to the other one is moved to it (found through
@@ -82,7 +90,12 @@ def patients_merge(
     The audit entry holds the ids moved, both records' values and the fields that took the
     other record's value (`from_merged`, before/after): enough to undo by hand. All or
     nothing: a database constraint refusing a move (two appointments at the same time…)
-    cancels the whole merge with a French message."""
+    cancels the whole merge with a French message.
+
+    Identitovigilance (`identity_status.merge_identities`): the kept record ends with the
+    best-qualified identity of the two (its strict traits, status and INS); a better-qualified
+    identity on the newer record is taken only with `confirm_qualified` (the director's
+    confirmation), and two different INS are never merged."""
     _check_direction(by)
     if keep.pk == merged.pk:
         raise PatientError("Choisissez deux dossiers différents.")
@@ -111,6 +124,9 @@ def patients_merge(
             # Checked before any row moves; the values are those of the locked rows, so an
             # edit saved after the screen was shown is validated too.
             taken = _take_chosen_values(keep, merged, choices)
+            identity_status.merge_identities(
+                by=by, keep=keep, merged=merged, confirm_qualified=confirm_qualified
+            )
             marks = _carry_not_duplicate_marks(source=merged, target=keep)
             moved = _move_related_rows(source=merged, target=keep)
             keep.save()
@@ -292,3 +308,42 @@ def patients_unmark_not_duplicates(*, mark_id: int, by: User) -> bool:
                 extra={**decided, "other_id": other.pk},
             )
     return True
+
+
+# ---------------------------------------------------------------------------------------
+# Identitovigilance: candidates on the strict traits (services/identity_status.py)
+
+
+def strict_trait_candidates(
+    *,
+    birth_name: str,
+    birth_date: Any,
+    birth_place_code: str = "",
+    exclude_id: int | None = None,
+    limit: int = 10,
+) -> list[Patient]:
+    """Active records with the same strict traits (RNIV 1, § 3.1.1: search on the strict
+    traits first): the same birth name (accents and case aside) and birth date, and the same
+    birth place when both records know it. The best-qualified identities come first (a
+    qualified record is the one to open), then the oldest."""
+    if not birth_name or birth_date is None:
+        return []
+    qs = (
+        Patient.objects.active()
+        .annotate(plain_birth_name=Unaccent(F("birth_name")))
+        .filter(birth_date=birth_date, plain_birth_name=Unaccent(Value(birth_name)))
+    )
+    if birth_place_code:
+        qs = qs.filter(Q(birth_place__isnull=True) | Q(birth_place_id=birth_place_code))
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    rank = Case(
+        *(
+            When(identity_status=status, then=Value(r))
+            for status, r in IDENTITY_STATUS_RANK.items()
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    found: list[Patient] = list(qs.order_by(-rank, "id")[:limit])
+    return found

@@ -25,6 +25,10 @@ IDENTITY_FIELDS = (
     "sex",
     "birth_date",
     "birth_rank",
+    # Strict traits (identitovigilance, services/identity_status.py).
+    "birth_first_names",
+    "first_birth_first_name",
+    "birth_place",
     "nir",
     "phone",
     "phone_alt",
@@ -76,6 +80,9 @@ def clean_identity(values: Mapping[str, Any]) -> dict[str, Any]:
     elif "nir" in cleaned:
         cleaned["nir"] = ""
         cleaned["nir_needs_review"] = False
+    from patients.services import identity_status
+
+    identity_status.clean_strict_traits(cleaned, errors)
     birth_date = cleaned.get("birth_date")
     if isinstance(birth_date, datetime.date) and birth_date > timezone.localdate():
         errors["birth_date"] = "La date de naissance ne peut pas être dans le futur."
@@ -143,6 +150,15 @@ def patient_register(
                 # A role that does not see NIRs must not learn whose a typed NIR is.
                 nir=(fields.get("nir") or "") if perms.can_see_nir(by) else "",
             )
+            # Identitovigilance: the same strict traits first (services/duplicates.py).
+            from patients.services.duplicates import strict_trait_candidates
+
+            strict = strict_trait_candidates(
+                birth_name=fields.get("birth_name") or "",
+                birth_date=fields.get("birth_date"),
+                birth_place_code=getattr(fields.get("birth_place"), "pk", "") or "",
+            )
+            candidates = strict + [c for c in candidates if c not in strict]
             if candidates and not confirm_not_duplicate:
                 raise _Duplicates(candidates)
             patient = Patient(**fields, created_by=by)
@@ -236,6 +252,8 @@ def patient_update(*, patient: Patient, values: Mapping[str, Any], by: User) -> 
             raise Forbidden("Votre rôle ne permet pas de modifier ce dossier.")
         if set(values) - {"nir"}:
             raise Forbidden("Votre rôle permet de corriger le NIR seulement.")
+    from patients.services import identity_status
+
     ensure_changeable(patient)
     merged = {name: getattr(patient, name) for name in IDENTITY_FIELDS}
     merged.update(values)
@@ -243,10 +261,15 @@ def patient_update(*, patient: Patient, values: Mapping[str, Any], by: User) -> 
     with transaction.atomic():
         locked = Patient.objects.select_for_update().get(pk=patient.pk)
         ensure_changeable(locked)
+        # Identitovigilance: a qualified identity's strict traits are read-only here, and a
+        # change of a strict trait lowers the status (services/identity_status.py).
+        identity_status.check_strict_traits_editable(locked, cleaned)
+        strict_changed = identity_status.changed_strict_traits(locked, cleaned)
         changes = audit.assign(
             locked, {n: v for n, v in cleaned.items() if n in AUDITED_FIELDS}, AUDITED_FIELDS
         )
         locked.save()
         if changes:
             audit.record(actor=by, action="patient.update", obj=locked, changes=changes)
+        identity_status.after_strict_traits_change(by=by, patient=locked, changed=strict_changed)
     return locked

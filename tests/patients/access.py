@@ -69,6 +69,7 @@ ACCESS = {
     "patients:import_review": Access(DIRECTION, kwargs=lambda w: {"token": "inconnu"}),
     "patients:detail": Access(VIEW, kwargs=_patient),
     "patients:edit": Access(EDIT, kwargs=_patient),
+    "patients:identity": Access(roles("accueil", "direction"), kwargs=_patient),
     "patients:coverage_add": Access(COVERAGE, kwargs=_patient),
     "patients:coverage_end": Access(
         COVERAGE, method="post", kwargs=_coverage, data={"end": "2025-12-31"}
