@@ -5,3 +5,10 @@ class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = "Facturation"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from billing.timeline import invoice_events, payment_events
+        from patients import hooks
+
+        hooks.register_timeline(invoice_events)
+        hooks.register_timeline(payment_events)

@@ -7,7 +7,9 @@ class OutreachConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from outreach.timeline import session_events
+        from outreach.timeline import collective_action_events, referral_events, session_events
         from patients import hooks
 
         hooks.register_timeline(session_events)
+        hooks.register_timeline(referral_events)
+        hooks.register_timeline(collective_action_events)
