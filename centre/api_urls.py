@@ -56,6 +56,16 @@ urlpatterns = [
         name="outreach-collective-action-detail",
     ),
     path(
+        "outreach/collective-actions/<int:pk>/attendees/",
+        outreach_api.CollectiveActionAttendees.as_view(),
+        name="outreach-collective-action-attendees",
+    ),
+    path(
+        "outreach/collective-actions/<int:pk>/attendees/remove/",
+        outreach_api.CollectiveActionAttendees.as_view(remove=True),
+        name="outreach-collective-action-attendees-remove",
+    ),
+    path(
         "participation/surveys/",
         participation_api.SurveyList.as_view(),
         name="participation-surveys",

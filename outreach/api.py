@@ -33,6 +33,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from appointments.models import ConsultationType
+from centre import refusals
 from centre.api import refuse_unknown_fields
 from centre.api_fields import LocalTimeField
 from centre.models import Site, User
@@ -694,7 +695,15 @@ class ReferralList(generics.ListAPIView[Referral]):
 class CollectiveActionOutput(serializers.ModelSerializer[CollectiveAction]):
     class Meta:
         model = CollectiveAction
-        fields = ("id", *collective_actions.COLLECTIVE_FIELDS, "notes", "organiser")
+        fields = (
+            "id",
+            *collective_actions.COLLECTIVE_FIELDS,
+            "notes",
+            "organiser",
+            "attendees",
+            "attendee_persons",
+        )
+        read_only_fields = ("attendees", "attendee_persons")
 
 
 # The choices are documented as one enum (`CollectiveKindEnum`, named in the settings so
@@ -812,4 +821,50 @@ class CollectiveActionDetail(generics.GenericAPIView[CollectiveAction]):
         action = collective_actions.collective_action_update(
             by=acting_user(request), action=action, changes=data.validated_data
         )
+        return Response(CollectiveActionOutput(action).data)
+
+
+class AttendeeInput(serializers.Serializer[Any]):
+    """One person named as present: a patient of the centre or a person met by the mediation
+    (exactly one of them)."""
+
+    patient = serializers.PrimaryKeyRelatedField(
+        queryset=Patient.objects.all(), required=False, allow_null=True, default=None
+    )
+    person = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
+@extend_schema(
+    summary="Nommer une personne présente à une action collective (son organisateur·rice)",
+    description=(
+        "Ajoute (`…/attendees/`) ou retire (`…/attendees/remove/`) une personne nommée : "
+        "`patient` ou `person`. Jamais plus de personnes nommées que de participant·e·s "
+        "déclaré·e·s (400) ; déjà inscrite : 409. Journalisé avec les identifiants "
+        "seulement (`outreach.collective_action.attendee_add|attendee_remove`)."
+    ),
+    request=AttendeeInput,
+    responses={
+        200: CollectiveActionOutput,
+        **PATCH_RESPONSES,
+        409: OpenApiResponse(RefusalOutput, description="Personne déjà inscrite."),
+    },
+)
+class CollectiveActionAttendees(APIView):
+    permission_classes = [ReadWrite.of(read=perms.READ, write=perms.WRITE)]
+    remove = False
+
+    def post(self, request: Request, pk: int) -> Response:
+        action = CollectiveAction.objects.filter(pk=pk).first()
+        if action is None:
+            raise refusals.NotFound("Action collective introuvable.")
+        data = AttendeeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        verb = (
+            collective_actions.collective_action_attendee_remove
+            if self.remove
+            else collective_actions.collective_action_attendee_add
+        )
+        action = verb(by=acting_user(request), action=action, **data.validated_data)
         return Response(CollectiveActionOutput(action).data)

@@ -814,6 +814,13 @@ class CollectiveAction(models.Model):
         related_name="outreach_collective_actions",
         verbose_name="patient·e·s présent·e·s",
     )
+    # People met by the mediation who came without a patient record (named by their alias).
+    attendee_persons = models.ManyToManyField(
+        "outreach.Person",
+        blank=True,
+        related_name="collective_actions",
+        verbose_name="personnes rencontrées présentes",
+    )
     themes = ArrayField(
         models.CharField(max_length=20, choices=Theme.choices),
         verbose_name="thèmes",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.db.models import Count, Model, Prefetch, QuerySet
@@ -23,6 +24,7 @@ from centre.models import User
 from centre.refusals import NotFound
 from outreach import perms
 from outreach.models import (
+    CollectiveAction,
     Permanence,
     Person,
     Referral,
@@ -43,6 +45,7 @@ REFERRAL_LIST = "outreach.referral.list"
 WORKLIST_LIST = "outreach.rights_worklist.list"
 PATIENT_SEARCH_LIST = "outreach.patient_search.list"
 REFERRAL_READ = "outreach.referral.read"
+ATTENDANCE_LIST = "outreach.collective_action.attendance"
 
 SESSION_NOT_FOUND = "Entretien introuvable."
 PERSON_NOT_FOUND = "Personne introuvable."
@@ -272,3 +275,51 @@ def referral_for_booking(*, by: User, pk: int) -> Referral:
         raise NotFound(REFERRAL_NOT_FOUND)
     audit.record_read(actor=by, action=REFERRAL_READ, obj=referral)
     return referral
+
+
+@dataclass(frozen=True)
+class Attendance:
+    action: CollectiveAction
+    patients: list[Patient]
+    persons: list[Person]
+
+    @property
+    def named(self) -> int:
+        return len(self.patients) + len(self.persons)
+
+    @property
+    def unnamed(self) -> int:
+        return max(self.action.participants_count - self.named, 0)
+
+
+def collective_action_attendance(*, by: User, pk: int) -> Attendance:
+    """Who is named as present at a collective action (its page and its sign-in sheet),
+    journaled as `outreach.collective_action.attendance`: the patients shown, by id (so that
+    « who read this record » finds it), and the action."""
+    perms.require(by, perms.READ)
+    action = CollectiveAction.objects.select_related("place", "organiser").filter(pk=pk).first()
+    if action is None:
+        raise NotFound("Action collective introuvable.")
+    patients = list(action.attendees.order_by("last_name", "first_name", "pk"))
+    persons = list(action.attendee_persons.order_by("alias", "pk"))
+    audit.record_list_read(
+        actor=by,
+        action=ATTENDANCE_LIST,
+        model=Patient,
+        ids=[p.pk for p in patients],
+        collective_action=action.pk,
+        persons=[p.pk for p in persons],
+    )
+    return Attendance(action=action, patients=patients, persons=persons)
+
+
+def persons_met_recently(*, by: User, days: int = 120, limit: int = 200) -> list[Person]:
+    """People met anonymously by the mediation lately (no patient record), by alias, for the
+    attendance form's list."""
+    since = timezone.localdate() - datetime.timedelta(days=days)
+    return list(
+        Person.objects.filter(patient__isnull=True, sessions__held_on__gte=since)
+        .exclude(alias="")
+        .distinct()
+        .order_by("alias", "pk")[:limit]
+    )

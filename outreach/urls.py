@@ -39,6 +39,16 @@ urlpatterns = [
         views.collective_action_edit,
         name="outreach_collective_action_edit",
     ),
+    path(
+        "actions-collectives/<int:pk>/presents/",
+        views.collective_action_attendance,
+        name="outreach_collective_action_attendance",
+    ),
+    path(
+        "actions-collectives/<int:pk>/emargement/",
+        views.collective_action_sign_in_sheet,
+        name="outreach_collective_action_sign_in",
+    ),
     path("orientations/", views.referral_queue, name="outreach_referral_queue"),
     path("orientations/<int:pk>/programmer/", views.referral_book, name="outreach_referral_book"),
     path(

@@ -22,7 +22,7 @@ from centre.forms import add_refusal, refusal_message
 from centre.models import StaffProfile
 from centre.perms import acting_user, role_required
 from centre.redirects import safe_next
-from centre.refusals import NotFound, Refusal
+from centre.refusals import Forbidden, NotFound, Refusal
 from outreach import indicators, perms, selectors
 from outreach.forms import (
     CollectiveActionForm,
@@ -600,7 +600,9 @@ def place_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def collective_action_list(request: HttpRequest) -> HttpResponse:
     qs = (
         CollectiveAction.objects.select_related("place", "organiser")
-        .annotate(named=Count("attendees"))
+        .annotate(
+            named=Count("attendees", distinct=True) + Count("attendee_persons", distinct=True)
+        )
         .order_by("-held_on", "-pk")
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
@@ -787,4 +789,68 @@ def indicator_page(request: HttpRequest) -> HttpResponse:
         request,
         "outreach/indicators.html",
         {"form": form, "results": results, "period": period, "site": site},
+    )
+
+
+# --- Named attendance of a collective action ----------------------------------------------
+
+
+@role_required(*perms.READ)
+def collective_action_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who came to a collective action: the named attendees (patients, people met by the
+    mediation) and the rest of the headcount; the organiser adds and removes names here."""
+    user = acting_user(request)
+    if request.method == "POST":
+        action = get_object_or_404(CollectiveAction, pk=pk)
+        patient = person = None
+        raw_patient, raw_person = request.POST.get("patient"), request.POST.get("person")
+        if raw_patient and raw_patient.isdigit():
+            patient = Patient.objects.filter(pk=int(raw_patient)).first()
+        if raw_person and raw_person.isdigit():
+            person = Person.objects.filter(pk=int(raw_person)).first()
+        try:
+            if request.POST.get("remove"):
+                collective_actions.collective_action_attendee_remove(
+                    by=user, action=action, patient=patient, person=person
+                )
+                messages.success(request, "Personne retirée de la liste des présent·e·s.")
+            else:
+                collective_actions.collective_action_attendee_add(
+                    by=user, action=action, patient=patient, person=person
+                )
+                messages.success(request, "Personne inscrite comme présente.")
+        except Forbidden as error:
+            raise PermissionDenied(error.message) from error
+        except Refusal as error:
+            refusal_message(request, error)
+        return redirect("outreach_collective_action_attendance", pk=pk)
+    try:
+        attendance = selectors.collective_action_attendance(by=user, pk=pk)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    can_edit = perms.can_edit_collective_action(user, attendance.action)
+    return render(
+        request,
+        "outreach/collective_action_attendance.html",
+        {
+            "attendance": attendance,
+            "can_edit": can_edit,
+            "persons": selectors.persons_met_recently(by=user) if can_edit else [],
+        },
+    )
+
+
+@role_required(*perms.READ)
+def collective_action_sign_in_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """The « feuille d'émargement » to print: named attendees, then empty lines for the others
+    of the headcount (at least ten)."""
+    try:
+        attendance = selectors.collective_action_attendance(by=acting_user(request), pk=pk)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    blank = max(attendance.unnamed, 10)
+    return render(
+        request,
+        "outreach/collective_action_sign_in.html",
+        {"attendance": attendance, "blank_lines": range(blank)},
     )

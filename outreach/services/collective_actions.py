@@ -11,15 +11,16 @@ from django.db import transaction
 
 from centre import audit
 from centre.models import User
-from centre.refusals import Forbidden
+from centre.refusals import Forbidden, Kind, NotFound
 from outreach import perms
 from outreach.models import (
     CollectiveAction,
     CollectiveKind,
+    Person,
     Place,
     Theme,
 )
-from outreach.services.base import NOT_EDITABLE, fail_if
+from outreach.services.base import NOT_EDITABLE, OutreachError, fail_if
 from patients.models import Patient
 
 COLLECTIVE_FIELDS = (
@@ -190,7 +191,7 @@ def collective_action_update(
                 start_time=values["start_time"],
                 end_time=values["end_time"],
                 participants_count=values["participants_count"],
-                named=action.attendees.count(),
+                named=named_count(action),
                 themes=values["themes"],
                 before=action,
                 named_field="participants_count",
@@ -207,3 +208,97 @@ def collective_action_update(
         action.save(update_fields=list(diff))
         audit.record(actor=by, action="outreach.collective_action.update", obj=action, changes=diff)
     return action
+
+
+# --- Named attendance ---------------------------------------------------------------------
+
+ATTENDEE_MORE_THAN_COUNT = (
+    "Toutes les personnes déclarées sont déjà nommées : augmentez d'abord le nombre de "
+    "participant·e·s."
+)
+ATTENDEE_ALREADY = "Cette personne est déjà inscrite comme présente."
+
+
+def named_count(action: CollectiveAction) -> int:
+    """Patients and people met by the mediation named as present (the rest is a headcount)."""
+    return action.attendees.count() + action.attendee_persons.count()
+
+
+def collective_action_attendee_add(
+    *,
+    by: User,
+    action: CollectiveAction,
+    patient: Patient | None = None,
+    person: Person | None = None,
+) -> CollectiveAction:
+    """Name one person as present: a patient of the centre, or someone met by the mediation
+    (a person linked to a patient record is named as that patient, one identity). Only the
+    organiser may; no more named people than the headcount declared. Journaled with ids only
+    (`outreach.collective_action.attendee_add`)."""
+    if (patient is None) == (person is None):
+        raise OutreachError({"attendee": "Choisissez une personne à inscrire."})
+    if person is not None and person.patient_id is not None:
+        patient, person = person.patient, None
+    with transaction.atomic():
+        action = _locked_for_edit(by, action)
+        if (patient is not None and action.attendees.filter(pk=patient.pk).exists()) or (
+            person is not None and action.attendee_persons.filter(pk=person.pk).exists()
+        ):
+            raise OutreachError({"attendee": ATTENDEE_ALREADY}, kind=Kind.CONFLICT)
+        if named_count(action) >= action.participants_count:
+            raise OutreachError({"attendee": ATTENDEE_MORE_THAN_COUNT})
+        if patient is not None:
+            action.attendees.add(patient)
+            changes: dict[str, Any] = {"patient": [None, patient.pk]}
+        else:
+            assert person is not None
+            action.attendee_persons.add(person)
+            changes = {"person": [None, person.pk]}
+        audit.record(
+            actor=by,
+            action="outreach.collective_action.attendee_add",
+            obj=action,
+            changes=changes,
+        )
+    return action
+
+
+def collective_action_attendee_remove(
+    *,
+    by: User,
+    action: CollectiveAction,
+    patient: Patient | None = None,
+    person: Person | None = None,
+) -> CollectiveAction:
+    """Take a person off the named attendance (they stay in the headcount)."""
+    if (patient is None) == (person is None):
+        raise OutreachError({"attendee": "Choisissez une personne à retirer."})
+    with transaction.atomic():
+        action = _locked_for_edit(by, action)
+        if patient is not None:
+            if not action.attendees.filter(pk=patient.pk).exists():
+                raise NotFound("Cette personne n'est pas inscrite à cette action.")
+            action.attendees.remove(patient)
+            changes: dict[str, Any] = {"patient": [patient.pk, None]}
+        else:
+            assert person is not None
+            if not action.attendee_persons.filter(pk=person.pk).exists():
+                raise NotFound("Cette personne n'est pas inscrite à cette action.")
+            action.attendee_persons.remove(person)
+            changes = {"person": [person.pk, None]}
+        audit.record(
+            actor=by,
+            action="outreach.collective_action.attendee_remove",
+            obj=action,
+            changes=changes,
+        )
+    return action
+
+
+def _locked_for_edit(by: User, action: CollectiveAction) -> CollectiveAction:
+    if not perms.can_edit_collective_action(by, action):
+        raise Forbidden(COLLECTIVE_EDIT_REFUSED)
+    locked = CollectiveAction.objects.select_for_update(of=("self",)).get(pk=action.pk)
+    if not perms.can_edit_collective_action(by, locked):
+        raise Forbidden(COLLECTIVE_EDIT_REFUSED)
+    return locked

@@ -13,6 +13,12 @@ document.addEventListener("DOMContentLoaded", () => {
       menu.classList.toggle("open", open);
     });
   }
+  // <button data-print> prints the page (sign-in sheets).
+  document.body.addEventListener("click", (event) => {
+    if (event.target.closest("[data-print]")) {
+      window.print();
+    }
+  });
   // <form data-confirm="Question ?"> asks before submitting a destructive action.
   document.body.addEventListener("submit", (event) => {
     const form = event.target.closest("form[data-confirm]");

@@ -79,6 +79,10 @@ ACCESS = {
     # Only the action's organiser (`_collective_action` is organised by the `mediation`
     # account); another mediator is refused too (tests/outreach/test_collective_action_edit.py).
     "outreach_collective_action_edit": Access(WRITE, kwargs=_collective_action),
+    # Who came: read by mediation and direction (names, journaled); names are added and
+    # removed by the organiser only (the service refuses anybody else).
+    "outreach_collective_action_attendance": Access(READ, kwargs=_collective_action),
+    "outreach_collective_action_sign_in": Access(READ, kwargs=_collective_action),
     "outreach_referral_queue": Access(roles("accueil", "mediation", "direction")),
     "outreach_referral_book": Access(roles("accueil"), kwargs=_referral),
     "outreach_referral_decline": Access(roles("accueil"), method="post", kwargs=_referral),
@@ -99,6 +103,12 @@ ACCESS.update(
         "api:outreach-referrals": Access(roles("accueil", "mediation", "direction"), api=True),
         "api:outreach-collective-actions": Access(READ, api=True),
         "api:outreach-collective-action-detail": Access(READ, api=True, kwargs=_collective_action),
+        "api:outreach-collective-action-attendees": Access(
+            WRITE, api=True, method="post", kwargs=_collective_action
+        ),
+        "api:outreach-collective-action-attendees-remove": Access(
+            WRITE, api=True, method="post", kwargs=_collective_action
+        ),
     }
 )
 
