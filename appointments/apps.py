@@ -12,3 +12,8 @@ class AppointmentsConfig(AppConfig):
 
         hooks.register_next_appointment(selectors.next_appointment_provider)
         hooks.register_timeline(selectors.timeline_provider)
+
+        from appointments import notifications
+        from centre.notifications import register
+
+        register(notifications.provider)
