@@ -286,3 +286,50 @@ def test_the_inbox_runs_as_many_queries_with_1_or_20_items(
     assert counts(everything)["reports.ready"] == 20
     # roles (1) + appointments (1) + referrals (1) + follow-ups (1) + billing (1) + reports (1)
     assert with_one == 6
+
+
+# --- the page and the header badge ------------------------------------------------------------
+
+
+def test_the_page_lists_the_items_with_their_links(
+    client_for: ClientFor, staff: dict[str, User], site: Site
+) -> None:
+    ReferralFactory(site=site)
+    ReferralFactory(site=site, created_at=timezone.now() - datetime.timedelta(days=31))
+    page = client_for("accueil").get(reverse("notifications"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert (
+        f'<a href="{reverse("outreach_referral_queue")}">'
+        "2 orientations vers le centre à programmer, dont 1 en retard</a>"
+    ) in html
+    assert '<span class="badge danger">urgent</span>' in html
+    empty = client_for("soignant").get(reverse("notifications"))
+    assert "Rien à faire pour l'instant." in empty.content.decode()
+
+
+def test_the_badge_counts_everything_waiting(
+    client_for: ClientFor, staff: dict[str, User], site: Site, appointments_world: User
+) -> None:
+    ReferralFactory(site=site)
+    badge = client_for("accueil").get(reverse("notifications_badge"), HTTP_HX_REQUEST="true")
+    assert badge.status_code == 200
+    assert badge.content.decode().strip() == "À faire (5)"  # 4 appointments + 1 referral
+    nothing = client_for("direction").get(reverse("notifications_badge"))
+    assert nothing.content.decode().strip() == "À faire"
+
+
+def test_the_header_link_polls_every_minute_as_a_poll(client_for: ClientFor) -> None:
+    html = client_for("mediation").get(reverse("notifications")).content.decode()
+    assert (
+        f'<a href="{reverse("notifications")}" id="todo-link" '
+        f'hx-get="{reverse("notifications_badge")}" hx-trigger="load, every 60s" '
+        'hx-headers=\'{"X-Passerelle-Poll": "1"}\' hx-swap="innerHTML">À faire</a>'
+    ) in html
+
+
+def test_volunteers_have_no_header_link_and_no_page(client_for: ClientFor) -> None:
+    client = client_for("collecte")
+    assert client.get(reverse("notifications")).status_code == 403
+    home = client.get(reverse("participation:entry_home"))
+    assert 'id="todo-link"' not in home.content.decode()
