@@ -36,6 +36,11 @@ app.conf.beat_schedule = {
         "task": "centre.reports.purge_old_files",
         "schedule": crontab(hour=3, minute=45),
     },
+    # The « À faire » e-mail of each member of staff (only if NOTIFICATIONS_DIGEST is on).
+    "notifications-digest": {
+        "task": "centre.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=30),
+    },
     # Ready claims are grouped into batches (lots) every night; the task is idempotent.
     "billing-build-batches": {
         "task": "billing.tasks.build_batches",

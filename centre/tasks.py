@@ -13,3 +13,11 @@ def ping() -> str:
 @shared_task(name="centre.tasks.clear_expired_sessions", acks_late=True, max_retries=3)
 def clear_expired_sessions() -> None:
     call_command("clearsessions")
+
+
+@shared_task(name="centre.tasks.send_digests", acks_late=True, max_retries=3)
+def send_digests() -> int:
+    """The daily « À faire » e-mail (settings.NOTIFICATIONS_DIGEST); once a day per person."""
+    from centre.services import digests
+
+    return digests.digest_send_all()

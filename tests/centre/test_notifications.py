@@ -333,3 +333,56 @@ def test_volunteers_have_no_header_link_and_no_page(client_for: ClientFor) -> No
     assert client.get(reverse("notifications")).status_code == 403
     home = client.get(reverse("participation:entry_home"))
     assert 'id="todo-link"' not in home.content.decode()
+
+
+# --- the daily e-mail digest -------------------------------------------------------------------
+
+
+def test_the_digest_is_off_unless_the_setting_is_on(
+    settings: object, staff: dict[str, User], site: Site
+) -> None:
+    from django.core import mail
+
+    from centre.tasks import send_digests
+
+    settings.NOTIFICATIONS_DIGEST = False  # type: ignore[attr-defined]
+    ReferralFactory(site=site)
+    assert send_digests() == 0
+    assert mail.outbox == []
+
+
+def test_the_digest_sends_counts_and_links_only_once_a_day(
+    settings: object, staff: dict[str, User], site: Site, appointments_world: User
+) -> None:
+    from django.core import mail
+
+    from centre.tasks import send_digests
+
+    settings.NOTIFICATIONS_DIGEST = True  # type: ignore[attr-defined]
+    settings.SITE_URL = "https://sante.example.fr"  # type: ignore[attr-defined]
+    ReferralFactory(
+        site=site, person=PersonFactory(patient=AppointmentPatientFactory(last_name="Zerrouki"))
+    )
+
+    assert send_digests() == 3  # accueil, soignant, the other practitioner; nobody else
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [staff["accueil"].email, staff["soignant"].email, appointments_world.email]
+    )
+    reception = next(m for m in mail.outbox if m.to == [staff["accueil"].email])
+    assert reception.subject.startswith("Passerelle — à faire le ")
+    body = reception.body
+    assert "- 4 rendez-vous passés à compléter (arrivé·e, vu·e ou absent·e)\n" in body
+    assert "  https://sante.example.fr/rendez-vous/a-completer/\n" in body
+    assert "- 1 orientation vers le centre à programmer\n" in body
+    assert "Tout est sur la page « À faire » : https://sante.example.fr/a-faire/" in body
+    # No patient name at all: every patient of the test database is checked.
+    from patients.models import Patient
+
+    names = list(Patient.objects.values_list("last_name", flat=True))
+    assert "Zerrouki" in names and "Benali" in names
+    for message in mail.outbox:
+        for name in names:
+            assert name not in message.body and name not in message.subject
+    # Run again the same day: nothing more is sent.
+    assert send_digests() == 0
+    assert len(mail.outbox) == 3
