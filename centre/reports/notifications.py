@@ -25,7 +25,9 @@ def provider(user: User) -> list[NotificationItem]:
     return [
         NotificationItem(
             kind="reports.ready",
-            label=(f"{plural(count, 'rapport prêt', 'rapports prêts')} depuis {READY_DAYS} jours"),
+            label=(
+                f"{plural(count, 'rapport prêt', 'rapports prêts')} ces {READY_DAYS} derniers jours"
+            ),
             url=reverse("reports:list"),
             severity=Severity.INFO,
             count=count,

@@ -231,7 +231,7 @@ def test_direction_is_told_of_reports_ready_in_the_last_seven_days(
     _run(staff, status=RunStatus.QUEUED, finished_days_ago=None)
 
     assert counts(staff["direction"]) == {"reports.ready": 2}
-    assert labels(staff["direction"])["reports.ready"] == "2 rapports prêts depuis 7 jours"
+    assert labels(staff["direction"])["reports.ready"] == "2 rapports prêts ces 7 derniers jours"
     assert "reports.ready" not in counts(staff["accueil"])
 
 
@@ -386,3 +386,19 @@ def test_the_digest_sends_counts_and_links_only_once_a_day(
     # Run again the same day: nothing more is sent.
     assert send_digests() == 0
     assert len(mail.outbox) == 3
+
+
+def test_the_digest_subject_says_the_day_in_french(
+    settings: object, staff: dict[str, User], site: Site
+) -> None:
+    from django.core import mail
+
+    from centre.services import digests
+
+    settings.NOTIFICATIONS_DIGEST = True  # type: ignore[attr-defined]
+    ReferralFactory(site=site)
+    assert digests.digest_send_all(on=datetime.date(2026, 12, 4)) == 1
+    (message,) = mail.outbox
+    assert message.subject == "Passerelle — à faire le vendredi 4 décembre"
+    assert message.to == [staff["accueil"].email]
+    assert "Voici ce qui vous attend dans Passerelle ce vendredi 4 décembre 2026 :" in message.body
