@@ -13,3 +13,8 @@ class AppointmentsConfig(AppConfig):
         hooks.register_next_appointment(selectors.next_appointment_provider)
         hooks.register_timeline(selectors.timeline_provider)
         hooks.register_appointment_importer(imports.import_appointment)
+
+        from appointments import notifications
+        from centre.notifications import register
+
+        register(notifications.provider)

@@ -12,3 +12,8 @@ class BillingConfig(AppConfig):
 
         hooks.register_timeline(invoice_events)
         hooks.register_timeline(payment_events)
+
+        from billing import notifications
+        from centre.notifications import register
+
+        register(notifications.provider)

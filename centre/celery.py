@@ -42,6 +42,11 @@ app.conf.beat_schedule = {
         "task": "centre.tasks.purge_old_reads",
         "schedule": crontab(hour=4, minute=10),
     },
+    # The « À faire » e-mail of each member of staff (only if NOTIFICATIONS_DIGEST is on).
+    "notifications-digest": {
+        "task": "centre.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=30),
+    },
     # Ready claims are grouped into batches (lots) every night; the task is idempotent.
     "billing-build-batches": {
         "task": "billing.tasks.build_batches",

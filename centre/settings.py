@@ -335,6 +335,8 @@ DEFAULT_FROM_EMAIL = env.string(
     "DEFAULT_FROM_EMAIL", "Passerelle <ne-pas-repondre@passerelle.local>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Daily « À faire » e-mail to staff (counts and links only): centre.services.digests.
+NOTIFICATIONS_DIGEST: bool = env.boolean("NOTIFICATIONS_DIGEST", False)
 SMS_BACKEND: str = env.string("SMS_BACKEND", "centre.sms.ConsoleSmsBackend")
 SMS_SENDER: str = env.string("SMS_SENDER", "CentreSante")
 # Brevo transactional SMS (SMS_BACKEND=centre.sms.BrevoSmsBackend).

@@ -22,3 +22,11 @@ def purge_old_reads() -> int:
     from centre import audit
 
     return audit.purge_old_reads()
+
+
+@shared_task(name="centre.tasks.send_digests", acks_late=True, max_retries=3)
+def send_digests() -> int:
+    """The daily « À faire » e-mail (settings.NOTIFICATIONS_DIGEST); once a day per person."""
+    from centre.services import digests
+
+    return digests.digest_send_all()

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from centre import views
+from centre import notification_views, views
 
 handler400 = "centre.views.error_400"
 handler403 = "centre.views.error_403"
@@ -25,6 +25,8 @@ urlpatterns = [
     ),
     path("direction/journal/", views.audit_journal, name="audit_journal"),
     path("direction/journal/export.csv", views.audit_journal_csv, name="audit_journal_csv"),
+    path("a-faire/", notification_views.inbox, name="notifications"),
+    path("a-faire/compteur/", notification_views.badge, name="notifications_badge"),
     path("compte/jetons/", views.api_token_list, name="api_tokens"),
     path(
         "compte/jetons/<str:prefix>/revoquer/",

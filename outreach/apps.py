@@ -13,3 +13,8 @@ class OutreachConfig(AppConfig):
         hooks.register_timeline(session_events)
         hooks.register_timeline(referral_events)
         hooks.register_timeline(collective_action_events)
+
+        from centre.notifications import register
+        from outreach import notifications
+
+        register(notifications.provider)

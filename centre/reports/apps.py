@@ -10,3 +10,9 @@ class ReportsConfig(AppConfig):
     label = "reports"
     verbose_name = "Rapports et tableau de bord"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from centre.notifications import register
+        from centre.reports import notifications
+
+        register(notifications.provider)

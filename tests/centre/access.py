@@ -23,6 +23,9 @@ ACCESS = {
     "audit_journal_csv": Access(roles("direction")),
     # Personal API tokens: every member of staff manages their own (not the volunteers).
     "api_tokens": Access(ALL_STAFF),
+    # « À faire » and its header badge: every member of staff sees their own counts.
+    "notifications": Access(ALL_STAFF),
+    "notifications_badge": Access(ALL_STAFF),
     "api_token_revoke": Access(ALL_STAFF, method="post", kwargs=lambda w: {"prefix": "inconnu0"}),
     "healthz": Access(PUBLIC),
     # django-allauth: the entrance pages are public, account management needs a login.
