@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing import perms, selectors
+from billing.errors import BillingError
 from billing.models import (
     Act,
     Batch,
@@ -35,7 +36,7 @@ from billing.models import (
 )
 from billing.payers import payer_name
 from billing.pricing import Pathway, PayerType
-from billing.services import batches, invoices, returns
+from billing.services import batches, invoices, returns, tariffs
 from centre.perms import HasRole, acting_user
 from patients.models import Patient
 
@@ -112,6 +113,91 @@ class FeeScheduleList(ListAPIView[Act]):
         return Act.objects.prefetch_related(
             Prefetch("tariffs", queryset=Tariff.objects.order_by("-valid_from"))
         ).order_by("code")
+
+
+class TariffDetailOutput(serializers.ModelSerializer[Tariff]):
+    act = serializers.CharField(source="act.code")
+
+    class Meta:
+        model = Tariff
+        fields = ("id", "act", "unit_price", "amo_rate", "valid_from", "source", "to_verify")
+
+
+class TariffCreateInput(serializers.Serializer[Any]):
+    act = serializers.CharField(max_length=12, help_text="Code de l'acte (G, VG, AMI…)")
+    unit_price = serializers.DecimalField(max_digits=8, decimal_places=2)
+    amo_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
+    valid_from = serializers.DateField()
+    source = serializers.CharField()  # type: ignore[assignment]  # the field, not Field.source
+    to_verify = serializers.BooleanField(default=False)
+
+
+class TariffCorrectInput(serializers.Serializer[Any]):
+    unit_price = serializers.DecimalField(max_digits=8, decimal_places=2, required=False)
+    amo_rate = serializers.DecimalField(max_digits=5, decimal_places=4, required=False)
+    source = serializers.CharField()  # type: ignore[assignment]  # the field, not Field.source
+    to_verify = serializers.BooleanField()
+
+
+class TariffCreate(APIView):
+    """The director adds a dated tariff (journaled `billing.tariff.add`), as the page does."""
+
+    parser_classes = [JSONParser]
+    permission_classes = [HasRole.of(*perms.FEE_SCHEDULE_WRITE)]
+
+    @extend_schema(
+        request=TariffCreateInput,
+        responses={201: TariffDetailOutput, 400: INVALID, 403: FORBIDDEN},
+    )
+    def post(self, request: Request) -> Response:
+        data = TariffCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        act = Act.objects.filter(code=v["act"].strip().upper()).first()
+        if act is None:
+            raise BillingError(f"Acte « {v['act']} » inconnu de la nomenclature.", field="act")
+        tariff = tariffs.tariff_add(
+            act=act,
+            unit_price=v["unit_price"],
+            amo_rate=v["amo_rate"],
+            valid_from=v["valid_from"],
+            source=v["source"],
+            to_verify=v["to_verify"],
+            by=acting_user(request),
+        )
+        return Response(TariffDetailOutput(tariff).data, status=201)
+
+
+class TariffCorrect(APIView):
+    """The director checks a tariff against its text (journaled `billing.tariff.correct`):
+    source and « à vérifier » always; amount and rate only while no invoice used it (409)."""
+
+    parser_classes = [JSONParser]
+    permission_classes = [HasRole.of(*perms.FEE_SCHEDULE_WRITE)]
+
+    @extend_schema(
+        request=TariffCorrectInput,
+        responses={
+            200: TariffDetailOutput,
+            400: INVALID,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+    )
+    def patch(self, request: Request, tariff_id: int) -> Response:
+        data = TariffCorrectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        tariff = tariffs.tariff_correct(
+            tariff=get_object_or_404(Tariff, pk=tariff_id),
+            unit_price=v.get("unit_price"),
+            amo_rate=v.get("amo_rate"),
+            source=v["source"],
+            to_verify=v["to_verify"],
+            by=acting_user(request),
+        )
+        return Response(TariffDetailOutput(tariff).data)
 
 
 class InvoiceLineOutput(serializers.ModelSerializer[InvoiceLine]):

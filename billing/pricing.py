@@ -376,9 +376,8 @@ def compute_split(
     # - ALD: care related to the exempting condition (CSS, art. L160-14 3° and 4°).
     # - Invalidity pensioners: exempt from the ticket modérateur for all care (CSS,
     #   art. L160-14 ; ameli, « La pension d'invalidité »); PF and franchise still apply.
-    # - Compulsory examinations of the child, paid 100 % by the AMO (CSS, art. L160-14 ;
-    #   Code de la santé publique, art. L2132-2 and R2132-1 ; ameli, « Les examens de santé
-    #   de l'enfant »).
+    # - Compulsory examinations of the child, paid 100 % by the AMO (Code de la santé
+    #   publique, art. L2132-2 and R2132-1 ; ameli, « Les examens de santé de l'enfant »).
     nature = InsuranceNature.SICKNESS
     exemption = Exemption.NONE
     accident = None

@@ -81,6 +81,12 @@ urlpatterns = [
         name="participation-sheets",
     ),
     path("fee-schedule/", billing_api.FeeScheduleList.as_view(), name="fee-schedule"),
+    path("fee-schedule/tariffs/", billing_api.TariffCreate.as_view(), name="tariff-create"),
+    path(
+        "fee-schedule/tariffs/<int:tariff_id>/",
+        billing_api.TariffCorrect.as_view(),
+        name="tariff-correct",
+    ),
     path("invoices/", billing_api.InvoiceList.as_view(), name="invoices"),
     path("invoices/preview/", billing_api.InvoicePreview.as_view(), name="invoice-preview"),
     path("invoices/<int:invoice_id>/", billing_api.InvoiceDetail.as_view(), name="invoice-detail"),

@@ -29,7 +29,15 @@ from billing.models import (
     TransitionError,
 )
 from billing.money import ZERO
-from billing.pricing import Exemption, PathwayError, PayerType, PricedAct, Split, compute_split
+from billing.pricing import (
+    Exemption,
+    Pathway,
+    PathwayError,
+    PayerType,
+    PricedAct,
+    Split,
+    compute_split,
+)
 from centre import audit
 from centre.models import Profession, Site, StaffProfile, User
 from centre.refusals import Kind
@@ -127,7 +135,7 @@ def _split(
     """compute_split with the dated parameters and what was already charged; a pathway
     indicator that contradicts the coverage is refused on the field `pathway`."""
     try:
-        return compute_split(
+        split = compute_split(
             acts=[p for _, _, p in priced],
             coverage=coverage,
             related_to_ald=care.related_to_ald,
@@ -142,6 +150,17 @@ def _split(
         )
     except PathwayError as error:
         raise BillingError(str(error), field="pathway") from None
+    # MCS: the specialist's coordination majoration is billed only for a patient referred by
+    # their médecin traitant (convention médicale 2016, kept by the 2024 convention).
+    if any(code == "MCS" for code in (p.code for _, _, p in priced)) and (
+        split.pathway != Pathway.REFERRED
+    ):
+        raise BillingError(
+            "La MCS se facture pour une personne orientée par son médecin traitant : "
+            "choisissez l'indicateur « orienté·e par le médecin traitant », ou retirez la MCS.",
+            field="pathway",
+        )
+    return split
 
 
 def _coverage_for(patient: Patient, on: datetime.date) -> CoverageSummary:

@@ -73,6 +73,14 @@ def _appointment(w: World) -> dict[str, Any]:
     return {"appointment_id": appointment.pk}
 
 
+def _tariff(w: World) -> dict[str, Any]:
+    from billing.models import Tariff
+    from tests.billing.factories import ensure_fee_schedule
+
+    ensure_fee_schedule()
+    return {"tariff_id": Tariff.objects.order_by("id").values_list("id", flat=True)[0]}
+
+
 ACCESS = {
     "billing:dashboard": Access(BILLING_READ),
     "billing:invoice_detail": Access(
@@ -109,6 +117,8 @@ ACCESS = {
 ACCESS.update(
     {
         "api:fee-schedule": Access(roles("facturation", "direction", "soignant"), api=True),
+        "api:tariff-create": Access(roles("direction"), api=True, method="post"),
+        "api:tariff-correct": Access(roles("direction"), api=True, method="patch", kwargs=_tariff),
         "api:invoices": Access(roles("facturation", "direction", "accueil", "soignant"), api=True),
         "api:invoice-detail": Access(
             roles("facturation", "direction", "accueil", "soignant"),

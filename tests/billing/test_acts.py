@@ -180,14 +180,18 @@ def test_psychologist_mon_soutien_psy(site: Site) -> None:
 
 def test_gynaecologist_cs_plus_mcs(site: Site) -> None:
     gyn = make_staff("soignant", sites=[site], profession=Profession.GYNECOLOGUE)
-    invoice = bill(gyn, site, [("CS", None), ("MCS", None)])
+    with pytest.raises(BillingError, match="orientée par son médecin traitant"):
+        bill(gyn, site, [("CS", None), ("MCS", None)])  # default: direct access, no MCS
+    invoice = bill(gyn, site, [("CS", None), ("MCS", None)], pathway="oriente")
     # CS 32.00 + MCS 5.00 = 37.00 ; AMO 22.40 + 3.50 = 25.90 ; TM 11.10 ; PF 2.00.
     assert (invoice.total, invoice.amo, invoice.patient_due, invoice.pf, invoice.pathway) == (
         D("37.00"),
         D("25.90"),
         D("11.10"),
         D("2.00"),
-        "acces_direct",
+        "oriente",
     )
+    alone = bill(gyn, site, [("CS", None)])
+    assert (alone.total, alone.amo, alone.pathway) == (D("32.00"), D("22.40"), "acces_direct")
     with pytest.raises(BillingError, match="MCS se facture avec l'acte CS"):
         bill(gyn, site, [("APC", None), ("MCS", None)])

@@ -310,3 +310,36 @@ def test_api_preview_says_the_pathway_and_refuses_a_wrong_indicator(
     )
     assert refused.status_code == 400
     assert "exerce hors du centre" in str(refused.json())
+
+
+@pytest.mark.django_db
+def test_close_page_explains_the_pathway_in_words(
+    client_for: ClientFor, staff: dict[str, User], site: Site
+) -> None:
+    from django.urls import reverse
+
+    from billing.models import Invoice
+    from tests.billing.test_views import appointment_for
+
+    appointment = appointment_for(staff["soignant"], site, staff["accueil"], medecin_traitant=False)
+    Coverage.objects.create(
+        patient=appointment.patient,
+        kind=CoverageKind.MEDECIN_TRAITANT,
+        start=datetime.date(2024, 1, 1),
+        doctor_name="Dr Roux",
+    )
+    url = reverse("billing:close_consultation", args=[appointment.pk])
+    client = client_for("soignant")
+    preview = client.post(url, {"acts": "G", "preview": "1"}).content.decode()
+    words = "Hors parcours : médecin traitant déclaré ailleurs (Dr Roux), sans orientation."
+    assert words in preview.replace("&#x27;", "'")
+    assert "choisissez-le avant de clôturer" in preview
+    client.post(url, {"acts": "G"})
+    invoice = Invoice.objects.get()
+    assert (invoice.amo, invoice.patient_due, invoice.pathway) == (
+        D("9.00"),
+        D("21.00"),
+        Pathway.OUT,
+    )
+    detail = client.get(reverse("billing:invoice_detail", args=[invoice.pk])).content.decode()
+    assert words in detail.replace("&#x27;", "'")

@@ -4,9 +4,11 @@ from the participation forfaitaire (CSS, art. R160-20: under 18 on 1 January).""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from billing import selectors
 from billing.models import Act
@@ -183,3 +185,49 @@ def test_director_corrects_a_tariff_dated_and_audited(staff: dict[str, User], si
     )
     g30.refresh_from_db()
     assert (g30.unit_price, g30.source) == (D("30.00"), "Arrêté du 20 juin 2024")
+
+
+@pytest.mark.django_db
+def test_api_director_adds_and_checks_a_tariff(
+    client_for: Callable[[str | None], Client], staff: dict[str, User]
+) -> None:
+    from billing.models import Tariff
+    from centre.models import AuditEntry
+
+    director = client_for("direction")
+    body = {
+        "act": "tcg",
+        "unit_price": "27.00",
+        "amo_rate": "0.70",
+        "valid_from": "2026-09-01",
+        "source": "Avenant (test)",
+        "to_verify": True,
+    }
+    refused = client_for("facturation").post(
+        "/api/v1/fee-schedule/tariffs/", body, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    created = director.post("/api/v1/fee-schedule/tariffs/", body, content_type="application/json")
+    assert created.status_code == 201, created.json()
+    data = created.json()
+    assert (data["act"], data["unit_price"], data["valid_from"], data["to_verify"]) == (
+        "TCG",
+        "27.00",
+        "2026-09-01",
+        True,
+    )
+    assert price("TCG", "2026-08-31") == D("25.00")
+    assert price("TCG", "2026-09-01") == D("27.00")
+    checked = director.patch(
+        f"/api/v1/fee-schedule/tariffs/{data['id']}/",
+        {"source": "Avenant (vérifié)", "to_verify": False},
+        content_type="application/json",
+    )
+    assert checked.status_code == 200, checked.json()
+    assert Tariff.objects.get(pk=data["id"]).to_verify is False
+    assert AuditEntry.objects.filter(action="billing.tariff.correct").count() == 1
+    unknown = director.post(
+        "/api/v1/fee-schedule/tariffs/", {**body, "act": "ZZZ"}, content_type="application/json"
+    )
+    assert unknown.status_code == 400
+    assert "inconnu de la nomenclature" in str(unknown.json())

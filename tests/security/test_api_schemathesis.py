@@ -65,6 +65,14 @@ EXCEPTIONS: dict[str, dict[CheckFunction, str]] = {
     "POST /api/v1/invoices/": {positive_data_acceptance: ACTS},
     "POST /api/v1/invoices/preview/": {positive_data_acceptance: ACTS},
     "POST /api/v1/invoices/{invoice_id}/correct/": {positive_data_acceptance: ACTS},
+    "POST /api/v1/fee-schedule/tariffs/": {
+        positive_data_acceptance: "an act of the fee schedule, a rate between 0 and 1, a price "
+        "not negative, a source not only spaces, one tariff per act and start date"
+    },
+    "PATCH /api/v1/fee-schedule/tariffs/{tariff_id}/": {
+        positive_data_acceptance: "a rate between 0 and 1, a price not negative, a source not "
+        "only spaces"
+    },
     "POST /api/v1/patients/": {positive_data_acceptance: IDENTITY},
     "PUT /api/v1/patients/{id}/": {positive_data_acceptance: IDENTITY},
     "PATCH /api/v1/patients/{id}/": {positive_data_acceptance: IDENTITY},
