@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import perms, selectors
+from billing import perms, selectors, worklists
 from billing.models import (
     Act,
     Batch,
@@ -35,7 +35,7 @@ from billing.models import (
 )
 from billing.payers import payer_name
 from billing.pricing import PayerType
-from billing.services import batches, invoices, returns
+from billing.services import batches, invoices, reconciliation, returns
 from centre.perms import HasRole, acting_user
 from patients.models import Patient
 
@@ -600,3 +600,104 @@ class ReturnList(JournaledList):
             upload=upload, filename=upload.name, by=acting_user(request)
         )
         return Response(ReturnOutput(rf).data, status=202 if created else 200)
+
+
+# --- worklists and « à rapprocher » -----------------------------------------------------------
+
+
+class WorklistRowOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="obj.pk")
+    reference = serializers.CharField()
+    date = serializers.DateField(allow_null=True)
+    patient = serializers.CharField()
+    payer = serializers.CharField(help_text="Le payeur par son nom (« CPAM de la Vienne »)")
+    cause = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    status = serializers.CharField()
+    fix_url = serializers.SerializerMethodField(help_text="L'écran qui corrige la cause")
+
+    def get_fix_url(self, row: Any) -> str:
+        return row.fix.url if row.fix else ""
+
+
+class WorklistOutput(serializers.Serializer[Any]):
+    count = serializers.IntegerField(help_text="Lignes filtrées, toutes pages")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    page = serializers.IntegerField(source="number")
+    pages = serializers.IntegerField()
+    results = WorklistRowOutput(many=True, source="rows")
+
+
+WORKLIST_PARAMETERS = [
+    OpenApiParameter("payer", str, description="type:code, par exemple AMO:861"),
+    OpenApiParameter("cause", str),
+    OpenApiParameter("age", str, enum=["0-30", "31-60", "61-90", "90+"]),
+    OpenApiParameter("site", int),
+    OpenApiParameter("sort", str, enum=["age", "-age", "montant", "-montant", "payeur"]),
+    OpenApiParameter("page", int),
+]
+
+
+class Worklist(APIView):
+    """A worklist (`a-verifier`, `rejets`, `impayes`, `a-rapprocher`), filtered and sorted, 50
+    rows a page; `count` and `amount` are those of every filtered row. Journaled like the
+    page (the rows returned)."""
+
+    permission_classes = [HasRole.of(*perms.BILLING_READ)]
+
+    @extend_schema(
+        parameters=WORKLIST_PARAMETERS,
+        responses={200: WorklistOutput, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, name: str) -> Response:
+        spec = worklists.spec_of(name)
+        params = worklists.parse_params(spec, request.query_params)
+        page = worklists.worklist_page(by=acting_user(request), name=name, params=params)
+        return Response(WorklistOutput(page).data)
+
+
+class WorklistExport(APIView):
+    """Every filtered row of a worklist as CSV (`;`, UTF-8), journaled like the page's export."""
+
+    permission_classes = [HasRole.of(*perms.BILLING_READ)]
+
+    @extend_schema(
+        parameters=WORKLIST_PARAMETERS[:-1],
+        responses={(200, "text/csv"): bytes, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, name: str) -> HttpResponse:
+        spec = worklists.spec_of(name)
+        params = worklists.parse_params(spec, request.query_params)
+        export = worklists.worklist_export(by=acting_user(request), name=name, params=params)
+        response = HttpResponse(export.content, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        return response
+
+
+class ResolveInput(serializers.Serializer[Any]):
+    resolution = serializers.CharField(max_length=300)
+
+
+class ItemOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    resolution = serializers.CharField()
+    resolved_at = serializers.DateTimeField()
+
+
+class ItemResolve(APIView):
+    """Mark a line « à rapprocher » as settled, saying how; 409 if it already was."""
+
+    permission_classes = [HasRole.of(*perms.BILLING_WRITE)]
+
+    @extend_schema(
+        request=ResolveInput,
+        responses={200: ItemOutput, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
+    )
+    def post(self, request: Request, item_id: int) -> Response:
+        data = ResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = reconciliation.item_resolve(
+            item_id=item_id, resolution=data.validated_data["resolution"], by=acting_user(request)
+        )
+        return Response(ItemOutput(item).data)

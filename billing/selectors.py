@@ -22,10 +22,12 @@ from billing.models import (
     Claim,
     ClaimStatus,
     Invoice,
+    ItemStatus,
     Parameter,
     ParameterKey,
     Payment,
     PaymentSource,
+    ReconciliationItem,
     ReturnFile,
     Tariff,
 )
@@ -251,6 +253,7 @@ class Worklist:
     without_arl: int = 0
     sending_late: int = 0
     sending_soon: int = 0
+    to_reconcile: int = 0
 
 
 def clerk_worklist(today: datetime.date | None = None) -> Worklist:
@@ -273,6 +276,7 @@ def clerk_worklist(today: datetime.date | None = None) -> Worklist:
         without_arl=batches_without_arl().count(),
         sending_late=claims_sending_late(today).count(),
         sending_soon=claims_sending_soon(today).count(),
+        to_reconcile=ReconciliationItem.objects.filter(status=ItemStatus.OPEN).count(),
     )
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from billing import money, perms, selectors, tasks
+from billing import money, perms, selectors, tasks, worklists
 from billing.errors import BillingError
 from billing.forms import (
     CloseConsultationForm,
@@ -33,11 +33,11 @@ from billing.models import (
     ReturnFile,
     Tariff,
 )
-from billing.rejects import REJECT_REASONS, Action
+from billing.rejects import Action
 from billing.services import batches as batch_services
 from billing.services import claims as claim_services
 from billing.services import invoices as invoice_services
-from billing.services import payments, returns, tariffs
+from billing.services import payments, reconciliation, returns, tariffs
 from centre.forms import add_refusal, refusal_message
 from centre.perms import acting_user, role_required
 
@@ -336,11 +336,34 @@ def return_import(request: HttpRequest) -> HttpResponse:
     files = selectors.returns_shown(
         by=acting_user(request), files=ReturnFile.objects.order_by("-imported_at", "-id")[:30]
     )
+    from django.conf import settings
+
     return render(
         request,
         "billing/return_import.html",
-        {"form": form, "files": files, "watched": watched},
+        {
+            "form": form,
+            "files": files,
+            "watched": watched,
+            "sample": not getattr(settings, "PRODUCTION", False),
+        },
     )
+
+
+@role_required(*perms.BILLING_WRITE)
+def return_sample(request: HttpRequest) -> HttpResponse:
+    """A return file for the demo data, to try the import: development only (404 in
+    production, where returns come from the payers)."""
+    from django.conf import settings
+
+    from billing.demo import sample_return
+
+    if getattr(settings, "PRODUCTION", False):
+        raise Http404("Pas de fichier d'exemple en production.")
+    sample = sample_return()
+    response = HttpResponse(sample.content, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{sample.filename}"'
+    return response
 
 
 @role_required(*perms.BILLING_WRITE)
@@ -351,27 +374,67 @@ def return_progress(request: HttpRequest, return_file_id: int) -> HttpResponse:
 
 @role_required(*perms.BILLING_READ)
 def claims_to_work(request: HttpRequest) -> HttpResponse:
-    claims = list(selectors.claims_to_work()[:200])
-    overdue = list(
-        selectors.overdue_claims()
-        .select_related("invoice__patient")
-        .order_by("acknowledged_on")[:200]
-    )
-    # One journal entry for the page: the claims of both lists, as shown.
-    shown = {c.pk: c for c in [*claims, *overdue]}
-    selectors.claims_shown(by=acting_user(request), claims=shown.values())
+    """The former « rejets et impayés » page: now the paginated worklists."""
+    return redirect("billing:worklist", name="rejets")
+
+
+def _params(request: HttpRequest, spec: worklists.Spec) -> worklists.Params:
+    try:
+        return worklists.parse_params(spec, request.GET)
+    except BillingError as error:
+        refusal_message(request, error)
+        return worklists.Params()
+
+
+@role_required(*perms.BILLING_READ)
+def worklist(request: HttpRequest, name: str) -> HttpResponse:
+    """À vérifier, rejets, impayés, à rapprocher: filtered, sorted, paginated (the count and
+    total are those of every filtered row), exportable; each row links to where its cause is
+    fixed."""
+    spec = worklists.spec_of(name)
+    params = _params(request, spec)
+    page = worklists.worklist_page(by=acting_user(request), name=name, params=params)
     return render(
         request,
-        "billing/claims_to_work.html",
+        "billing/worklist.html",
         {
-            "claims": claims,
-            "overdue": overdue,
-            "reasons": REJECT_REASONS,
+            "page": page,
+            "lists": [(s.name, s.title) for s in worklists.WORKLISTS.values()],
+            "ages": [(k, v[0]) for k, v in worklists.AGES.items()],
+            "sorts": list(worklists.SORTS.items()),
             "actions": Action.LABELS,
             "write_off_form": WriteOffForm(),
             "can_write": acting_user(request).has_role(*perms.BILLING_WRITE),
         },
     )
+
+
+@role_required(*perms.BILLING_READ)
+def worklist_export(request: HttpRequest, name: str) -> HttpResponse:
+    spec = worklists.spec_of(name)
+    try:
+        params = worklists.parse_params(spec, request.GET)
+    except BillingError as error:
+        refusal_message(request, error)
+        return redirect("billing:worklist", name=name)
+    export = worklists.worklist_export(by=acting_user(request), name=name, params=params)
+    response = HttpResponse(export.content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@require_POST
+@role_required(*perms.BILLING_WRITE)
+def item_resolve(request: HttpRequest, item_id: int) -> HttpResponse:
+    try:
+        reconciliation.item_resolve(
+            item_id=item_id, resolution=request.POST.get("resolution", ""), by=acting_user(request)
+        )
+    except BillingError as error:
+        refusal_message(request, error)
+    else:
+        messages.success(request, "Ligne rapprochée.")
+    return redirect("billing:worklist", name="a-rapprocher")
 
 
 @require_POST
@@ -392,14 +455,14 @@ def claim_action(request: HttpRequest, claim_id: int, action: str) -> HttpRespon
             form = WriteOffForm(request.POST)
             if not form.is_valid():
                 messages.error(request, "Indiquez le motif de la perte.")
-                return redirect("billing:claims_to_work")
+                return redirect("billing:worklist", name="rejets")
             claim_services.claim_write_off(claim=claim, reason=form.cleaned_data["reason"], by=user)
             messages.success(request, "Demande passée en perte.")
         else:
             raise Http404("Action inconnue.")
     except BillingError as error:
         refusal_message(request, error)
-    return redirect("billing:claims_to_work")
+    return redirect("billing:worklist", name="rejets")
 
 
 # --- fee schedule -----------------------------------------------------------------------------

@@ -98,6 +98,17 @@ urlpatterns = [
         name="batch-download",
     ),
     path("returns/", billing_api.ReturnList.as_view(), name="returns"),
+    path("worklists/<slug:name>/", billing_api.Worklist.as_view(), name="worklist"),
+    path(
+        "worklists/<slug:name>/export/",
+        billing_api.WorklistExport.as_view(),
+        name="worklist-export",
+    ),
+    path(
+        "reconciliation-items/<int:item_id>/resolve/",
+        billing_api.ItemResolve.as_view(),
+        name="item-resolve",
+    ),
     path("patients/", patients_api.PatientListCreate.as_view(), name="patients"),
     path("patients/<int:pk>/", patients_api.PatientDetail.as_view(), name="patient-detail"),
     path(
