@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -438,7 +438,7 @@ class BatchOutput(serializers.ModelSerializer[Batch]):
     )
 
     def get_payer_name(self, batch: Batch) -> str:
-        return payer_name(batch.payer_type, batch.payer_code)
+        return payer_name(batch.payer_type, batch.payer_code, getattr(batch, "payer_label", ""))
 
     class Meta:
         model = Batch
@@ -479,20 +479,59 @@ class BuildOutput(serializers.Serializer[Any]):
     claims = serializers.IntegerField()
 
 
+class PayerPreviewOutput(serializers.Serializer[Any]):
+    payer_type = serializers.CharField()
+    payer_code = serializers.CharField()
+    name = serializers.CharField()
+    claims = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class BuildPreviewOutput(serializers.Serializer[Any]):
+    payers = PayerPreviewOutput(many=True)
+    claims = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    fingerprint = serializers.CharField()
+
+
+class BatchPreview(APIView):
+    """Dry run of the build: lots per payer, claims and amounts ready now; nothing written."""
+
+    permission_classes = [HasRole.of(*perms.BILLING_READ)]
+
+    @extend_schema(responses={200: BuildPreviewOutput, 403: FORBIDDEN})
+    def get(self, request: Request) -> Response:
+        return Response(BuildPreviewOutput(batches.batches_preview(by=acting_user(request))).data)
+
+
 class BatchList(ListAPIView[Batch]):
     """Batches (lots: payer, number, counts; no patient data); POST enqueues the build of the
     claims ready now (facturation)."""
 
     serializer_class = BatchOutput
     permission_classes = [HasRole.of(*perms.BILLING_READ)]
-    queryset = Batch.objects.order_by("-created_at", "-id")
+    queryset = Batch.objects.annotate(payer_label=Max("claims__payer_label")).order_by(
+        "-created_at", "-id"
+    )
 
     @extend_schema(responses={200: BatchOutput(many=True), 403: FORBIDDEN, 404: PAGE_NOT_FOUND})
     def get(self, request: Request) -> Response:
         return super().get(request)
 
-    @extend_schema(request=None, responses={202: BuildOutput, 403: FORBIDDEN})
+    @extend_schema(
+        request=None,
+        parameters=[
+            OpenApiParameter(
+                "dry_run", bool, description="true : l'aperçu seulement (200), rien n'est construit"
+            )
+        ],
+        responses={202: BuildOutput, 200: BuildPreviewOutput, 403: FORBIDDEN},
+    )
     def post(self, request: Request) -> Response:
+        if request.query_params.get("dry_run", "").lower() in ("1", "true", "yes"):
+            perms.require(acting_user(request), perms.BILLING_WRITE)
+            preview = batches.batches_preview(by=acting_user(request))
+            return Response(BuildPreviewOutput(preview).data)
         build = batches.batches_build_request(by=acting_user(request))
         return Response({"run": build.run, "claims": build.claims}, status=status.HTTP_202_ACCEPTED)
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 import holidays
-from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, Model, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from billing import perms
@@ -261,7 +261,7 @@ def clerk_worklist(today: datetime.date | None = None) -> Worklist:
         dict(row)
         for row in Claim.objects.ready()
         .values("payer_type", "payer_code")
-        .annotate(count=Count("id"), amount=Sum("amount"))
+        .annotate(count=Count("id"), amount=Sum("amount"), label=Max("payer_label"))
         .order_by("payer_type", "payer_code")
     ]
     return Worklist(

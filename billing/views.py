@@ -6,7 +6,7 @@ by a service is Django's 404 / 403 page."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Prefetch, Q
+from django.db.models import Max, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -41,6 +41,8 @@ from billing.services import payments, reconciliation, returns, tariffs
 from centre.forms import add_refusal, refusal_message
 from centre.perms import acting_user, role_required
 
+DASHBOARD_TO_CHECK = 10  # the oldest; the whole list is the worklist « à vérifier »
+
 
 @role_required(*perms.BILLING_READ)
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -51,7 +53,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .filter(claims__status=ClaimStatus.DRAFT)
         .select_related("patient")
         .distinct()
-        .order_by("date_of_care")[:50],
+        .order_by("date_of_care")[:DASHBOARD_TO_CHECK],
     )
     return render(
         request,
@@ -244,7 +246,11 @@ def pending_convert(request: HttpRequest) -> HttpResponse:
 
 @role_required(*perms.BILLING_READ)
 def batch_list(request: HttpRequest) -> HttpResponse:
-    batches = list(Batch.objects.order_by("-created_at", "-id")[:100])
+    batches = list(
+        Batch.objects.annotate(payer_label=Max("claims__payer_label")).order_by(
+            "-created_at", "-id"
+        )[:100]
+    )
     flagged = set(selectors.batches_without_arl().values_list("pk", flat=True))
     for batch in batches:
         batch.without_arl = batch.pk in flagged  # type: ignore[attr-defined]
@@ -279,15 +285,28 @@ def batch_send(request: HttpRequest, batch_id: int) -> HttpResponse:
     return redirect("billing:batch_list")
 
 
-@require_POST
 @role_required(*perms.BILLING_WRITE)
 def batch_build(request: HttpRequest) -> HttpResponse:
-    build = batch_services.batches_build_request(by=acting_user(request))
-    if not build.claims:
-        messages.info(request, "Aucune demande prête : aucun lot à construire.")
-        return redirect("billing:batch_list")
-    messages.success(request, f"Construction des lots lancée pour {build.claims} demande(s).")
-    return redirect(reverse("billing:batch_list") + f"?run={build.run}")
+    """GET: what would be built (lots per payer, claims, amounts) and a confirmation; POST with
+    the confirmation: the build is enqueued, unless the ready claims changed since the
+    preview (then the new preview is shown)."""
+    user = acting_user(request)
+    preview = batch_services.batches_preview(by=user)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "1":
+            return redirect("billing:batch_build")
+        if request.POST.get("fingerprint") != preview.fingerprint:
+            messages.warning(
+                request, "Les demandes prêtes ont changé depuis l'aperçu : vérifiez de nouveau."
+            )
+            return redirect("billing:batch_build")
+        build = batch_services.batches_build_request(by=user)
+        if not build.claims:
+            messages.info(request, "Aucune demande prête : aucun lot à construire.")
+            return redirect("billing:batch_list")
+        messages.success(request, f"Construction des lots lancée pour {build.claims} demande(s).")
+        return redirect(reverse("billing:batch_list") + f"?run={build.run}")
+    return render(request, "billing/batch_build.html", {"preview": preview})
 
 
 @role_required(*perms.BILLING_WRITE)

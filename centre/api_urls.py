@@ -91,6 +91,7 @@ urlpatterns = [
     ),
     path("claims/", billing_api.ClaimList.as_view(), name="claims"),
     path("batches/", billing_api.BatchList.as_view(), name="batches"),
+    path("batches/preview/", billing_api.BatchPreview.as_view(), name="batch-preview"),
     path("batches/<int:batch_id>/send/", billing_api.BatchSend.as_view(), name="batch-send"),
     path(
         "batches/<int:batch_id>/file/",

@@ -138,6 +138,7 @@ ACCESS.update(
         ),
         "api:claims": Access(BILLING_READ, api=True),
         "api:batches": Access(BILLING_READ, api=True),
+        "api:batch-preview": Access(BILLING_READ, api=True),
         "api:batch-download": Access(BILLING_WRITE, api=True, kwargs=_batch),
         "api:batch-send": Access(BILLING_WRITE, api=True, method="post", kwargs=_batch),
         "api:returns": Access(BILLING_WRITE, api=True),

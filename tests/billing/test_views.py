@@ -151,8 +151,17 @@ def test_clerk_builds_a_batch_and_imports_a_return_through_the_pages(
         for _ in range(2)
     ]
     client = client_for("facturation")
+    preview = client.get(reverse("billing:batch_build")).content.decode()
+    assert "CPAM de la Vienne" in preview and "Confirmer et construire" in preview
+    assert "42,00" in preview  # 2 × 21.00
+    assert client.post(reverse("billing:batch_build"))["Location"] == reverse(
+        "billing:batch_build"
+    )  # no confirmation: back to the preview, nothing built
+    assert not Batch.objects.exists()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = client.post(reverse("billing:batch_build"))
+        response = client.post(
+            reverse("billing:batch_build"), {"confirm": "1", "fingerprint": "2:42.00"}
+        )
     assert response.status_code == 302
     assert len(callbacks) == 1  # the task is enqueued after the commit (eager in tests)
     batch = Batch.objects.get()
