@@ -35,7 +35,7 @@ from billing.models import (
 )
 from billing.payers import payer_name
 from billing.pricing import PayerType
-from billing.services import batches, invoices, reconciliation, returns
+from billing.services import batches, fse, invoices, reconciliation, returns
 from centre.perms import HasRole, acting_user
 from patients.models import Patient
 
@@ -149,6 +149,9 @@ class InvoiceOutput(serializers.ModelSerializer[Invoice]):
             "replaces",
             "superseded_at",
             "version_reason",
+            "fse_mode",
+            "fse_number",
+            "fse_signed_at",
         )
 
 
@@ -164,6 +167,9 @@ class InvoiceCreateInput(serializers.Serializer[Any]):
     acts = serializers.ListField(child=ActInput(), min_length=1)  # minItems in the schema
     related_to_ald = serializers.BooleanField(default=False)
     pathway_exempt = serializers.BooleanField(default=False)
+    vitale_card = serializers.BooleanField(
+        default=True, help_text="La carte Vitale est lue (sinon : feuille en mode dégradé)"
+    )
 
 
 def _acts(data: list[dict[str, Any]]) -> list[invoices.ActChoice]:
@@ -214,6 +220,13 @@ class InvoiceList(JournaledList):
             related_to_ald=data.validated_data["related_to_ald"],
             pathway_exempt=data.validated_data["pathway_exempt"],
         )
+        # The care sheet is secured at the close, as from the page (billing.fse).
+        fse.fse_secure(
+            invoice_id=invoice.pk,
+            by=acting_user(request),
+            card_present=data.validated_data.get("vitale_card", True),
+        )
+        invoice.refresh_from_db()
         return Response(InvoiceOutput(invoice).data, status=201)
 
 

@@ -254,6 +254,7 @@ class Worklist:
     sending_late: int = 0
     sending_soon: int = 0
     to_reconcile: int = 0
+    degraded: int = 0
 
 
 def clerk_worklist(today: datetime.date | None = None) -> Worklist:
@@ -277,6 +278,7 @@ def clerk_worklist(today: datetime.date | None = None) -> Worklist:
         sending_late=claims_sending_late(today).count(),
         sending_soon=claims_sending_soon(today).count(),
         to_reconcile=ReconciliationItem.objects.filter(status=ItemStatus.OPEN).count(),
+        degraded=Invoice.objects.current().filter(fse_mode="degraded").count(),
     )
 
 

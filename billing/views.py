@@ -24,6 +24,7 @@ from billing.forms import (
     TariffForm,
     WriteOffForm,
 )
+from billing.fse import FseResult
 from billing.models import (
     Act,
     Batch,
@@ -36,12 +37,31 @@ from billing.models import (
 from billing.rejects import Action
 from billing.services import batches as batch_services
 from billing.services import claims as claim_services
+from billing.services import fse as fse_services
 from billing.services import invoices as invoice_services
 from billing.services import payments, reconciliation, returns, tariffs
 from centre.forms import add_refusal, refusal_message
 from centre.perms import acting_user, role_required
 
 DASHBOARD_TO_CHECK = 10  # the oldest; the whole list is the worklist « à vérifier »
+
+
+def _fse_message(request: HttpRequest, sheet: FseResult) -> None:
+    if sheet.refusals:
+        messages.error(
+            request,
+            "Feuille de soins non sécurisée : "
+            + " ".join(r.reason for r in sheet.refusals)
+            + " Corrigez puis fermez de nouveau la feuille depuis la facture.",
+        )
+    elif sheet.mode == "degraded":
+        messages.warning(
+            request,
+            "Feuille de soins en mode dégradé (carte Vitale absente ou composant muet) : "
+            "imprimez la feuille papier et faites-la signer.",
+        )
+    elif sheet.mode == "card":
+        messages.success(request, f"Feuille de soins sécurisée ({sheet.sheet_number}).")
 
 
 @role_required(*perms.BILLING_READ)
@@ -563,6 +583,12 @@ def close_consultation(request: HttpRequest, appointment_id: int) -> HttpRespons
                     f"Consultation clôturée : {money.fmt(invoice.patient_due)} "
                     "à régler à l'accueil.",
                 )
+                sheet = fse_services.fse_secure(
+                    invoice_id=invoice.pk,
+                    by=user,
+                    card_present=request.POST.get("vitale", "1") != "0",
+                )
+                _fse_message(request, sheet)
                 return redirect("billing:invoice_detail", invoice_id=invoice.pk)
         except BillingError as error:
             add_refusal(form, error)
