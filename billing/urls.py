@@ -7,6 +7,7 @@ app_name = "billing"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("factures/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
+    path("factures/<int:invoice_id>/feuille-de-soins/", views.invoice_fse, name="invoice_fse"),
     path("factures/<int:invoice_id>/paiement/", views.payment_record, name="payment_record"),
     path("factures/<int:invoice_id>/verifier/", views.invoice_recheck, name="invoice_recheck"),
     path("factures/<int:invoice_id>/corriger/", views.invoice_correct, name="invoice_correct"),

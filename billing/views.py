@@ -106,9 +106,25 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             "form": PaymentForm(initial={"amount": invoice.patient_balance}),
             "can_pay": user.has_role(*perms.CASHIER) and invoice.patient_balance > 0,
             "show_claims": user.has_role(*perms.BILLING_READ),
+            "can_secure": not invoice.fse_mode
+            and not invoice.superseded_at
+            and invoice.practitioner.user_id == user.pk,
             "can_write": user.has_role(*perms.BILLING_WRITE),
         },
     )
+
+
+@require_POST
+@role_required(*perms.CLOSE_CONSULTATION)
+def invoice_fse(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """Secure again the care sheet the component refused at the close (once fixed)."""
+    user = acting_user(request)
+    invoice = selectors.invoice_read(by=user, invoice_id=invoice_id, current_only=True)
+    sheet = fse_services.fse_secure(
+        invoice_id=invoice.pk, by=user, card_present=request.POST.get("vitale") == "1"
+    )
+    _fse_message(request, sheet)
+    return redirect("billing:invoice_detail", invoice_id=invoice.pk)
 
 
 @require_POST

@@ -94,6 +94,9 @@ ACCESS = {
     "billing:payment_record": Access(
         CASHIER, method="post", kwargs=lambda w: {"invoice_id": _invoice(w).pk}
     ),
+    "billing:invoice_fse": Access(
+        roles("soignant"), method="post", kwargs=lambda w: {"invoice_id": _invoice(w).pk}
+    ),
     "billing:invoice_recheck": Access(
         BILLING_WRITE, method="post", kwargs=lambda w: {"invoice_id": _invoice(w).pk}
     ),

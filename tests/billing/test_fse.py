@@ -122,6 +122,15 @@ def test_card_absent_timeout_and_refusal_at_the_close(
     assert Invoice.objects.get(appointment=no_nir).fse_mode == ""
     assert AuditEntry.objects.filter(action="billing.fse.refuse").count() == 1
     assert selectors.clerk_worklist().degraded == 2
+    # Once the NIR is entered, the sheet is secured from the invoice.
+    invoice = Invoice.objects.get(appointment=no_nir)
+    page = client.get(reverse("billing:invoice_detail", args=[invoice.pk])).content.decode()
+    assert "Sécuriser la feuille de soins" in page
+    Invoice.objects.filter(pk=invoice.pk).update(
+        coverage={**invoice.coverage, "insured_nir": "185067511212345"}
+    )
+    client.post(reverse("billing:invoice_fse", args=[invoice.pk]), {"vitale": "1"})
+    assert Invoice.objects.get(pk=invoice.pk).fse_mode == FseMode.CARD
 
 
 def test_the_api_close_secures_the_sheet(
