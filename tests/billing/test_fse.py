@@ -145,3 +145,72 @@ def test_the_api_close_secures_the_sheet(
     assert answer.status_code == 201
     body = answer.json()
     assert (body["fse_mode"], body["fse_number"]) == ("degraded", f"SIM-{body['number']}")
+
+
+@pytest.mark.parametrize("card", [True, False])
+def test_close_with_or_without_card_lot_arl_return_reconciled(
+    card: bool, client_for: ClientFor, staff: dict[str, User], site: Site
+) -> None:
+    """Close (card read or absent) → sheet secured or degraded → lot → sent → ARL → return
+    with one payment, one reject and one lump sum → reconciled; the reject is corrected and
+    re-sent. The 7-day delay is watched for the sheet secured with the card only."""
+    from billing.formats import (
+        AckRecord,
+        PaymentRecord,
+        RejectRecord,
+        UnmatchedKind,
+        UnmatchedRecord,
+        return_lines,
+    )
+    from billing.models import Claim, ReconciliationItem
+    from billing.services import claims, returns
+
+    doctor = client_for("soignant")
+    closed = []
+    for _ in range(2):
+        appointment = appointment_for(staff["soignant"], site, staff["accueil"])
+        doctor.post(
+            reverse("billing:close_consultation", args=[appointment.pk]),
+            {"acts": "G", "vitale": "1" if card else "0"},
+        )
+        closed.append(Invoice.objects.get(appointment=appointment))
+    modes = set(Invoice.objects.values_list("fse_mode", flat=True))
+    assert modes == {FseMode.CARD if card else FseMode.DEGRADED}
+    clerk = staff["facturation"]
+    [batch_id] = built_and_sent(clerk)
+    paid, rejected = (amo_claim(i) for i in closed)
+    today = datetime.date.today()
+    text = "".join(
+        return_lines(
+            payer_type="AMO",
+            payer_code="861",
+            created_on=today,
+            records=[
+                AckRecord(0, 1, True, today, "", ""),
+                PaymentRecord(0, paid.reference, Decimal("21.00"), today, "VIR", "", ""),
+                RejectRecord(0, rejected.reference, "R03", ""),
+                UnmatchedRecord(
+                    0, UnmatchedKind.LUMP_SUM, Decimal("50.00"), today, "VIR", "", "", ""
+                ),
+            ],
+        )
+    ).encode()
+    rf, _ = returns.return_import(
+        open_lines=lambda: text.splitlines(keepends=True), filename="r.txt", by=clerk
+    )
+    assert (rf.paid_total, rf.rejected_count, rf.unmatched_total) == (
+        Decimal("21.00"),
+        1,
+        Decimal("50.00"),
+    )
+    assert ReconciliationItem.objects.get().kind == "F"
+    new = claims.claim_resubmit(claim=Claim.objects.get(pk=rejected.pk), by=clerk)
+    [second] = built_and_sent(clerk)
+    assert second != batch_id and Claim.objects.get(pk=new.pk).status == "sent"
+    # The corrected claim is acknowledged and then waits: overdue after 7 working days only
+    # if its sheet was secured with the card.
+    Claim.objects.filter(pk=new.pk).update(
+        status=ClaimStatus.ACKNOWLEDGED, acknowledged_on=datetime.date(2025, 3, 3)
+    )
+    overdue = selectors.overdue_claims(datetime.date(2025, 3, 13))
+    assert overdue.filter(pk=new.pk).exists() is card
