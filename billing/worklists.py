@@ -103,6 +103,12 @@ class Row:
     fix: Fix | None
     reference: str = ""
     actions: Sequence[str] = ()
+    # Last day to send the care sheet (art. R161-47 I 1° b CSS), for claims not sent yet.
+    deadline: datetime.date | None = None
+
+    @property
+    def late(self) -> bool:
+        return self.deadline is not None and self.deadline < timezone.localdate()
 
 
 @dataclass(frozen=True)
@@ -200,6 +206,11 @@ def _payer_choices(qs: QuerySet[Any], fields: tuple[str, str]) -> list[tuple[str
 
 def _to_check_row(claim: Claim) -> Row:
     cause, fix = _check_cause(claim)
+    deadline = (
+        selectors.sending_deadline(claim.invoice.date_of_care)
+        if claim.payer_type in selectors.SENDING_DEADLINE_PAYERS
+        else None
+    )
     return Row(
         claim,
         claim.invoice.date_of_care,
@@ -210,6 +221,7 @@ def _to_check_row(claim: Claim) -> Row:
         claim.get_status_display(),
         fix,
         claim.reference,
+        deadline=deadline,
     )
 
 

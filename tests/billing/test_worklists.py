@@ -212,6 +212,8 @@ def test_to_check_rows_link_the_missing_nir_to_the_identity_form(
         by=staff["facturation"], name="a-verifier", params=worklists.Params(cause="nir")
     )
     assert [r.cause for r in page.rows] == ["NIR manquant"]
+    # Care on Monday 10 March 2025: to send by Thursday 20 March (R161-47), long past.
+    assert (page.rows[0].deadline, page.rows[0].late) == (datetime.date(2025, 3, 20), True)
     assert page.rows[0].fix.url == reverse("patients:edit", args=[claim.invoice.patient_id])  # type: ignore[union-attr]
 
 
