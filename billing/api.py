@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import perms, selectors
+from billing import perms, selectors, worklists
 from billing.errors import BillingError
 from billing.models import (
     Act,
@@ -36,7 +36,7 @@ from billing.models import (
 )
 from billing.payers import payer_name
 from billing.pricing import Pathway, PayerType
-from billing.services import batches, invoices, returns, tariffs
+from billing.services import batches, fse, invoices, reconciliation, returns, tariffs
 from centre.perms import HasRole, acting_user
 from patients.models import Patient
 
@@ -245,6 +245,9 @@ class InvoiceOutput(serializers.ModelSerializer[Invoice]):
             "replaces",
             "superseded_at",
             "version_reason",
+            "fse_mode",
+            "fse_number",
+            "fse_signed_at",
         )
 
 
@@ -260,6 +263,7 @@ class InvoiceCreateInput(serializers.Serializer[Any]):
     acts = serializers.ListField(child=ActInput(), min_length=1)  # minItems in the schema
     related_to_ald = serializers.BooleanField(default=False)
     pathway_exempt = serializers.BooleanField(default=False)
+<<<<<<< HEAD
     # A plain string (checked by the service, 400 on `pathway`): no enum-name collisions.
     pathway = serializers.CharField(
         max_length=16,
@@ -274,6 +278,9 @@ class InvoiceCreateInput(serializers.Serializer[Any]):
     work_accident_number = serializers.CharField(max_length=50, required=False, default="")
     prenatal_exam = serializers.BooleanField(
         default=False, help_text="Un des sept examens prénataux obligatoires (100 %)."
+    )
+    vitale_card = serializers.BooleanField(
+        default=True, help_text="La carte Vitale est lue (sinon : feuille en mode dégradé)"
     )
 
 
@@ -329,6 +336,13 @@ class InvoiceList(JournaledList):
             work_accident_number=data.validated_data["work_accident_number"],
             prenatal_exam=data.validated_data["prenatal_exam"],
         )
+        # The care sheet is secured at the close, as from the page (billing.fse).
+        fse.fse_secure(
+            invoice_id=invoice.pk,
+            by=acting_user(request),
+            card_present=data.validated_data.get("vitale_card", True),
+        )
+        invoice.refresh_from_db()
         return Response(InvoiceOutput(invoice).data, status=201)
 
 
@@ -580,7 +594,7 @@ class BatchOutput(serializers.ModelSerializer[Batch]):
     )
 
     def get_payer_name(self, batch: Batch) -> str:
-        return payer_name(batch.payer_type, batch.payer_code)
+        return payer_name(batch.payer_type, batch.payer_code, getattr(batch, "payer_label", ""))
 
     class Meta:
         model = Batch
@@ -621,20 +635,59 @@ class BuildOutput(serializers.Serializer[Any]):
     claims = serializers.IntegerField()
 
 
+class PayerPreviewOutput(serializers.Serializer[Any]):
+    payer_type = serializers.CharField()
+    payer_code = serializers.CharField()
+    name = serializers.CharField()
+    claims = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class BuildPreviewOutput(serializers.Serializer[Any]):
+    payers = PayerPreviewOutput(many=True)
+    claims = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    fingerprint = serializers.CharField()
+
+
+class BatchPreview(APIView):
+    """Dry run of the build: lots per payer, claims and amounts ready now; nothing written."""
+
+    permission_classes = [HasRole.of(*perms.BILLING_READ)]
+
+    @extend_schema(responses={200: BuildPreviewOutput, 403: FORBIDDEN})
+    def get(self, request: Request) -> Response:
+        return Response(BuildPreviewOutput(batches.batches_preview(by=acting_user(request))).data)
+
+
 class BatchList(ListAPIView[Batch]):
     """Batches (lots: payer, number, counts; no patient data); POST enqueues the build of the
     claims ready now (facturation)."""
 
     serializer_class = BatchOutput
     permission_classes = [HasRole.of(*perms.BILLING_READ)]
-    queryset = Batch.objects.order_by("-created_at", "-id")
+    queryset = Batch.objects.annotate(payer_label=Max("claims__payer_label")).order_by(
+        "-created_at", "-id"
+    )
 
     @extend_schema(responses={200: BatchOutput(many=True), 403: FORBIDDEN, 404: PAGE_NOT_FOUND})
     def get(self, request: Request) -> Response:
         return super().get(request)
 
-    @extend_schema(request=None, responses={202: BuildOutput, 403: FORBIDDEN})
+    @extend_schema(
+        request=None,
+        parameters=[
+            OpenApiParameter(
+                "dry_run", bool, description="true : l'aperçu seulement (200), rien n'est construit"
+            )
+        ],
+        responses={202: BuildOutput, 200: BuildPreviewOutput, 403: FORBIDDEN},
+    )
     def post(self, request: Request) -> Response:
+        if request.query_params.get("dry_run", "").lower() in ("1", "true", "yes"):
+            perms.require(acting_user(request), perms.BILLING_WRITE)
+            preview = batches.batches_preview(by=acting_user(request))
+            return Response(BuildPreviewOutput(preview).data)
         build = batches.batches_build_request(by=acting_user(request))
         return Response({"run": build.run, "claims": build.claims}, status=status.HTTP_202_ACCEPTED)
 
@@ -742,3 +795,104 @@ class ReturnList(JournaledList):
             upload=upload, filename=upload.name, by=acting_user(request)
         )
         return Response(ReturnOutput(rf).data, status=202 if created else 200)
+
+
+# --- worklists and « à rapprocher » -----------------------------------------------------------
+
+
+class WorklistRowOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="obj.pk")
+    reference = serializers.CharField()
+    date = serializers.DateField(allow_null=True)
+    patient = serializers.CharField()
+    payer = serializers.CharField(help_text="Le payeur par son nom (« CPAM de la Vienne »)")
+    cause = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    status = serializers.CharField()
+    fix_url = serializers.SerializerMethodField(help_text="L'écran qui corrige la cause")
+
+    def get_fix_url(self, row: Any) -> str:
+        return row.fix.url if row.fix else ""
+
+
+class WorklistOutput(serializers.Serializer[Any]):
+    count = serializers.IntegerField(help_text="Lignes filtrées, toutes pages")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    page = serializers.IntegerField(source="number")
+    pages = serializers.IntegerField()
+    results = WorklistRowOutput(many=True, source="rows")
+
+
+WORKLIST_PARAMETERS = [
+    OpenApiParameter("payer", str, description="type:code, par exemple AMO:861"),
+    OpenApiParameter("cause", str),
+    OpenApiParameter("age", str, enum=["0-30", "31-60", "61-90", "90+"]),
+    OpenApiParameter("site", int),
+    OpenApiParameter("sort", str, enum=["age", "-age", "montant", "-montant", "payeur"]),
+    OpenApiParameter("page", int),
+]
+
+
+class Worklist(APIView):
+    """A worklist (`a-verifier`, `rejets`, `impayes`, `a-rapprocher`), filtered and sorted, 50
+    rows a page; `count` and `amount` are those of every filtered row. Journaled like the
+    page (the rows returned)."""
+
+    permission_classes = [HasRole.of(*perms.BILLING_READ)]
+
+    @extend_schema(
+        parameters=WORKLIST_PARAMETERS,
+        responses={200: WorklistOutput, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, name: str) -> Response:
+        spec = worklists.spec_of(name)
+        params = worklists.parse_params(spec, request.query_params)
+        page = worklists.worklist_page(by=acting_user(request), name=name, params=params)
+        return Response(WorklistOutput(page).data)
+
+
+class WorklistExport(APIView):
+    """Every filtered row of a worklist as CSV (`;`, UTF-8), journaled like the page's export."""
+
+    permission_classes = [HasRole.of(*perms.BILLING_READ)]
+
+    @extend_schema(
+        parameters=WORKLIST_PARAMETERS[:-1],
+        responses={(200, "text/csv"): bytes, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, name: str) -> HttpResponse:
+        spec = worklists.spec_of(name)
+        params = worklists.parse_params(spec, request.query_params)
+        export = worklists.worklist_export(by=acting_user(request), name=name, params=params)
+        response = HttpResponse(export.content, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        return response
+
+
+class ResolveInput(serializers.Serializer[Any]):
+    resolution = serializers.CharField(max_length=300)
+
+
+class ItemOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    resolution = serializers.CharField()
+    resolved_at = serializers.DateTimeField()
+
+
+class ItemResolve(APIView):
+    """Mark a line « à rapprocher » as settled, saying how; 409 if it already was."""
+
+    permission_classes = [HasRole.of(*perms.BILLING_WRITE)]
+
+    @extend_schema(
+        request=ResolveInput,
+        responses={200: ItemOutput, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
+    )
+    def post(self, request: Request, item_id: int) -> Response:
+        data = ResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = reconciliation.item_resolve(
+            item_id=item_id, resolution=data.validated_data["resolution"], by=acting_user(request)
+        )
+        return Response(ItemOutput(item).data)

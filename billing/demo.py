@@ -10,14 +10,23 @@ from __future__ import annotations
 import datetime
 import random
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from billing.errors import BillingError
-from billing.formats import AckRecord, PaymentRecord, RejectRecord, ReturnRecord, return_lines
-from billing.models import Batch, BatchStatus, Claim, Invoice
+from billing.formats import (
+    AckRecord,
+    PaymentRecord,
+    RejectRecord,
+    ReturnRecord,
+    UnmatchedKind,
+    UnmatchedRecord,
+    return_lines,
+)
+from billing.models import Batch, BatchStatus, Claim, ClaimStatus, Invoice
 from billing.rejects import REJECT_REASONS
 from billing.services import batches, invoices, returns
 from centre.models import Profession
@@ -124,3 +133,70 @@ def seed(org: Any, rng: random.Random) -> str:
         )
         imported += int(new)
     return f"{created} factures, {built} lots, {imported} fichiers retour"
+
+
+@dataclass(frozen=True)
+class SampleReturn:
+    filename: str
+    content: bytes
+    lots: int
+    payments: int
+    rejects: int
+
+
+def sample_return(today: datetime.date | None = None) -> SampleReturn:
+    """A return file for the demo data, to try the import (development only: the page offers it
+    when not in production). It plays the caisse of the oldest lot still awaiting an answer:
+    an ARL for each of its lots sent, a payment for each claim awaiting one, but a reject
+    (R02) for the first, plus a lump sum (forfait structure, 150.00 €) and a recovery of
+    participations forfaitaires (2.00 €) that match no claim — these go « à rapprocher »."""
+    today = today or timezone.localdate()
+    first = (
+        Batch.objects.filter(status__in=(BatchStatus.SENT, BatchStatus.ACKNOWLEDGED))
+        .order_by("id")
+        .first()
+    )
+    payer_type, payer_code = (first.payer_type, first.payer_code) if first else ("AMO", "861")
+    lots = list(
+        Batch.objects.filter(
+            payer_type=payer_type, payer_code=payer_code, status=BatchStatus.SENT
+        ).order_by("number")
+    )
+    records: list[ReturnRecord] = [AckRecord(0, b.number, True, today, "", "") for b in lots]
+    claims = (
+        Claim.objects.filter(
+            batch__payer_type=payer_type,
+            batch__payer_code=payer_code,
+            status__in=(ClaimStatus.SENT, ClaimStatus.ACKNOWLEDGED),
+        )
+        .order_by("id")
+        .values_list("reference", "amount")
+    )
+    payments = rejects = 0
+    for i, (ref, amount) in enumerate(claims):
+        if i == 0:
+            records.append(RejectRecord(0, ref, "R02", ""))
+            rejects += 1
+        else:
+            records.append(PaymentRecord(0, ref, amount, today, f"VIR-EX-{today:%Y%m%d}", "", ""))
+            payments += 1
+    transfer = f"VIR-EX-{today:%Y%m%d}"
+    records.append(
+        UnmatchedRecord(
+            0, UnmatchedKind.LUMP_SUM, Decimal("150.00"), today, transfer, "", "FST",
+            "Forfait structure (exemple)",
+        )
+    )  # fmt: skip
+    records.append(
+        UnmatchedRecord(
+            0, UnmatchedKind.RECOVERY, Decimal("2.00"), today, transfer, "", "PF",
+            "Récupération de participations forfaitaires (exemple)",
+        )
+    )  # fmt: skip
+    text = "".join(
+        return_lines(
+            payer_type=payer_type, payer_code=payer_code, created_on=today, records=records
+        )
+    )
+    name = f"retour-exemple-{payer_type}-{payer_code}-{today:%Y%m%d}.txt"
+    return SampleReturn(name, text.encode(), len(lots), payments, rejects)

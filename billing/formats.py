@@ -6,7 +6,10 @@ in a versioned, pipe-separated text file, one record per line, UTF-8:
 
 - batch file « PASSERELLE-LOT » v1: header H, one F record per claim, trailer T;
 - return file « PASSERELLE-RETOUR » v1: header H, A (acknowledgement of a batch, ARL),
-  P (paid, in full or in part), R (rejected), trailer T with counts and total.
+  P (paid, in full or in part), R (rejected), trailer T with counts and total;
+- v2 adds the lines that match no claim, as a real NOEMIE return carries them: F (lump sum,
+  forfait), J (adjustment, signed) and I (recovery of an undue amount, indu); its trailer
+  total is the net transfer P + F + J − I.
 
 Writers and parsers stream: they never hold a whole file in memory.
 """
@@ -24,10 +27,12 @@ from billing.errors import BillingError
 BATCH_MAGIC = "PASSERELLE-LOT"
 RETURN_MAGIC = "PASSERELLE-RETOUR"
 BATCH_VERSION = "1"
-RETURN_VERSIONS = ("1",)
+RETURN_VERSIONS = ("1", "2")
+RETURN_VERSION = "2"  # written by `return_lines`
 SEP = "|"
 
 _AMOUNT = re.compile(r"^\d{1,9}\.\d{2}$")
+_SIGNED_AMOUNT = re.compile(r"^-?\d{1,9}\.\d{2}$")
 _DATE = re.compile(r"^\d{8}$")
 _CODE = re.compile(r"^[A-Z0-9]{1,8}$")
 _REF = re.compile(r"^[A-Za-z0-9-]{1,24}$")
@@ -173,7 +178,36 @@ class RejectRecord:
     label: str
 
 
-ReturnRecord = AckRecord | PaymentRecord | RejectRecord
+class UnmatchedKind:
+    """Lines of a return that pay or take back money without matching a claim (v2)."""
+
+    LUMP_SUM = "F"  # forfait (structure, patientèle médecin traitant, ROSP…): paid, > 0
+    ADJUSTMENT = "J"  # régularisation: signed
+    RECOVERY = "I"  # indu / récupération (e.g. PF and franchises): taken back, > 0
+    ALL = (LUMP_SUM, ADJUSTMENT, RECOVERY)
+
+
+@dataclass(frozen=True)
+class UnmatchedRecord:
+    """F / J / I: `amount` as written (a recovery is positive: the amount taken back);
+    `claim_ref` is optional (the claim an adjustment or recovery is about, if the payer says)."""
+
+    line: int
+    kind: str
+    amount: Decimal
+    on: datetime.date
+    transfer_ref: str
+    claim_ref: str
+    code: str
+    label: str
+
+    @property
+    def net(self) -> Decimal:
+        """What the line adds to the transfer."""
+        return -self.amount if self.kind == UnmatchedKind.RECOVERY else self.amount
+
+
+ReturnRecord = AckRecord | PaymentRecord | RejectRecord | UnmatchedRecord
 
 
 @dataclass(frozen=True)
@@ -184,6 +218,7 @@ class ReturnSummary:
     rejects: int
     paid_total: Decimal
     lines: int
+    unmatched: int = 0
 
 
 def _date(value: str, line: int, what: str) -> datetime.date:
@@ -306,6 +341,39 @@ def parse_return(lines: Iterable[bytes | str]) -> Iterator[ReturnHeader | Return
                 if not _CODE.match(f[2]):
                     raise ReturnFileError(number, f"code de rejet « {f[2]} » invalide.")
                 yield RejectRecord(number, ref, f[2], _label(f[3], number))
+        elif kind in UnmatchedKind.ALL:
+            if header.version == "1":
+                raise ReturnFileError(
+                    number, f"enregistrement {kind} : format version 2 requis (en-tête en v1)."
+                )
+            f = _fields(text, number, 7, kind)
+            if kind == UnmatchedKind.ADJUSTMENT:
+                if not _SIGNED_AMOUNT.match(f[1]):
+                    raise ReturnFileError(number, f"montant « {f[1]} » : format attendu -12.34.")
+                amount = Decimal(f[1])
+                if amount == 0:
+                    raise ReturnFileError(number, "ajustement de montant nul.")
+            else:
+                amount = _amount(f[1], number)
+                if amount <= 0:
+                    raise ReturnFileError(number, "montant nul.")
+            if f[4] and not _REF.match(f[4]):
+                raise ReturnFileError(number, f"référence de demande « {f[4]} » invalide.")
+            if f[5] and not _CODE.match(f[5]):
+                raise ReturnFileError(number, f"code « {f[5]} » invalide.")
+            record = UnmatchedRecord(
+                number,
+                kind,
+                amount,
+                _date(f[2], number, "date"),
+                _label(f[3], number)[:40],
+                f[4],
+                f[5],
+                _label(f[6], number),
+            )
+            count += 1
+            total += record.net
+            yield record
         elif kind == "T":
             f = _fields(text, number, 3, "T")
             if not f[1].isdigit() or int(f[1]) != count:
@@ -313,7 +381,9 @@ def parse_return(lines: Iterable[bytes | str]) -> Iterator[ReturnHeader | Return
                     number,
                     f"le total annonce {f[1]} enregistrements, le fichier en contient {count}.",
                 )
-            if _amount(f[2], number) != total:
+            if not _SIGNED_AMOUNT.match(f[2]):
+                raise ReturnFileError(number, f"montant « {f[2]} » : format attendu 123.45.")
+            if Decimal(f[2]) != total:
                 raise ReturnFileError(
                     number, f"le total annonce {f[2]} €, la somme des paiements est {total:.2f} €."
                 )
@@ -331,7 +401,7 @@ def parse_return(lines: Iterable[bytes | str]) -> Iterator[ReturnHeader | Return
 def validate_return(lines: Iterable[bytes | str]) -> ReturnSummary:
     """Read the whole file once; raise ReturnFileError or return its summary."""
     header: ReturnHeader | None = None
-    acks = payments = rejects = n = 0
+    acks = payments = rejects = unmatched = n = 0
     total = Decimal("0.00")
     for item in parse_return(lines):
         n += 1
@@ -342,10 +412,12 @@ def validate_return(lines: Iterable[bytes | str]) -> ReturnSummary:
         elif isinstance(item, PaymentRecord):
             payments += 1
             total += item.amount
+        elif isinstance(item, UnmatchedRecord):
+            unmatched += 1
         else:
             rejects += 1
     assert header is not None
-    return ReturnSummary(header, acks, payments, rejects, total, n)
+    return ReturnSummary(header, acks, payments, rejects, total, n, unmatched)
 
 
 def return_lines(
@@ -355,12 +427,30 @@ def return_lines(
     created_on: datetime.date,
     records: Iterable[ReturnRecord],
 ) -> Iterator[str]:
-    """Write a return file (used by the demo, the tests and the benchmark to play the payer)."""
-    yield SEP.join(("H", RETURN_MAGIC, "1", payer_type, payer_code, ymd(created_on))) + "\n"
+    """Write a return file (used by the demo, the tests and the benchmark to play the payer):
+    version 2, whose trailer total is the net transfer."""
+    header = ("H", RETURN_MAGIC, RETURN_VERSION, payer_type, payer_code, ymd(created_on))
+    yield SEP.join(header) + "\n"
     count, total = 0, Decimal("0.00")
     for r in records:
         count += 1
-        if isinstance(r, AckRecord):
+        if isinstance(r, UnmatchedRecord):
+            total += r.net
+            yield (
+                SEP.join(
+                    (
+                        r.kind,
+                        f"{r.amount:.2f}",
+                        ymd(r.on),
+                        clean(r.transfer_ref),
+                        r.claim_ref,
+                        r.code,
+                        clean(r.label),
+                    )
+                )
+                + "\n"
+            )
+        elif isinstance(r, AckRecord):
             yield (
                 SEP.join(
                     (

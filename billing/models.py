@@ -585,6 +585,10 @@ class ReturnFile(models.Model):
     partial_count = models.PositiveIntegerField(default=0)
     rejected_count = models.PositiveIntegerField(default=0)
     paid_total = _money("total payé")
+    unmatched_count = models.PositiveIntegerField("à rapprocher", default=0, db_default=0)
+    unmatched_total = models.DecimalField(
+        "montant à rapprocher", max_digits=12, decimal_places=2, default=ZERO, db_default=ZERO
+    )
     imported_at = models.DateTimeField(default=timezone.now)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -649,3 +653,63 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} € ({self.get_source_display()})"
+
+
+class ItemKind(models.TextChoices):
+    LUMP_SUM = "F", "Forfait"
+    ADJUSTMENT = "J", "Ajustement"
+    RECOVERY = "I", "Récupération (indu)"
+    PAYMENT = "P", "Paiement sans demande correspondante"
+    REJECT = "R", "Rejet sans demande correspondante"
+    ACK = "A", "ARL sans lot correspondant"
+
+
+class ItemStatus(models.TextChoices):
+    OPEN = "open", "À rapprocher"
+    RESOLVED = "resolved", "Rapproché"
+
+
+class ReconciliationItem(models.Model):
+    """A line of a return that matches no claim (« à rapprocher »): a lump sum, an adjustment,
+    a recovery, or a payment / reject / ARL that names no claim or lot awaiting it. The rest of
+    its file is reconciled; the clerk settles these by hand (`services.reconciliation`)."""
+
+    return_file = models.ForeignKey(
+        ReturnFile, on_delete=models.PROTECT, related_name="items", verbose_name="fichier"
+    )
+    line = models.PositiveIntegerField("ligne")
+    kind = models.CharField("nature", max_length=1, choices=ItemKind.choices)
+    payer_type = models.CharField("payeur", max_length=3, choices=PayerType.CHOICES)
+    payer_code = models.CharField("organisme", max_length=20)
+    # Signed: what the line adds to the transfer (a recovery is negative), None for a reject.
+    amount = models.DecimalField("montant", max_digits=12, decimal_places=2, null=True)
+    on = models.DateField("date", null=True, blank=True)
+    transfer_ref = models.CharField("référence du virement", max_length=40, blank=True)
+    claim_ref = models.CharField("référence de demande citée", max_length=24, blank=True)
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    code = models.CharField("code", max_length=8, blank=True)
+    label = models.CharField("libellé", max_length=200, blank=True)
+    reason = models.CharField("pourquoi à rapprocher", max_length=300)
+    status = models.CharField(
+        "état", max_length=10, choices=ItemStatus.choices, default=ItemStatus.OPEN
+    )
+    resolved_at = models.DateTimeField("rapproché le", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution = models.CharField("rapprochement", max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "ligne à rapprocher"
+        verbose_name_plural = "lignes à rapprocher"
+        ordering = ("created_at", "id")
+        constraints = [
+            models.UniqueConstraint(fields=("return_file", "line"), name="item_once_per_line")
+        ]
+        indexes = [models.Index(fields=("status", "payer_type", "payer_code"), name="item_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ligne {self.line}"

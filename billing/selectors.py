@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 import holidays
-from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, Model, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from billing import perms
@@ -22,10 +22,12 @@ from billing.models import (
     Claim,
     ClaimStatus,
     Invoice,
+    ItemStatus,
     Parameter,
     ParameterKey,
     Payment,
     PaymentSource,
+    ReconciliationItem,
     ReturnFile,
     Tariff,
 )
@@ -251,6 +253,8 @@ class Worklist:
     without_arl: int = 0
     sending_late: int = 0
     sending_soon: int = 0
+    to_reconcile: int = 0
+    degraded: int = 0
 
 
 def clerk_worklist(today: datetime.date | None = None) -> Worklist:
@@ -258,7 +262,7 @@ def clerk_worklist(today: datetime.date | None = None) -> Worklist:
         dict(row)
         for row in Claim.objects.ready()
         .values("payer_type", "payer_code")
-        .annotate(count=Count("id"), amount=Sum("amount"))
+        .annotate(count=Count("id"), amount=Sum("amount"), label=Max("payer_label"))
         .order_by("payer_type", "payer_code")
     ]
     return Worklist(
@@ -273,6 +277,8 @@ def clerk_worklist(today: datetime.date | None = None) -> Worklist:
         without_arl=batches_without_arl().count(),
         sending_late=claims_sending_late(today).count(),
         sending_soon=claims_sending_soon(today).count(),
+        to_reconcile=ReconciliationItem.objects.filter(status=ItemStatus.OPEN).count(),
+        degraded=Invoice.objects.current().filter(fse_mode="degraded").count(),
     )
 
 

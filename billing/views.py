@@ -6,7 +6,7 @@ by a service is Django's 404 / 403 page."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Prefetch, Q
+from django.db.models import Max, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from billing import money, perms, selectors, tasks
+from billing import money, perms, selectors, tasks, worklists
 from billing.errors import BillingError
 from billing.forms import (
     CloseConsultationForm,
@@ -24,6 +24,7 @@ from billing.forms import (
     TariffForm,
     WriteOffForm,
 )
+from billing.fse import FseResult
 from billing.models import (
     Act,
     Batch,
@@ -33,13 +34,34 @@ from billing.models import (
     ReturnFile,
     Tariff,
 )
-from billing.rejects import REJECT_REASONS, Action
+from billing.rejects import Action
 from billing.services import batches as batch_services
 from billing.services import claims as claim_services
+from billing.services import fse as fse_services
 from billing.services import invoices as invoice_services
-from billing.services import payments, returns, tariffs
+from billing.services import payments, reconciliation, returns, tariffs
 from centre.forms import add_refusal, refusal_message
 from centre.perms import acting_user, role_required
+
+DASHBOARD_TO_CHECK = 10  # the oldest; the whole list is the worklist « à vérifier »
+
+
+def _fse_message(request: HttpRequest, sheet: FseResult) -> None:
+    if sheet.refusals:
+        messages.error(
+            request,
+            "Feuille de soins non sécurisée : "
+            + " ".join(r.reason for r in sheet.refusals)
+            + " Corrigez puis fermez de nouveau la feuille depuis la facture.",
+        )
+    elif sheet.mode == "degraded":
+        messages.warning(
+            request,
+            "Feuille de soins en mode dégradé (carte Vitale absente ou composant muet) : "
+            "imprimez la feuille papier et faites-la signer.",
+        )
+    elif sheet.mode == "card":
+        messages.success(request, f"Feuille de soins sécurisée ({sheet.sheet_number}).")
 
 
 @role_required(*perms.BILLING_READ)
@@ -51,7 +73,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .filter(claims__status=ClaimStatus.DRAFT)
         .select_related("patient")
         .distinct()
-        .order_by("date_of_care")[:50],
+        .order_by("date_of_care")[:DASHBOARD_TO_CHECK],
     )
     return render(
         request,
@@ -84,9 +106,25 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             "form": PaymentForm(initial={"amount": invoice.patient_balance}),
             "can_pay": user.has_role(*perms.CASHIER) and invoice.patient_balance > 0,
             "show_claims": user.has_role(*perms.BILLING_READ),
+            "can_secure": not invoice.fse_mode
+            and not invoice.superseded_at
+            and invoice.practitioner.user_id == user.pk,
             "can_write": user.has_role(*perms.BILLING_WRITE),
         },
     )
+
+
+@require_POST
+@role_required(*perms.CLOSE_CONSULTATION)
+def invoice_fse(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """Secure again the care sheet the component refused at the close (once fixed)."""
+    user = acting_user(request)
+    invoice = selectors.invoice_read(by=user, invoice_id=invoice_id, current_only=True)
+    sheet = fse_services.fse_secure(
+        invoice_id=invoice.pk, by=user, card_present=request.POST.get("vitale") == "1"
+    )
+    _fse_message(request, sheet)
+    return redirect("billing:invoice_detail", invoice_id=invoice.pk)
 
 
 @require_POST
@@ -244,7 +282,11 @@ def pending_convert(request: HttpRequest) -> HttpResponse:
 
 @role_required(*perms.BILLING_READ)
 def batch_list(request: HttpRequest) -> HttpResponse:
-    batches = list(Batch.objects.order_by("-created_at", "-id")[:100])
+    batches = list(
+        Batch.objects.annotate(payer_label=Max("claims__payer_label")).order_by(
+            "-created_at", "-id"
+        )[:100]
+    )
     flagged = set(selectors.batches_without_arl().values_list("pk", flat=True))
     for batch in batches:
         batch.without_arl = batch.pk in flagged  # type: ignore[attr-defined]
@@ -279,15 +321,28 @@ def batch_send(request: HttpRequest, batch_id: int) -> HttpResponse:
     return redirect("billing:batch_list")
 
 
-@require_POST
 @role_required(*perms.BILLING_WRITE)
 def batch_build(request: HttpRequest) -> HttpResponse:
-    build = batch_services.batches_build_request(by=acting_user(request))
-    if not build.claims:
-        messages.info(request, "Aucune demande prête : aucun lot à construire.")
-        return redirect("billing:batch_list")
-    messages.success(request, f"Construction des lots lancée pour {build.claims} demande(s).")
-    return redirect(reverse("billing:batch_list") + f"?run={build.run}")
+    """GET: what would be built (lots per payer, claims, amounts) and a confirmation; POST with
+    the confirmation: the build is enqueued, unless the ready claims changed since the
+    preview (then the new preview is shown)."""
+    user = acting_user(request)
+    preview = batch_services.batches_preview(by=user)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "1":
+            return redirect("billing:batch_build")
+        if request.POST.get("fingerprint") != preview.fingerprint:
+            messages.warning(
+                request, "Les demandes prêtes ont changé depuis l'aperçu : vérifiez de nouveau."
+            )
+            return redirect("billing:batch_build")
+        build = batch_services.batches_build_request(by=user)
+        if not build.claims:
+            messages.info(request, "Aucune demande prête : aucun lot à construire.")
+            return redirect("billing:batch_list")
+        messages.success(request, f"Construction des lots lancée pour {build.claims} demande(s).")
+        return redirect(reverse("billing:batch_list") + f"?run={build.run}")
+    return render(request, "billing/batch_build.html", {"preview": preview})
 
 
 @role_required(*perms.BILLING_WRITE)
@@ -336,11 +391,34 @@ def return_import(request: HttpRequest) -> HttpResponse:
     files = selectors.returns_shown(
         by=acting_user(request), files=ReturnFile.objects.order_by("-imported_at", "-id")[:30]
     )
+    from django.conf import settings
+
     return render(
         request,
         "billing/return_import.html",
-        {"form": form, "files": files, "watched": watched},
+        {
+            "form": form,
+            "files": files,
+            "watched": watched,
+            "sample": not getattr(settings, "PRODUCTION", False),
+        },
     )
+
+
+@role_required(*perms.BILLING_WRITE)
+def return_sample(request: HttpRequest) -> HttpResponse:
+    """A return file for the demo data, to try the import: development only (404 in
+    production, where returns come from the payers)."""
+    from django.conf import settings
+
+    from billing.demo import sample_return
+
+    if getattr(settings, "PRODUCTION", False):
+        raise Http404("Pas de fichier d'exemple en production.")
+    sample = sample_return()
+    response = HttpResponse(sample.content, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{sample.filename}"'
+    return response
 
 
 @role_required(*perms.BILLING_WRITE)
@@ -351,27 +429,67 @@ def return_progress(request: HttpRequest, return_file_id: int) -> HttpResponse:
 
 @role_required(*perms.BILLING_READ)
 def claims_to_work(request: HttpRequest) -> HttpResponse:
-    claims = list(selectors.claims_to_work()[:200])
-    overdue = list(
-        selectors.overdue_claims()
-        .select_related("invoice__patient")
-        .order_by("acknowledged_on")[:200]
-    )
-    # One journal entry for the page: the claims of both lists, as shown.
-    shown = {c.pk: c for c in [*claims, *overdue]}
-    selectors.claims_shown(by=acting_user(request), claims=shown.values())
+    """The former « rejets et impayés » page: now the paginated worklists."""
+    return redirect("billing:worklist", name="rejets")
+
+
+def _params(request: HttpRequest, spec: worklists.Spec) -> worklists.Params:
+    try:
+        return worklists.parse_params(spec, request.GET)
+    except BillingError as error:
+        refusal_message(request, error)
+        return worklists.Params()
+
+
+@role_required(*perms.BILLING_READ)
+def worklist(request: HttpRequest, name: str) -> HttpResponse:
+    """À vérifier, rejets, impayés, à rapprocher: filtered, sorted, paginated (the count and
+    total are those of every filtered row), exportable; each row links to where its cause is
+    fixed."""
+    spec = worklists.spec_of(name)
+    params = _params(request, spec)
+    page = worklists.worklist_page(by=acting_user(request), name=name, params=params)
     return render(
         request,
-        "billing/claims_to_work.html",
+        "billing/worklist.html",
         {
-            "claims": claims,
-            "overdue": overdue,
-            "reasons": REJECT_REASONS,
+            "page": page,
+            "lists": [(s.name, s.title) for s in worklists.WORKLISTS.values()],
+            "ages": [(k, v[0]) for k, v in worklists.AGES.items()],
+            "sorts": list(worklists.SORTS.items()),
             "actions": Action.LABELS,
             "write_off_form": WriteOffForm(),
             "can_write": acting_user(request).has_role(*perms.BILLING_WRITE),
         },
     )
+
+
+@role_required(*perms.BILLING_READ)
+def worklist_export(request: HttpRequest, name: str) -> HttpResponse:
+    spec = worklists.spec_of(name)
+    try:
+        params = worklists.parse_params(spec, request.GET)
+    except BillingError as error:
+        refusal_message(request, error)
+        return redirect("billing:worklist", name=name)
+    export = worklists.worklist_export(by=acting_user(request), name=name, params=params)
+    response = HttpResponse(export.content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@require_POST
+@role_required(*perms.BILLING_WRITE)
+def item_resolve(request: HttpRequest, item_id: int) -> HttpResponse:
+    try:
+        reconciliation.item_resolve(
+            item_id=item_id, resolution=request.POST.get("resolution", ""), by=acting_user(request)
+        )
+    except BillingError as error:
+        refusal_message(request, error)
+    else:
+        messages.success(request, "Ligne rapprochée.")
+    return redirect("billing:worklist", name="a-rapprocher")
 
 
 @require_POST
@@ -392,14 +510,14 @@ def claim_action(request: HttpRequest, claim_id: int, action: str) -> HttpRespon
             form = WriteOffForm(request.POST)
             if not form.is_valid():
                 messages.error(request, "Indiquez le motif de la perte.")
-                return redirect("billing:claims_to_work")
+                return redirect("billing:worklist", name="rejets")
             claim_services.claim_write_off(claim=claim, reason=form.cleaned_data["reason"], by=user)
             messages.success(request, "Demande passée en perte.")
         else:
             raise Http404("Action inconnue.")
     except BillingError as error:
         refusal_message(request, error)
-    return redirect("billing:claims_to_work")
+    return redirect("billing:worklist", name="rejets")
 
 
 # --- fee schedule -----------------------------------------------------------------------------
@@ -481,6 +599,12 @@ def close_consultation(request: HttpRequest, appointment_id: int) -> HttpRespons
                     f"Consultation clôturée : {money.fmt(invoice.patient_due)} "
                     "à régler à l'accueil.",
                 )
+                sheet = fse_services.fse_secure(
+                    invoice_id=invoice.pk,
+                    by=user,
+                    card_present=request.POST.get("vitale", "1") != "0",
+                )
+                _fse_message(request, sheet)
                 return redirect("billing:invoice_detail", invoice_id=invoice.pk)
         except BillingError as error:
             add_refusal(form, error)

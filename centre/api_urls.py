@@ -107,6 +107,7 @@ urlpatterns = [
     ),
     path("claims/", billing_api.ClaimList.as_view(), name="claims"),
     path("batches/", billing_api.BatchList.as_view(), name="batches"),
+    path("batches/preview/", billing_api.BatchPreview.as_view(), name="batch-preview"),
     path("batches/<int:batch_id>/send/", billing_api.BatchSend.as_view(), name="batch-send"),
     path(
         "batches/<int:batch_id>/file/",
@@ -114,6 +115,17 @@ urlpatterns = [
         name="batch-download",
     ),
     path("returns/", billing_api.ReturnList.as_view(), name="returns"),
+    path("worklists/<slug:name>/", billing_api.Worklist.as_view(), name="worklist"),
+    path(
+        "worklists/<slug:name>/export/",
+        billing_api.WorklistExport.as_view(),
+        name="worklist-export",
+    ),
+    path(
+        "reconciliation-items/<int:item_id>/resolve/",
+        billing_api.ItemResolve.as_view(),
+        name="item-resolve",
+    ),
     path("patients/", patients_api.PatientListCreate.as_view(), name="patients"),
     path("patients/<int:pk>/", patients_api.PatientDetail.as_view(), name="patient-detail"),
     path(

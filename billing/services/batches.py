@@ -190,6 +190,60 @@ def batches_build(
 
 
 @dataclass(frozen=True)
+class PayerPreview:
+    payer_type: str
+    payer_code: str
+    name: str
+    claims: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class BuildPreview:
+    """What building the lots now would do: one lot per payer, its claims and amount."""
+
+    payers: list[PayerPreview]
+    claims: int
+    amount: Decimal
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when the ready claims change between the preview and the confirmation."""
+        return f"{self.claims}:{self.amount:.2f}"
+
+
+def batches_preview(*, by: User) -> BuildPreview:
+    """Dry run of `batches_build_request`: counts and amounts per payer of the claims ready now,
+    nothing written (page before the confirmation, API `GET batches/preview/`)."""
+    from django.db.models import Count, Max, Sum
+
+    from billing.payers import payer_name
+
+    perms.require(by, perms.BILLING_READ)
+    rows = (
+        Claim.objects.ready()
+        .values("payer_type", "payer_code")
+        .annotate(n=Count("id"), total=Sum("amount"), label=Max("payer_label"))
+        .order_by("payer_type", "payer_code")
+    )
+    payers = [
+        PayerPreview(
+            r["payer_type"],
+            r["payer_code"],
+            payer_name(r["payer_type"], r["payer_code"], r["label"] or ""),
+            r["n"],
+            to_cents(r["total"]),
+        )
+        for r in rows
+    ]
+    return BuildPreview(
+        payers,
+        sum(p.claims for p in payers),
+        to_cents(sum((p.amount for p in payers), Decimal("0"))),
+    )
+
+
+@dataclass(frozen=True)
 class BuildRequest:
     run: str  # the progress key the page follows (`billing.tasks.progress_of`)
     claims: int  # how many ready claims the build will take

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.utils import timezone
 
 from billing import perms
@@ -18,6 +18,7 @@ from billing.formats import (
     PaymentRecord,
     RejectRecord,
     ReturnFileError,
+    UnmatchedRecord,
     parse_return,
     validate_return,
 )
@@ -27,10 +28,12 @@ from billing.models import (
     BatchStatus,
     Claim,
     ClaimStatus,
+    ItemKind,
+    ItemStatus,
     PaymentMethod,
+    ReconciliationItem,
     ReturnFile,
     ReturnStatus,
-    TransitionError,
 )
 from billing.money import ZERO, to_cents
 from billing.rejects import reason_for
@@ -205,6 +208,10 @@ def _load(cursor: Any, rf: ReturnFile, open_lines: LinesOpener) -> list[AckRecor
             elif isinstance(r, RejectRecord):
                 text = label(r.code, r.label)[:200]
                 copy.write_row((r.line, "R", r.claim_ref, None, None, "", r.code, text))
+            elif isinstance(r, UnmatchedRecord):
+                copy.write_row(
+                    (r.line, r.kind, r.claim_ref, r.net, r.on, r.transfer_ref, r.code, r.label)
+                )
             elif isinstance(r, AckRecord):
                 acks.append(r)
             elif rf.pk is None:  # the header, first of all
@@ -228,7 +235,7 @@ def _reconcile(rf: ReturnFile, open_lines: LinesOpener, by: User | None) -> None
                 code varchar(8) NOT NULL, label varchar(200) NOT NULL,
                 claim_id bigint, invoice_id bigint, payer_type varchar(3), payer_code varchar(20),
                 old_status varchar(16), claim_amount numeric(12, 2), old_paid numeric(12, 2),
-                old_code varchar(8)
+                old_code varchar(8), first_line integer, reason varchar(300)
             ) ON COMMIT DROP"""
         )
         acks = _load(cursor, rf, open_lines)  # streamed: memory stays flat
@@ -249,25 +256,11 @@ def _reconcile(rf: ReturnFile, open_lines: LinesOpener, by: User | None) -> None
                 claim_amount = c.amount, old_paid = c.paid_amount, old_code = c.reject_code
                 FROM billing_claim c WHERE c.reference = r.claim_ref"""  # noqa: S608 (constants only)
         )
-        # The first line that does not match, if any: a claim named twice in the file, then
-        # what _mismatch explains.
-        open_states = [str(s) for s in OPEN_AFTER_SENDING]
-        cursor.execute(
-            f"""SELECT r.line, r.kind, r.claim_ref, r.claim_id, r.payer_type, r.payer_code,
-                r.old_status, r.claim_amount, r.amount, r.paid_on, d.first_line
-                FROM {_ROWS} r JOIN (SELECT line,
-                    min(line) OVER (PARTITION BY claim_ref) AS first_line FROM {_ROWS}) d
-                  ON d.line = r.line
-                WHERE d.first_line < r.line
-                   OR r.claim_id IS NULL OR r.payer_type <> %s OR r.payer_code <> %s
-                   OR r.old_status <> ALL(%s)
-                   OR (r.kind = 'P' AND (r.amount > r.claim_amount OR r.paid_on > %s))
-                ORDER BY r.line LIMIT 1""",  # noqa: S608 (constants only)
-            [rf.payer_type, rf.payer_code, open_states, today],
-        )
-        first_bad = cursor.fetchone()
-        if first_bad is not None:
-            raise _mismatch(rf, first_bad, today)
+        # Lines that match no claim go to the « à rapprocher » worklist with the reason, and
+        # the rest of the file reconciles: lump sums, adjustments and recoveries (F, J, I),
+        # and the P / R lines naming a claim twice, an unknown claim, a claim of another
+        # payer, one not awaiting an answer, an overpayment or a payment dated in the future.
+        _set_aside(cursor, rf, today, by)
         cursor.execute(
             f"""SELECT count(*) FILTER (WHERE kind = 'P' AND amount >= claim_amount),
                 count(*) FILTER (WHERE kind = 'P' AND amount < claim_amount),
@@ -337,6 +330,10 @@ def _reconcile(rf: ReturnFile, open_lines: LinesOpener, by: User | None) -> None
     rf.partial_count = stats["partial"]
     rf.rejected_count = stats["rejected"]
     rf.paid_total = to_cents(stats["total"])
+    unmatched = rf.items.aggregate(n=Count("id"), total=Sum("amount"))
+    rf.unmatched_count = unmatched["n"]
+    rf.unmatched_total = to_cents(unmatched["total"] or ZERO)
+    stats["unmatched"] = rf.unmatched_count
     rf.status = ReturnStatus.IMPORTED
     rf.reconciled_at = timezone.now()
     rf.save()
@@ -370,31 +367,50 @@ def _mark_paid_batches(rf: ReturnFile, by: User | None) -> None:
         )
 
 
-def _mismatch(rf: ReturnFile, row: tuple[Any, ...], today: datetime.date) -> ReturnFileError:
-    """The message for the first line that does not match, checks in the order a clerk would
-    make them; transitions are checked by the Claim methods themselves."""
-    line, kind, ref, claim_id, payer_type, payer_code, status, claim_amount, amount, on, first = row
-    if first < line:
-        return ReturnFileError(line, f"la demande {ref} figure deux fois (déjà ligne {first}).")
-    if claim_id is None:
-        return ReturnFileError(line, f"demande {ref} inconnue.")
-    if (payer_type, payer_code) != (rf.payer_type, rf.payer_code):
-        return ReturnFileError(line, f"la demande {ref} n'a pas été envoyée à cet organisme.")
-    if kind == "P" and amount > claim_amount:
-        return ReturnFileError(
-            line, f"montant payé {amount} € supérieur au montant demandé {claim_amount} €."
-        )
-    if kind == "P" and on > today:
-        return ReturnFileError(line, "date de paiement dans le futur.")
-    claim = Claim(reference=ref, status=status, amount=claim_amount)
-    try:
-        if kind == "P":
-            claim.record_payment(amount=amount, on=on, ref="")
-        else:
-            claim.reject(code="", label="")
-    except TransitionError as error:
-        return ReturnFileError(line, str(error))
-    return ReturnFileError(line, "ligne incohérente.")  # pragma: no cover - the query's filter
+def _status_labels() -> tuple[str, list[str]]:
+    case = "CASE r.old_status " + " ".join(["WHEN %s THEN %s"] * len(ClaimStatus.choices))
+    return case + " END", [v for choice in ClaimStatus.choices for v in (choice[0], str(choice[1]))]
+
+
+def _set_aside(cursor: Any, rf: ReturnFile, today: datetime.date, by: User | None) -> None:
+    """Move the lines that match no claim from the temporary table to ReconciliationItem
+    (set-based: one UPDATE writes each reason, one INSERT … SELECT copies, one DELETE)."""
+    status_case, status_params = _status_labels()
+    open_states = [str(s) for s in OPEN_AFTER_SENDING]
+    cursor.execute(
+        f"""UPDATE {_ROWS} r SET first_line = d.first_line
+            FROM (SELECT line, min(line) OVER (PARTITION BY claim_ref) AS first_line
+                  FROM {_ROWS} WHERE kind IN ('P', 'R')) d
+            WHERE d.line = r.line AND d.first_line < r.line"""  # noqa: S608 (constants only)
+    )
+    cursor.execute(
+        f"""UPDATE {_ROWS} r SET reason = CASE
+            WHEN r.kind = 'F' THEN 'Forfait sans demande : à affecter.'
+            WHEN r.kind = 'J' THEN 'Ajustement du payeur : à rapprocher.'
+            WHEN r.kind = 'I' THEN 'Récupération (indu) : à rapprocher.'
+            WHEN r.first_line IS NOT NULL THEN 'La demande ' || r.claim_ref
+                || ' figure deux fois (déjà ligne ' || r.first_line || ').'
+            WHEN r.claim_id IS NULL THEN 'Demande ' || r.claim_ref || ' inconnue.'
+            WHEN r.payer_type <> %s OR r.payer_code <> %s THEN 'La demande ' || r.claim_ref
+                || ' n''a pas été envoyée à cet organisme.'
+            WHEN r.old_status <> ALL(%s) THEN 'La demande ' || r.claim_ref || ' est « '
+                || ({status_case}) || ' » : elle n''attend ni paiement ni rejet.'
+            WHEN r.kind = 'P' AND r.amount > r.claim_amount THEN 'Montant payé '
+                || r.amount || ' € supérieur au montant demandé ' || r.claim_amount || ' €.'
+            WHEN r.kind = 'P' AND r.paid_on > %s THEN 'Date de paiement dans le futur.'
+            END""",  # noqa: S608 (constants only)
+        [rf.payer_type, rf.payer_code, open_states, *status_params, today],
+    )
+    cursor.execute(
+        f"""INSERT INTO billing_reconciliationitem (return_file_id, line, kind, payer_type,
+            payer_code, amount, "on", transfer_ref, claim_ref, claim_id, code, label, reason,
+            status, resolution, created_at)
+            SELECT %s, r.line, r.kind, %s, %s, r.amount, r.paid_on, r.transfer_ref,
+            r.claim_ref, r.claim_id, r.code, r.label, r.reason, %s, '', %s
+            FROM {_ROWS} r WHERE r.reason IS NOT NULL ORDER BY r.line""",  # noqa: S608 (constants only)
+        [rf.pk, rf.payer_type, rf.payer_code, ItemStatus.OPEN.value, timezone.now()],
+    )
+    cursor.execute(f"DELETE FROM {_ROWS} WHERE reason IS NOT NULL")  # noqa: S608 (constants only)
 
 
 def _apply_acks(rf: ReturnFile, acks: list[AckRecord], stats: dict[str, Any]) -> None:
@@ -404,14 +420,31 @@ def _apply_acks(rf: ReturnFile, acks: list[AckRecord], stats: dict[str, Any]) ->
             .filter(payer_type=rf.payer_type, payer_code=rf.payer_code, number=ack.batch_number)
             .first()
         )
-        if batch is None:
-            raise ReturnFileError(
-                ack.line, f"lot n° {ack.batch_number} inconnu pour cet organisme."
+        if batch is not None and batch.status == BatchStatus.BUILT:
+            # An ARL proves the lot left: the clerk had not marked it sent.
+            batch.mark_sent()
+            Claim.objects.filter(batch=batch, status=ClaimStatus.IN_BATCH).update(
+                status=ClaimStatus.SENT, updated_at=timezone.now()
             )
-        if batch.status != BatchStatus.SENT:
-            raise ReturnFileError(
-                ack.line, f"le lot n° {ack.batch_number} est « {batch.get_status_display()} »."
+        if batch is None or batch.status != BatchStatus.SENT:
+            reason = (
+                f"Lot n° {ack.batch_number} inconnu pour cet organisme."
+                if batch is None
+                else f"Le lot n° {ack.batch_number} est « {batch.get_status_display()} »."
             )
+            ReconciliationItem.objects.create(
+                return_file=rf,
+                line=ack.line,
+                kind=ItemKind.ACK,
+                payer_type=rf.payer_type,
+                payer_code=rf.payer_code,
+                on=ack.on,
+                code=ack.code,
+                label=f"ARL {'positif' if ack.positive else 'négatif'} du lot n° "
+                f"{ack.batch_number}"[:200],
+                reason=reason,
+            )
+            continue
         label = ack.label or ("" if ack.positive else (reason_for(ack.code) or _unknown()).label)
         batch.acknowledge(on=ack.on, positive=ack.positive, code=ack.code, label=label)
         batch.save()

@@ -41,6 +41,18 @@ def _return_file(w: World) -> dict[str, Any]:
     return {"return_file_id": rf.pk}
 
 
+def _item(w: World) -> dict[str, Any]:
+    from billing.models import ReconciliationItem
+
+    rf = ReconciliationItem._meta.get_field("return_file").related_model.objects.create(
+        filename="r.txt", sha256="1" * 64, payer_type="AMO", payer_code="861"
+    )
+    item = ReconciliationItem.objects.create(
+        return_file=rf, line=2, kind="F", payer_type="AMO", payer_code="861", reason="Forfait"
+    )
+    return {"item_id": item.pk}
+
+
 def _batch(w: World) -> dict[str, Any]:
     from billing.services import batches
 
@@ -90,6 +102,9 @@ ACCESS = {
     "billing:payment_record": Access(
         CASHIER, method="post", kwargs=lambda w: {"invoice_id": _invoice(w).pk}
     ),
+    "billing:invoice_fse": Access(
+        roles("soignant"), method="post", kwargs=lambda w: {"invoice_id": _invoice(w).pk}
+    ),
     "billing:invoice_recheck": Access(
         BILLING_WRITE, method="post", kwargs=lambda w: {"invoice_id": _invoice(w).pk}
     ),
@@ -108,6 +123,12 @@ ACCESS = {
     "billing:pending_conversions": Access(BILLING_READ),
     "billing:pending_convert": Access(BILLING_WRITE, method="post"),
     "billing:claims_to_work": Access(BILLING_READ),
+    "billing:worklist": Access(BILLING_READ, kwargs=lambda w: {"name": "rejets"}),
+    "billing:worklist_export": Access(BILLING_READ, kwargs=lambda w: {"name": "a-verifier"}),
+    "billing:item_resolve": Access(
+        BILLING_WRITE, method="post", kwargs=_item, data={"resolution": "Forfait affecté"}
+    ),
+    "billing:return_sample": Access(BILLING_WRITE),
     "billing:claim_action": Access(BILLING_WRITE, method="post", kwargs=_claim),
     "billing:fee_schedule": Access(roles("facturation", "direction", "soignant")),
     "billing:tariff_add": Access(roles("direction")),
@@ -130,9 +151,17 @@ ACCESS.update(
         ),
         "api:claims": Access(BILLING_READ, api=True),
         "api:batches": Access(BILLING_READ, api=True),
+        "api:batch-preview": Access(BILLING_READ, api=True),
         "api:batch-download": Access(BILLING_WRITE, api=True, kwargs=_batch),
         "api:batch-send": Access(BILLING_WRITE, api=True, method="post", kwargs=_batch),
         "api:returns": Access(BILLING_WRITE, api=True),
+        "api:worklist": Access(BILLING_READ, api=True, kwargs=lambda w: {"name": "impayes"}),
+        "api:worklist-export": Access(
+            BILLING_READ, api=True, kwargs=lambda w: {"name": "a-rapprocher"}
+        ),
+        "api:item-resolve": Access(
+            BILLING_WRITE, api=True, method="post", kwargs=_item, data={"resolution": "Affecté"}
+        ),
         "api:invoice-pending-conversions": Access(BILLING_READ, api=True),
         "api:invoice-correct": Access(
             BILLING_WRITE, api=True, method="post", kwargs=lambda w: {"invoice_id": _invoice(w).pk}

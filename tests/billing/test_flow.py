@@ -137,3 +137,33 @@ def test_send_through_the_api_answers_the_lot_then_409(
     )
     assert body["total_amount"] == "21.00"
     assert api.post(url).status_code == 409
+
+
+def test_building_previews_counts_and_amounts_per_payer_and_asks_for_confirmation(
+    client_for: ClientFor, staff: dict[str, User], site: Site
+) -> None:
+    _invoices(staff, site, 2, datetime.date(2025, 3, 10))
+    make_invoice(
+        by=staff["soignant"],
+        practitioner=staff["soignant"],
+        site=site,
+        patient=make_patient(caisse="751", mutuelle=True),
+    )
+    preview = batches.batches_preview(by=staff["direction"])
+    assert [(p.name, p.claims, p.amount) for p in preview.payers] == [
+        ("Mutuelle du Poitou", 1, D("9.00")),
+        ("CPAM de Paris", 1, D("21.00")),
+        ("CPAM de la Vienne", 2, D("42.00")),
+    ]
+    assert (preview.claims, preview.amount, preview.fingerprint) == (4, D("72.00"), "4:72.00")
+    client = client_for("facturation")
+    # The ready claims changed since the preview: nothing built, the new preview is shown.
+    stale = client.post(reverse("billing:batch_build"), {"confirm": "1", "fingerprint": "3:51.00"})
+    assert stale["Location"] == reverse("billing:batch_build")
+    assert not Batch.objects.exists()
+    api = client.get(reverse("api:batch-preview")).json()
+    assert (api["claims"], api["amount"], len(api["payers"])) == (4, "72.00", 3)
+    dry = client.post(reverse("api:batches") + "?dry_run=true")
+    assert dry.status_code == 200 and dry.json()["fingerprint"] == "4:72.00"
+    assert not Batch.objects.exists()
+    assert client_for("direction").post(reverse("api:batches") + "?dry_run=1").status_code == 403

@@ -20,7 +20,7 @@ from billing.formats import (
     return_lines,
     validate_return,
 )
-from billing.models import Claim, Payment, ReturnFile
+from billing.models import Claim, Payment, ReconciliationItem, ReturnFile
 from billing.services import returns
 
 ON = datetime.date(2025, 3, 10)
@@ -131,7 +131,8 @@ def test_fuzzed_files_are_accepted_whole_or_refused_with_a_message(text: str) ->
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=_mutations())
 def test_fuzzed_imports_import_nothing_when_refused(text: str) -> None:
-    """No claim matches these references: every file is refused, and nothing is written."""
+    """No claim matches these references: a malformed file is refused, a well-formed one is
+    imported with its lines « à rapprocher »; never a payment."""
     data = text.encode("utf-8", "surrogatepass")
     try:
         returns.return_import(
@@ -139,8 +140,31 @@ def test_fuzzed_imports_import_nothing_when_refused(text: str) -> None:
         )
     except ReturnFileError as error:
         assert str(error)
-    else:  # pragma: no cover - only possible for a file with no record at all
+    else:  # pragma: no cover - only possible for a well-formed file
         assert not Payment.objects.exists()
+        ReconciliationItem.objects.all().delete()
         ReturnFile.objects.all().delete()
     assert not Payment.objects.exists()
     assert not Claim.objects.exists()
+
+
+def test_v2_line_kinds_and_their_refusals() -> None:
+    good = (
+        "H|PASSERELLE-RETOUR|2|AMO|861|20250314\n"
+        "F|150.00|20250314|VIR-1||FST|Forfait structure\n"
+        "J|-3.50|20250314|VIR-1|||\n"
+        "I|2.00|20250314|VIR-1|F20250000001-AMO1|PF|Participations\n"
+        "T|3|144.50\n"
+    )
+    summary = validate_return(good.splitlines(keepends=True))
+    assert (summary.unmatched, summary.payments, summary.lines) == (3, 0, 4)
+    cases = {
+        good.replace("|2|AMO", "|1|AMO"): (2, "format version 2 requis"),
+        good.replace("J|-3.50", "J|0.00"): (3, "ajustement de montant nul"),
+        good.replace("I|2.00", "I|-2.00"): (4, "format attendu 123.45"),
+        good.replace("T|3|144.50", "T|3|150.00"): (5, "la somme des paiements est 144.50"),
+    }
+    for text, (line, reason) in cases.items():
+        with pytest.raises(ReturnFileError) as error:
+            validate_return(text.splitlines(keepends=True))
+        assert error.value.line == line and reason in error.value.reason

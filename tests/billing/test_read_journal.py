@@ -34,6 +34,8 @@ READS = (
     "billing.invoice.preview",
     "billing.claim.list",
     "billing.return.list",
+    "billing.worklist.export",
+    "billing.reconciliation.list",
     "billing.batch.download",
     "billing.receipt.print",
 )
@@ -141,8 +143,26 @@ def claims(staff: dict[str, User], site: Site) -> Pair:
     )
     return Pair(
         "facturation",
-        ("get", reverse("billing:claims_to_work"), {}),
+        ("get", reverse("billing:worklist", args=["rejets"]), {}),
         ("get", reverse("api:claims") + "?status=rejected", {}),
+    )
+
+
+def worklist(staff: dict[str, User], site: Site) -> Pair:
+    claims(staff, site)
+    return Pair(
+        "direction",
+        ("get", reverse("billing:worklist", args=["rejets"]) + "?cause=R03", {}),
+        ("get", reverse("api:worklist", args=["rejets"]) + "?cause=R03", {}),
+    )
+
+
+def worklist_export(staff: dict[str, User], site: Site) -> Pair:
+    claims(staff, site)
+    return Pair(
+        "facturation",
+        ("get", reverse("billing:worklist_export", args=["rejets"]), {}),
+        ("get", reverse("api:worklist-export", args=["rejets"]), {}),
     )
 
 
@@ -196,6 +216,8 @@ PAIRS = {
     "invoice list": (invoice_list, "billing.invoice.list"),
     "pending conversions": (pending_conversions, "billing.invoice.list"),
     "claims": (claims, "billing.claim.list"),
+    "worklist": (worklist, "billing.claim.list"),
+    "worklist export": (worklist_export, "billing.worklist.export"),
     "batch file": (batch_file, "billing.batch.download"),
     "return files": (return_files, "billing.return.list"),
     "preview": (preview, "billing.invoice.preview"),

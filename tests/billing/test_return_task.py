@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from billing import tasks
 from billing.formats import AckRecord, PaymentRecord, RejectRecord, return_lines
-from billing.models import Batch, Claim, Payment, ReturnFile, ReturnStatus
+from billing.models import Batch, Claim, Payment, ReconciliationItem, ReturnFile, ReturnStatus
 from centre.models import AuditEntry, Site, User
 from tests.billing.factories import ON, amo_claim, built_and_sent, make_invoice
 
@@ -115,7 +115,7 @@ def test_malformed_upload_is_refused_at_once_and_nothing_is_stored(
     assert not ReturnFile.objects.exists()
 
 
-def test_a_file_that_does_not_match_the_claims_is_refused_by_the_task(
+def test_lines_that_match_no_claim_are_set_aside_and_the_rest_reconciles(
     client_for: ClientFor,
     staff: dict[str, User],
     site: Site,
@@ -132,15 +132,26 @@ def test_a_file_that_does_not_match_the_claims_is_refused_by_the_task(
     with django_capture_on_commit_callbacks(execute=True):
         clerk.post(reverse("billing:return_import"), {"file": upload})
     rf = ReturnFile.objects.get()
-    assert rf.status == ReturnStatus.FAILED
-    assert rf.error == "ligne 3 : montant payé 25.00 € supérieur au montant demandé 21.00 €."
-    assert not Payment.objects.exists()
-    assert set(Claim.objects.values_list("status", flat=True)) == {"sent"}
-    assert not AuditEntry.objects.filter(action="billing.claim.return").exists()
-    refused = AuditEntry.objects.get(action="billing.return.refuse")
-    assert refused.extra["line"] == 3
+    assert (rf.status, rf.paid_count, rf.paid_total, rf.unmatched_count, rf.unmatched_total) == (
+        ReturnStatus.IMPORTED,
+        1,
+        D("21.00"),
+        1,
+        D("25.00"),
+    )
+    assert Payment.objects.get().claim_id == c0.pk
+    assert Claim.objects.get(pk=c1.pk).status == "sent"  # still awaiting its answer
+    item = ReconciliationItem.objects.get()
+    assert (item.line, item.kind, item.amount, item.claim_id, item.reason) == (
+        3,
+        "P",
+        D("25.00"),
+        c1.pk,
+        "Montant payé 25.00 € supérieur au montant demandé 21.00 €.",
+    )
+    assert AuditEntry.objects.filter(action="billing.claim.return").count() == 1
     assert (
-        "montant payé 25.00"
+        "1 ligne(s) à rapprocher"
         in clerk.get(reverse("billing:return_progress", args=[rf.pk])).content.decode()
     )
 

@@ -21,6 +21,7 @@ from billing.models import (
     FseMode,
     Invoice,
     Payment,
+    ReconciliationItem,
     ReturnFile,
 )
 from billing.services import batches, claims, invoices, payments, returns, tariffs
@@ -256,7 +257,9 @@ def test_return_with_payment_partial_payment_and_reject(staff: dict[str, User], 
     assert Batch.objects.get(number=2).claims_count == 1
 
 
-def test_a_return_with_one_bad_line_imports_nothing(staff: dict[str, User], site: Site) -> None:
+def test_lines_matching_no_claim_go_to_reconcile_only_malformed_files_are_refused(
+    staff: dict[str, User], site: Site
+) -> None:
     claim_list = build_world(staff, site)
     built_and_sent(staff["facturation"])
     text = payer_return(
@@ -264,44 +267,42 @@ def test_a_return_with_one_bad_line_imports_nothing(staff: dict[str, User], site
         [
             PaymentRecord(0, claim_list[0].reference, D("21.00"), ON, "VIR-1", "", ""),
             PaymentRecord(0, claim_list[1].reference, D("25.00"), ON, "VIR-1", "", ""),  # > claimed
-        ],
-    )
-    with pytest.raises(ReturnFileError) as error:
-        returns.return_import(open_lines=lines_of(text), filename="r.txt", by=None)
-    assert error.value.line == 3
-    assert "supérieur au montant demandé" in error.value.reason
-    assert not ReturnFile.objects.exists()
-    assert not Payment.objects.exists()
-    assert set(Claim.objects.values_list("status", flat=True)) == {"sent"}
-    # Unknown claim and a claim of another payer are refused the same way.
-    bad = payer_return(claim_list, [RejectRecord(0, "F2025999-AMO1", "R02", "")])
-    with pytest.raises(ReturnFileError, match="inconnue"):
-        returns.return_import(open_lines=lines_of(bad), filename="r.txt", by=None)
-    wrong_payer = payer_return(
-        claim_list, [RejectRecord(0, claim_list[0].reference, "R02", "")], payer="751"
-    )
-    with pytest.raises(ReturnFileError, match="pas été envoyée"):
-        returns.return_import(open_lines=lines_of(wrong_payer), filename="r.txt", by=None)
-    # A claim named twice: refused at the second line (checked in SQL, so that memory does
-    # not grow with the file), nothing imported.
-    twice = payer_return(
-        claim_list,
-        [
-            PaymentRecord(0, claim_list[0].reference, D("21.00"), ON, "VIR-1", "", ""),
+            RejectRecord(0, "F2025999-AMO1", "R02", ""),  # unknown
             RejectRecord(0, claim_list[2].reference, "R01", ""),
-            RejectRecord(0, claim_list[0].reference, "R02", ""),
+            RejectRecord(0, claim_list[0].reference, "R02", ""),  # named twice
+            AckRecord(0, 99, True, ON, "", ""),  # no such lot
         ],
     )
-    with pytest.raises(ReturnFileError) as error:
-        returns.return_import(open_lines=lines_of(twice), filename="r.txt", by=None)
-    assert (error.value.line, error.value.reason) == (
-        4,
-        f"la demande {claim_list[0].reference} figure deux fois (déjà ligne 2).",
+    rf, created = returns.return_import(open_lines=lines_of(text), filename="r.txt", by=None)
+    assert created
+    assert (rf.paid_count, rf.rejected_count, rf.acks_count, rf.unmatched_count) == (1, 1, 0, 4)
+    assert (rf.paid_total, rf.unmatched_total) == (D("21.00"), D("25.00"))
+    c0, c1, c2 = (Claim.objects.get(pk=c.pk) for c in claim_list)
+    assert (c0.status, c1.status, c2.status) == ("paid", "sent", "rejected")
+    reasons = list(ReconciliationItem.objects.order_by("line").values_list("line", "reason"))
+    assert reasons == [
+        (3, "Montant payé 25.00 € supérieur au montant demandé 21.00 €."),
+        (4, "Demande F2025999-AMO1 inconnue."),
+        (6, f"La demande {claim_list[0].reference} figure deux fois (déjà ligne 2)."),
+        (7, "Lot n° 99 inconnu pour cet organisme."),
+    ]
+    # Another payer's claims, or a claim already answered, are set aside the same way.
+    wrong_payer = payer_return(
+        claim_list, [RejectRecord(0, claim_list[1].reference, "R02", "")], payer="751"
     )
+    rf2, _ = returns.return_import(open_lines=lines_of(wrong_payer), filename="b.txt", by=None)
+    answered = payer_return(claim_list, [RejectRecord(0, claim_list[0].reference, "R02", "")])
+    rf3, _ = returns.return_import(open_lines=lines_of(answered), filename="c.txt", by=None)
+    assert [i.reason for i in ReconciliationItem.objects.filter(return_file__in=[rf2, rf3])] == [
+        f"La demande {claim_list[1].reference} n'a pas été envoyée à cet organisme.",
+        f"La demande {claim_list[0].reference} est « Payée » : elle n'attend ni paiement ni rejet.",
+    ]
+    # A malformed file is refused as a whole: nothing imported.
     truncated = "\n".join(text.splitlines()[:-1])
     with pytest.raises(ReturnFileError, match="fin T manquant"):
-        returns.return_import(open_lines=lines_of(truncated), filename="r.txt", by=None)
-    assert not Payment.objects.exists()
+        returns.return_import(open_lines=lines_of(truncated), filename="t.txt", by=None)
+    assert ReturnFile.objects.count() == 3
+    assert Payment.objects.count() == 1
 
 
 def test_negative_acknowledgement_rejects_the_whole_batch(

@@ -97,6 +97,9 @@ def test_practitioners_cannot_see_other_practitioners_billing(
     assert mediation.get(reverse("api:invoices")).status_code == 403
 
 
+WORKLIST_QUERIES = 12
+
+
 def test_clerk_pages_with_pinned_query_counts(
     client_for: ClientFor,
     staff: dict[str, User],
@@ -113,15 +116,29 @@ def test_clerk_pages_with_pinned_query_counts(
     client = client_for("facturation")
     client.get(reverse("billing:dashboard"))  # warm the session and caches
     # session, user, groups, MFA check; ready per payer, drafts, batches, rejects, overdue,
-    # ageing, lots without ARL, sheets late and soon due for sending, invoices to check (with
-    # patient), their journal entry; session save; whatever the number of invoices.
-    with django_assert_num_queries(18):  # type: ignore[operator]
+    # ageing, lots without ARL, sheets late and soon due for sending, lines to reconcile, sheets
+    # in degraded mode,
+    # invoices to check (with patient), their journal entry; session save; whatever the number
+    # of invoices.
+    with django_assert_num_queries(20):  # type: ignore[operator]
         page = client.get(reverse("billing:dashboard"))
     assert page.content.decode().count("NIR de l&#x27;assuré·e manquant") == 3
-    # session, user, groups, MFA; rejects, overdue (each with invoice and patient); session
-    # (nothing shown, nothing journaled).
-    with django_assert_num_queries(9):  # type: ignore[operator]
-        client.get(reverse("billing:claims_to_work"))
+    # The worklist « à vérifier »: session, user, groups, MFA; count and total, the page (with
+    # invoice, patient, site), its journal entry, payers offered, sites; session save —
+    # whatever the number of rows.
+    url = reverse("billing:worklist", args=["a-verifier"])
+    with django_assert_num_queries(WORKLIST_QUERIES):  # type: ignore[operator]
+        page = client.get(url).content.decode()
+    assert page.count("Corriger l&#x27;identité") == 3
+    for _ in range(2):
+        make_invoice(
+            by=staff["soignant"],
+            practitioner=staff["soignant"],
+            site=site,
+            patient=make_patient(nir=""),
+        )
+    with django_assert_num_queries(WORKLIST_QUERIES):  # type: ignore[operator]
+        client.get(url)
 
 
 def test_clerk_builds_a_batch_and_imports_a_return_through_the_pages(
@@ -135,8 +152,17 @@ def test_clerk_builds_a_batch_and_imports_a_return_through_the_pages(
         for _ in range(2)
     ]
     client = client_for("facturation")
+    preview = client.get(reverse("billing:batch_build")).content.decode()
+    assert "CPAM de la Vienne" in preview and "Confirmer et construire" in preview
+    assert "42,00" in preview  # 2 × 21.00
+    assert client.post(reverse("billing:batch_build"))["Location"] == reverse(
+        "billing:batch_build"
+    )  # no confirmation: back to the preview, nothing built
+    assert not Batch.objects.exists()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = client.post(reverse("billing:batch_build"))
+        response = client.post(
+            reverse("billing:batch_build"), {"confirm": "1", "fingerprint": "2:42.00"}
+        )
     assert response.status_code == 302
     assert len(callbacks) == 1  # the task is enqueued after the commit (eager in tests)
     batch = Batch.objects.get()
@@ -171,9 +197,15 @@ def test_clerk_builds_a_batch_and_imports_a_return_through_the_pages(
     with django_capture_on_commit_callbacks(execute=True):  # reconciled by the Celery task
         response = client.post(reverse("billing:return_import"), {"file": upload})
     assert response.status_code == 302
-    page = client.get(reverse("billing:claims_to_work")).content.decode()
+    assert client.get(reverse("billing:claims_to_work"))["Location"] == reverse(
+        "billing:worklist", args=["rejets"]
+    )
+    page = client.get(reverse("billing:worklist", args=["rejets"])).content.decode()
     assert "Discordance NIR / date de naissance" in page
     assert "Corriger et renvoyer dans un nouveau lot" in page
+    # The reject links to the screen that fixes its cause: the patient's identity form.
+    assert reverse("patients:edit", args=[c2.invoice.patient_id]) in page
+    assert "CPAM de la Vienne" in page
     client.post(reverse("billing:claim_action", args=[c2.pk, "write_off"]), {"reason": ""})
     assert Claim.objects.get(pk=c2.pk).status == "rejected"  # a reason is required
     client.post(reverse("billing:claim_action", args=[c2.pk, "write_off"]), {"reason": "Doublon"})

@@ -1,4 +1,5 @@
-"""The billing clerk builds a batch, then imports a return with one reject."""
+"""The billing clerk previews and builds a batch, sends it, then imports a return with one
+reject."""
 
 from __future__ import annotations
 
@@ -47,12 +48,17 @@ def test_clerk_builds_a_batch_and_imports_a_return_with_one_reject(
     ]
     _log_in(page, live_server, staff["facturation"])
     page.goto(f"{live_server.url}/facturation/suivi/lots/")
-    page.get_by_role("button", name="Construire les lots").click()
+    page.get_by_role("link", name="Construire les lots…").click()
+    expect(page.get_by_text("Construire 1 lot pour 2 demandes")).to_be_visible()
+    page.get_by_role("button", name="Confirmer et construire").click()
     expect(page.get_by_role("status").filter(has_text="Construction terminée")).to_be_visible()
     page.get_by_role("link", name="Actualiser la liste").click()
     expect(page.get_by_role("link", name="Télécharger")).to_be_visible()
     batch = Batch.objects.get()
-    assert batch.claims_count == 2
+    assert (batch.claims_count, batch.status) == (2, "built")
+    page.get_by_role("button", name="Marquer envoyé").click()
+    expect(page.get_by_text("Lot n° 1 envoyé")).to_be_visible()
+    assert Batch.objects.get().status == "sent"
     screenshot(page, "billing-batches")
 
     paid, rejected = (amo_claim(i) for i in invoices)
@@ -78,7 +84,8 @@ def test_clerk_builds_a_batch_and_imports_a_return_with_one_reject(
     # Validated at once, then reconciled by the Celery task (eager here); the page follows it.
     expect(page.get_by_role("status").filter(has_text="1 payée(s)")).to_be_visible()
     page.get_by_role("link", name="Voir les rejets à traiter").click()
-    expect(page.get_by_text("Droits fermés à la date des soins")).to_be_visible()
+    expect(page.get_by_role("cell", name="Droits fermés à la date des soins")).to_be_visible()
+    expect(page.get_by_role("link", name="Mettre à jour les droits")).to_be_visible()
     screenshot(page, "billing-rejects")
     page.get_by_role("button", name="Corriger et renvoyer").click()
     expect(page.get_by_text("prête pour le prochain lot")).to_be_visible()

@@ -33,6 +33,7 @@ class Journaled:
     # nothing (an empty list showed nobody); its journal is tested with rows in the app's
     # own parity test.
     empty: bool = False
+    fill: str | None = None  # the value of a path parameter that names no object (a list name)
 
 
 # The reads that show nothing about a person, and why.
@@ -56,6 +57,7 @@ NOT_PERSONAL = {
     "/api/v1/reports/{id}/": "a report run (aggregates for funders)",
     "/api/v1/reports/{id}/files/{fmt}/": "aggregates for funders (journaled as an export)",
     "/api/v1/batches/": "batch headers: payer, count, total; no person",
+    "/api/v1/batches/preview/": "counts and amounts per payer; no person",
 }
 
 JOURNALED = {
@@ -73,6 +75,9 @@ JOURNALED = {
     "/api/v1/claims/": Journaled("facturation", "billing.claim"),
     "/api/v1/batches/{batch_id}/file/": Journaled("facturation", "billing.batch", obj="batch"),
     "/api/v1/returns/": Journaled("facturation", "billing.returnfile", empty=True),
+    "/api/v1/worklists/{name}/": Journaled("direction", "billing.claim", empty=True, fill="rejets"),
+    # An export is journaled with the ids exported, even when there are none.
+    "/api/v1/worklists/{name}/export/": Journaled("direction", "billing.claim", fill="rejets"),
     "/api/v1/outreach/sessions/": Journaled("mediation", "outreach.rightssession"),
     "/api/v1/outreach/sessions/{id}/": Journaled(
         "mediation", "outreach.rightssession", obj="session"
@@ -130,8 +135,9 @@ def test_api_read_is_journaled(path: str, world: dict[str, Any]) -> None:
     spec = JOURNALED[path]
     user: User = world["staff"][spec.role]
     url = path
-    if spec.obj is not None:
-        url = path.replace(path[path.index("{") : path.index("}") + 1], str(world[spec.obj]))
+    if spec.obj is not None or spec.fill is not None:
+        value = str(world[spec.obj]) if spec.obj is not None else spec.fill
+        url = path.replace(path[path.index("{") : path.index("}") + 1], str(value))
     before = AuditEntry.objects.count()
     response = Client().get(url, HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     assert response.status_code == 200, response.content
