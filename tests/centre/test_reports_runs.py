@@ -325,6 +325,11 @@ def test_dashboard_shows_exact_figures_and_svg_charts(
     # Consultations and patients seen open the consultations list of the same period.
     consultations = f"{reverse('appointments:consultations')}?start=2026-01-01&amp;end=2026-01-31"
     assert html.count(f'href="{consultations}"') == 2
+    # The last week of January (Mon 26 – Sat 31) is partial, and said so on the chart.
+    assert "semaine du 26/01/2026 (partielle : 6 jours)" in html
+    assert "* période partielle" in html
+    # « en QPV » is a count of patients under a share, not a percentage.
+    assert re.search(r"en QPV</th><td class=\"num\"><a [^>]+>2</a></td><td>patient·e·s</td>", html)
 
 
 def test_report_list_query_count(

@@ -162,3 +162,11 @@ def test_every_indicator_is_typed_and_its_numbers_match_their_units(
                 assert unit.is_count, (result.key, category, unit)
             else:
                 assert not unit.is_count, (result.key, category, unit)
+
+
+def test_docs_list_every_indicator() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "reports.md").read_text()
+    missing = [key for key in registry() if f"| `{key}` |" not in text]
+    assert not missing, f"docs/reports.md ne décrit pas : {missing}"
