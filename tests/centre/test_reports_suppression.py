@@ -150,3 +150,31 @@ def test_a_rate_is_hidden_when_its_total_is() -> None:
     fig = figures.figure(weekly, threshold=5)
     assert fig["value"] == "secret"
     assert fig["breakdown"] == [["2026-01-05", "< 5"], ["2026-01-12", 0]]
+
+
+def test_survey_answers_get_complementary_suppression_too() -> None:
+    from types import SimpleNamespace
+
+    from outreach.participation import results
+    from outreach.participation.models import QuestionKind
+
+    # A single-choice question answered 40 times: 1 « Autre », 39 « Trois-Cités ». Without
+    # complementary suppression 40 − 39 gives the 1 back.
+    rows = [
+        results.Row("Trois-Cités", 39, Decimal("97.5")),
+        results.Row("Autre", 1, Decimal("2.5")),
+    ]
+    result = SimpleNamespace(
+        question=SimpleNamespace(kind=QuestionKind.SINGLE), answered=40, rows=rows
+    )
+    for row in rows:
+        row.shown = figures.mask(row.count, 5)
+    results._protect_partition(result, 5)  # type: ignore[arg-type]
+    assert [row.shown for row in rows] == ["secret", "< 5"]
+    # A multiple-choice question's rows do not add up to its answers: left as they are.
+    multi = SimpleNamespace(
+        question=SimpleNamespace(kind=QuestionKind.MULTIPLE), answered=40, rows=rows[:1]
+    )
+    rows[0].shown = 39
+    results._protect_partition(multi, 5)  # type: ignore[arg-type]
+    assert rows[0].shown == 39
