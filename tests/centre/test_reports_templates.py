@@ -22,7 +22,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from centre.models import Site, User
+from centre.reports.figures import csv_value
 from centre.reports.models import ReportRun, RunStatus
+from centre.reports.presentation import present
 from centre.reports.templates import TEMPLATES
 from tests.centre.reports_data import build
 
@@ -153,6 +155,39 @@ def test_each_figure_is_the_same_in_page_pdf_csv_and_xlsx(
         heading = re.search(rf"^{re.escape(labels[key])}$", body, re.MULTILINE)
         assert heading is not None, (template, key)
         assert displayed in body[heading.end() : heading.end() + 200], (template, key)
+
+    # Every category: the same cell and unit in the CSV, the XLSX sheet and the PDF table.
+    by_fact = {(r["indicateur"], r["categorie"]): (r["valeur"], r["unite"]) for r in rows}
+    book = load_workbook(_file(run, "xlsx"))
+    for fig in run.figures:
+        if not fig["breakdown"]:
+            continue
+        shown_fig = present(fig)
+        sheet = next(
+            book[name] for name in book.sheetnames if book[name]["A1"].value == fig["label"]
+        )
+        xlsx = {
+            str(row[0]): (row[1], row[2]) for row in sheet.iter_rows(min_row=4, values_only=True)
+        }
+        heading = re.search(rf"^{re.escape(fig['label'])}$", body, re.MULTILINE)
+        assert heading is not None
+        table = body[heading.end() : heading.end() + 1500]
+        for row, (category, cell) in zip(shown_fig.table, fig["breakdown"], strict=True):
+            assert by_fact[(fig["key"], category)] == (csv_value(cell), row.unit), (
+                fig["key"],
+                category,
+            )
+            label = category
+            if row.partial:
+                label = f"{category} (partielle : {row.partial} j)"
+            value, unit = xlsx[label]
+            assert (value if isinstance(value, str) else csv_value(str(value))) == (
+                csv_value(cell) if cell is not None else None
+            ) or float(value) == float(str(cell)), (fig["key"], category, value)
+            assert unit == row.unit
+            if not shown_fig.long_table:
+                at = table.index(row.label)
+                assert row.display in table[at : at + len(row.label) + 60], (fig["key"], category)
 
 
 @pytest.mark.usefixtures("january")
