@@ -302,9 +302,9 @@ def _protect_partition(result: QuestionResult, limit: int) -> None:
         return
     protected = protect(result.answered, counts, limit)
     for row, state in zip(result.rows, protected.part_states, strict=True):
-        if state is State.SECONDARY:
+        if state in (State.SECONDARY, State.WITHHELD):
             row.shown = HIDDEN_SHARE
-    if protected.total_state is State.SECONDARY:
+    if protected.total_state in (State.SECONDARY, State.WITHHELD):
         result.answered_shown = HIDDEN_SHARE
 
 
