@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncWeek
@@ -191,6 +192,102 @@ def walk_ins(period: Period, sites: list[Site] | None) -> int:
     return _held(period, sites).filter(is_walk_in=True).count()
 
 
+# --- the rows each figure counts (the dashboard's links; tests check both agree) -------------
+
+
+def _label_to_value(choices: list[tuple[str, str]], label: str) -> str:
+    return next((value for value, text in choices if text == label), label)
+
+
+def consultations_rows(period: Period, sites: list[Site] | None, category: str | None) -> Any:
+    qs = _held(period, sites)
+    if category is None:
+        return qs
+    return qs.filter(consultation_type__profession=_label_to_value(Profession.choices, category))
+
+
+def consultations_by_week_rows(
+    period: Period, sites: list[Site] | None, category: str | None
+) -> Any:
+    if category is None:
+        return _held(period, sites)
+    monday = datetime.date.fromisoformat(category)
+    week = Period(max(monday, period.start), min(monday + datetime.timedelta(days=6), period.end))
+    return _held(week, sites)
+
+
+def walk_ins_rows(period: Period, sites: list[Site] | None, category: str | None) -> Any:
+    return _held(period, sites).filter(is_walk_in=True) if category is None else None
+
+
+def interpreting_rows(period: Period, sites: list[Site] | None, category: str | None) -> Any:
+    qs = _held(period, sites).exclude(interpreter_language="")
+    return qs if category is None else qs.filter(interpreter_language=category)
+
+
+def patients_seen_rows(period: Period, sites: list[Site] | None, category: str | None) -> Any:
+    seen = _seen_patients(period, sites)
+    if category is None:
+        return seen
+    if category == "nouveaux patients":
+        start, _ = _bounds(period)
+        before = Appointment.objects.filter(
+            patient=OuterRef("pk"), status__in=HELD, start__lt=start
+        )
+        return seen.filter(~Q(Exists(before)))
+    return None
+
+
+def coverage_mix_rows(period: Period, sites: list[Site] | None, category: str | None) -> Any:
+    seen = _seen_patients(period, sites)
+    amo, ame = _right(CoverageKind.AMO, period), _right(CoverageKind.AME, period)
+    filters: dict[str | None, Q] = {
+        None: Q(),
+        "C2S": Q(_right(CoverageKind.C2S, period)),
+        "AME": Q(ame),
+        "sans droits": ~Q(amo) & ~Q(ame),
+    }
+    return seen.filter(filters[category]) if category in filters else None
+
+
+def medecin_traitant_rows(period: Period, sites: list[Site] | None, category: str | None) -> Any:
+    seen = _seen_patients(period, sites)
+    mt = Coverage.objects.filter(
+        patient=OuterRef("pk"), kind=CoverageKind.MEDECIN_TRAITANT, start__lte=period.end
+    ).filter(Q(end__isnull=True) | Q(end__gte=period.start))
+    filters: dict[str | None, Q] = {
+        None: Q(Exists(mt.filter(doctor_in_centre=True))),
+        "patients vus": Q(),
+        "avec un médecin traitant déclaré": Q(Exists(mt)),
+    }
+    return seen.filter(filters[category]) if category in filters else None
+
+
+def qpv_rows(period: Period, sites: list[Site] | None, category: str | None) -> Any:
+    # The headline share links to the people it counts: those living in a QPV.
+    filters: dict[str | None, Q] = {
+        None: Q(in_qpv=True),
+        "en QPV": Q(in_qpv=True),
+        "hors QPV": Q(in_qpv=False),
+        "non renseigné": Q(in_qpv__isnull=True),
+    }
+    seen = _seen_patients(period, sites)
+    return seen.filter(filters[category]) if category in filters else None
+
+
+def no_show_rows(period: Period, sites: list[Site] | None, category: str | None) -> Any:
+    # The headline rate links to what it counts: the no-shows.
+    statuses: dict[str | None, tuple[str, ...]] = {
+        None: (Status.NO_SHOW,),
+        "honorés": tuple(HELD),
+        "absences non excusées": (Status.NO_SHOW,),
+        "annulés par le·la patient·e": (Status.EXCUSED,),
+    }
+    if category not in statuses:
+        return None
+    return _appointments(period, sites).filter(status__in=statuses[category])
+
+
 SEEN = "patient·e·s vu·e·s : personnes distinctes ayant eu au moins une consultation réalisée"
 HELD_POP = "consultations réalisées (patient·e arrivé·e ou vu·e)"
 PATIENTS = persons("patient·e·s")
@@ -204,6 +301,7 @@ INDICATORS = (
         "du motif de consultation (sans rendez-vous compris).",
         CONSULTATIONS,
         consultations,
+        rows=consultations_rows,
         population=HELD_POP,
         partition=True,
     ),
@@ -215,6 +313,7 @@ INDICATORS = (
         "une partie seulement est dans la période sont signalées « partielle »).",
         CONSULTATIONS,
         consultations_by_week,
+        rows=consultations_by_week_rows,
         population=HELD_POP,
         span=Span.PER_WEEK,
         partition=True,
@@ -226,6 +325,7 @@ INDICATORS = (
         "dont nouveaux patients : aucune consultation réalisée avant la période.",
         PATIENTS,
         patients_seen,
+        rows=patients_seen_rows,
         population=SEEN,
     ),
     Indicator(
@@ -236,6 +336,7 @@ INDICATORS = (
         "période ; parts en % des patient·e·s vu·e·s.",
         PATIENTS,
         coverage_mix,
+        rows=coverage_mix_rows,
         population=SEEN,
         part_units={
             "part C2S (%)": SHARE,
@@ -250,6 +351,7 @@ INDICATORS = (
         "valide dans la période désigne un médecin du centre.",
         PATIENTS,
         medecin_traitant,
+        rows=medecin_traitant_rows,
         population=SEEN,
         part_units={"part médecin traitant au centre (%)": SHARE},
     ),
@@ -261,6 +363,7 @@ INDICATORS = (
         "QPV, hors QPV et non renseignés.",
         SHARE,
         qpv_share,
+        rows=qpv_rows,
         population=SEEN,
         parts=PATIENTS,
         partition=True,
@@ -272,6 +375,7 @@ INDICATORS = (
         "Les annulations (par le centre ou la personne) ne comptent pas.",
         SHARE,
         no_show_rate,
+        rows=no_show_rows,
         population="rendez-vous de la période",
         parts=events("rendez-vous"),
     ),
@@ -281,6 +385,7 @@ INDICATORS = (
         "Consultations réalisées avec un·e interprète, par langue.",
         CONSULTATIONS,
         interpreting,
+        rows=interpreting_rows,
         population=HELD_POP,
         partition=True,
     ),
@@ -290,6 +395,7 @@ INDICATORS = (
         "Consultations réalisées prises sans rendez-vous.",
         CONSULTATIONS,
         walk_ins,
+        rows=walk_ins_rows,
         population=HELD_POP,
     ),
 )

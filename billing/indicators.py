@@ -8,6 +8,7 @@ Collected by `centre.reports.indicators.registry()` under the keys ``billing.*``
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -124,6 +125,48 @@ def tiers_payant(period: Period, sites: list[Site] | None) -> Breakdown:
     )
 
 
+# --- the rows each figure counts or sums (the dashboard's links) -----------------------------
+
+
+def billed_rows(period: Period, sites: list[Site] | None, category: str | None) -> Any:
+    # Every figure of « montant facturé » (total, AMO, AMC, patients, count) is over the
+    # same invoices.
+    return _invoices(period, sites)
+
+
+def paid_rows(period: Period, sites: list[Site] | None, category: str | None) -> Any:
+    qs = Payment.objects.filter(received_on__gte=period.start, received_on__lte=period.end)
+    ids = site_ids(sites)
+    if ids is not None:
+        qs = qs.filter(invoice__site__in=ids)
+    if category is None:
+        return qs
+    source = next((v for v, label in PaymentSource.choices if label == category), category)
+    return qs.filter(source=source)
+
+
+def rejected_rows(period: Period, sites: list[Site] | None, category: str | None) -> Any:
+    return _claims(period, sites).filter(status=ClaimStatus.REJECTED)
+
+
+def unpaid_rows(period: Period, sites: list[Site] | None, category: str | None) -> Any:
+    # Two kinds of rows: the headline (claims and invoices together) is not one list.
+    if category == "caisses et complémentaires":
+        return _claims(period, sites).filter(status__in=OPEN_CLAIMS)
+    if category == "patient·e·s":
+        return _invoices(period, sites).filter(patient_due__gt=F("patient_paid"))
+    return None
+
+
+def tiers_payant_rows(period: Period, sites: list[Site] | None, category: str | None) -> Any:
+    claimed = Claim.objects.filter(invoice=OuterRef("pk"))
+    if category in (None, "factures en tiers payant"):
+        return _invoices(period, sites).filter(Exists(claimed))
+    if category == "factures":
+        return _invoices(period, sites)
+    return None
+
+
 INVOICES = "factures dont la date des soins est dans la période"
 
 INDICATORS = (
@@ -134,6 +177,7 @@ INDICATORS = (
         "entre assurance maladie, complémentaires et patient·e·s (en euros).",
         AMOUNT,
         billed,
+        rows=billed_rows,
         population=INVOICES,
         part_units={"factures": events("factures")},
     ),
@@ -144,6 +188,7 @@ INDICATORS = (
         "des patient·e·s), par payeur, en euros.",
         AMOUNT,
         paid,
+        rows=paid_rows,
         population="paiements reçus dans la période",
     ),
     Indicator(
@@ -153,6 +198,7 @@ INDICATORS = (
         "au moment du calcul, en euros.",
         AMOUNT,
         rejected,
+        rows=rejected_rows,
         population="demandes de remboursement des soins de la période",
         part_units={"demandes rejetées": events("demandes")},
     ),
@@ -164,6 +210,7 @@ INDICATORS = (
         "du calcul, en euros.",
         AMOUNT,
         unpaid,
+        rows=unpaid_rows,
         population=INVOICES,
     ),
     Indicator(
@@ -173,6 +220,7 @@ INDICATORS = (
         "payeur (tiers payant), en % des factures.",
         SHARE,
         tiers_payant,
+        rows=tiers_payant_rows,
         population=INVOICES,
         parts=events("factures"),
     ),

@@ -107,9 +107,7 @@ def sessions(period: Period, sites: Iterable[Site] | None = None) -> Indicator:
         .annotate(n=Count("pk"))
         .order_by("place__name")
     )
-    breakdown: dict[str, int | Decimal] = {
-        (r["place__name"] or "Hors permanence (téléphone, domicile, centre)"): r["n"] for r in rows
-    }
+    breakdown: dict[str, int | Decimal] = {(r["place__name"] or OFF_SITE): r["n"] for r in rows}
     return Indicator(
         "sessions",
         "Entretiens d'accès aux droits",
@@ -388,31 +386,140 @@ ALL: tuple[Callable[[Period, Iterable[Site] | None], Indicator], ...] = (
 )
 
 
+# --- the rows each figure counts (the dashboard's links; tests check both agree) -------------
+
+OFF_SITE = "Hors permanence (téléphone, domicile, centre)"
+
+
+def _choice(choices: Iterable[tuple[Any, Any]], label: str) -> str:
+    return next((str(v) for v, text in choices if str(text) == label), label)
+
+
+def sessions_rows(period: Period, sites: Iterable[Site] | None, category: str | None) -> Any:
+    qs = _sessions(period, sites)
+    if category is None:
+        return qs
+    if category == OFF_SITE:
+        return qs.filter(place__isnull=True)
+    return qs.filter(place__name=category)
+
+
+def sessions_by_month_rows(
+    period: Period, sites: Iterable[Site] | None, category: str | None
+) -> Any:
+    qs = _sessions(period, sites)
+    if category is None:
+        return qs
+    year, month = (int(x) for x in category.split("-"))
+    return qs.filter(held_on__year=year, held_on__month=month)
+
+
+def distinct_people_rows(period: Period, sites: Iterable[Site] | None, category: str | None) -> Any:
+    from outreach.models import Person
+
+    sessions = _sessions(period, sites)
+    if category == "premier contact":
+        sessions = sessions.filter(first_contact=True)
+    elif category is not None:
+        return None
+    return Person.objects.filter(pk__in=sessions.values("person"))
+
+
+def rights_opened_rows(period: Period, sites: Iterable[Site] | None, category: str | None) -> Any:
+    qs = _decided_files(period, sites)
+    return qs if category is None else qs.filter(kind=_choice(RightKind.choices, category))
+
+
+def topics_rows(period: Period, sites: Iterable[Site] | None, category: str | None) -> Any:
+    # The headline counts mentions (a session may raise several topics): not one list.
+    if category is None:
+        return None
+    return _sessions(period, sites).filter(topics__contains=[_choice(Topic.choices, category)])
+
+
+def interpreting_rows(period: Period, sites: Iterable[Site] | None, category: str | None) -> Any:
+    qs = _sessions(period, sites).exclude(interpreting=Interpreting.NONE)
+    if category is None:
+        return qs
+    return qs.filter(interpreter_language="" if category == "?" else category)
+
+
+def referrals_to_consultation_rows(
+    period: Period, sites: Iterable[Site] | None, category: str | None
+) -> Any:
+    qs = _by_site(
+        Referral.objects.filter(
+            target=ReferralTarget.CENTRE,
+            created_at__date__gte=period.start,
+            created_at__date__lte=period.end,
+        ),
+        sites,
+    )
+    filters: dict[str | None, Q] = {
+        None: Q(appointment__status__in=CONSULTATION_HELD),
+        "orientations vers le centre": Q(),
+        "programmées": Q(status=ReferralStatus.BOOKED),
+    }
+    return qs.filter(filters[category]) if category in filters else None
+
+
+def _actions(period: Period, sites: Iterable[Site] | None) -> QuerySet[CollectiveAction]:
+    return _by_site(
+        CollectiveAction.objects.filter(held_on__gte=period.start, held_on__lte=period.end),
+        sites,
+    )
+
+
+def collective_actions_rows(
+    period: Period, sites: Iterable[Site] | None, category: str | None
+) -> Any:
+    qs = _actions(period, sites)
+    return qs if category is None else qs.filter(kind=_choice(CollectiveKind.choices, category))
+
+
+def collective_participants_rows(
+    period: Period, sites: Iterable[Site] | None, category: str | None
+) -> Any:
+    # The headline sums the participants declared on each action: the actions, with theirs.
+    return _actions(period, sites) if category is None else None
+
+
 MET = "personnes rencontrées en entretien d'accès aux droits"
 SESSIONS = events("entretiens")
 
 # The type of each indicator of ALL (centre/reports/indicators.py: unit, population, period
 # semantics, units of the categories, partition).
 TYPES: dict[str, dict[str, Any]] = {
-    "sessions": {"unit": SESSIONS, "population": MET, "partition": True},
+    "sessions": {"unit": SESSIONS, "population": MET, "partition": True, "rows": sessions_rows},
     "sessions_by_month": {
         "unit": SESSIONS,
         "population": MET,
         "span": Span.PER_MONTH,
         "partition": True,
+        "rows": sessions_by_month_rows,
     },
-    "distinct_people": {"unit": persons("personnes"), "population": MET},
+    "distinct_people": {
+        "unit": persons("personnes"),
+        "population": MET,
+        "rows": distinct_people_rows,
+    },
     "qpv_share": {
         "unit": SHARE,
         "population": MET,
         "parts": persons("personnes"),
         "partition": True,
     },
-    "topics": {"unit": events("mentions"), "population": MET, "partition": True},
+    "topics": {
+        "unit": events("mentions"),
+        "population": MET,
+        "partition": True,
+        "rows": topics_rows,
+    },
     "rights_opened": {
         "unit": events("dossiers"),
         "population": "dossiers de droits des personnes rencontrées",
         "partition": True,
+        "rows": rights_opened_rows,
     },
     "median_days_to_opening": {
         "unit": duration("jours"),
@@ -427,17 +534,25 @@ TYPES: dict[str, dict[str, Any]] = {
         "unit": events("consultations"),
         "population": "orientations vers le centre demandées dans la période",
         "parts": events("orientations"),
+        "rows": referrals_to_consultation_rows,
     },
-    "interpreting": {"unit": SESSIONS, "population": MET, "partition": True},
+    "interpreting": {
+        "unit": SESSIONS,
+        "population": MET,
+        "partition": True,
+        "rows": interpreting_rows,
+    },
     "collective_actions": {
         "unit": events("actions", secret=False),
         "population": "actions collectives (pas des personnes : jamais masqué)",
         "partition": True,
+        "rows": collective_actions_rows,
     },
     "collective_participants": {
         "unit": persons("participations"),
         "population": "participant·e·s aux actions collectives",
         "part_units": {"patient·e·s nommé·e·s": persons("patient·e·s")},
+        "rows": collective_participants_rows,
     },
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from centre.models import Site
@@ -13,7 +13,7 @@ from centre.reports.indicators import Breakdown, Indicator, Period, persons, sit
 from patients.models import Patient
 
 
-def new_records(period: Period, sites: list[Site] | None) -> Breakdown:
+def _created(period: Period, sites: list[Site] | None) -> QuerySet[Patient]:
     tz = timezone.get_default_timezone()
     start = datetime.datetime.combine(period.start, datetime.time.min, tzinfo=tz)
     end = datetime.datetime.combine(
@@ -23,10 +23,24 @@ def new_records(period: Period, sites: list[Site] | None) -> Breakdown:
     ids = site_ids(sites)
     if ids is not None:
         qs = qs.filter(usual_site__in=ids)
-    agg = qs.aggregate(
+    return qs
+
+
+def new_records(period: Period, sites: list[Site] | None) -> Breakdown:
+    agg = _created(period, sites).aggregate(
         total=Count("pk"), interpreter=Count("pk", filter=Q(interpreter_needed=True))
     )
     return Breakdown(agg["total"], {"avec besoin d'interprète": agg["interpreter"]})
+
+
+def new_records_rows(
+    period: Period, sites: list[Site] | None, category: str | None
+) -> QuerySet[Patient] | None:
+    if category is None:
+        return _created(period, sites)
+    if category == "avec besoin d'interprète":
+        return _created(period, sites).filter(interpreter_needed=True)
+    return None
 
 
 INDICATORS = (
@@ -37,6 +51,7 @@ INDICATORS = (
         "au site habituel choisi ; dont personnes ayant besoin d'un·e interprète.",
         persons("dossiers"),
         new_records,
+        rows=new_records_rows,
         population="dossiers administratifs ouverts dans la période",
     ),
 )

@@ -114,7 +114,7 @@ def _suppress(result: Result, threshold: int) -> tuple[Cell, dict[str, Cell]]:
 def _cell(number: Number | None, state: State, threshold: int) -> Cell:
     if state is State.PRIMARY:
         return f"< {threshold}"
-    if state is State.SECONDARY:
+    if state in (State.SECONDARY, State.WITHHELD):
         return HIDDEN_SHARE
     return _exact(number)
 

@@ -181,6 +181,9 @@ class Breakdown:
 
 
 Compute = Callable[[Period, "list[Site] | None"], "Number | Breakdown | None"]
+# The rows a figure counts or sums (category None: the headline), or None when that number is
+# not a list of rows (a share beside counts, mentions): what the dashboard's links list.
+Rows = Callable[[Period, "list[Site] | None", "str | None"], Any]
 
 
 @dataclass(frozen=True)
@@ -204,6 +207,7 @@ class Indicator:
     parts: Unit | None = None
     part_units: Mapping[str, Unit] = field(default_factory=dict)
     partition: bool = False
+    rows: Rows | None = None
 
     @property
     def parts_unit(self) -> Unit:

@@ -89,6 +89,23 @@ MONTHS = (
 )
 
 
+# Abbreviations of the Imprimerie nationale's usage, for chart labels.
+SHORT_MONTHS = (
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+)
+
+
 def category_label(key: str, category: str, span: str = "", partial: int | None = None) -> str:
     """ISO weeks and months of time series, in French ("semaine du 05/01/2026"), partial ones
     flagged with their days in the period."""
@@ -171,7 +188,7 @@ def _short_series_label(row: Row) -> str:
             text = f"{day:%d/%m}"
         else:
             year, month = row.category.split("-")
-            text = f"{MONTHS[int(month) - 1][:4].rstrip('.')}. {year[2:]}"
+            text = f"{SHORT_MONTHS[int(month) - 1]} {year[2:]}"
     except (ValueError, IndexError):
         text = row.category
     return f"{text}*" if row.partial else text

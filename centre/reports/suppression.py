@@ -27,6 +27,9 @@ class State(StrEnum):
     SHOWN = "shown"
     PRIMARY = "primary"  # published « < t »
     SECONDARY = "secondary"  # published « secret »
+    # Published « secret » too: every non-zero cell of a partition whose hidden cells would
+    # still be determined (t − 1 cells of 1 under a total below t): nothing is told about it.
+    WITHHELD = "withheld"
 
 
 def primary(value: int, threshold: int) -> bool:
@@ -48,6 +51,8 @@ def bounds(state: State, value: int, threshold: int) -> tuple[float, float]:
         return (value, value)
     if state is State.PRIMARY:
         return (1, threshold - 1)
+    if state is State.WITHHELD:
+        return (0, math.inf)
     return (threshold, math.inf)
 
 
@@ -117,5 +122,8 @@ def protect(total: int, parts: Sequence[int], threshold: int) -> Partition:
         elif total_state is State.SHOWN:
             total_state = State.SECONDARY
         else:
-            break  # every cell is hidden already
+            # Every cell is hidden and some are still determined: withhold the partition.
+            part_states = [State.WITHHELD if v else State.SHOWN for v in parts]
+            total_state = State.WITHHELD
+            break
     return Partition(total, tuple(parts), total_state, tuple(part_states))

@@ -6,6 +6,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("tableau-de-bord/", views.dashboard, name="dashboard"),
+    path("tableau-de-bord/liste/<str:key>/", views.figure_rows, name="figure_rows"),
     path("rapports/", views.report_list, name="list"),
     path("rapports/nouveau/", views.report_create, name="create"),
     path("rapports/<int:pk>/", views.report_detail, name="detail"),

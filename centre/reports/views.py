@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from centre.forms import add_refusal
 from centre.perms import acting_user, role_required
+from centre.refusals import Refusal
+from centre.reports import selectors
 from centre.reports.dashboard import dashboard_context
 from centre.reports.errors import LinkExpired, ReportError
 from centre.reports.forms import PeriodForm, ReportRequestForm
@@ -37,6 +40,40 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context.update(dashboard_context(form.period, [site] if site else None))
         context["site"] = site
     return render(request, "centre/reports/dashboard.html", context)
+
+
+@role_required(Role.DIRECTION)
+def figure_rows(request: HttpRequest, key: str) -> HttpResponse:
+    """The list behind one number of the dashboard (same period, site and category)."""
+    form = _period_form(request)
+    if not form.is_valid():
+        return render(request, "centre/reports/figure_rows.html", {"form": form}, status=400)
+    category = request.GET.get("categorie") or None
+    try:
+        found = selectors.figure_rows(
+            by=acting_user(request),
+            key=key,
+            period=form.period,
+            site=form.cleaned_data["site"],
+            category=category,
+        )
+    except Refusal as error:
+        if error.kind == "not_found":
+            raise Http404(str(error)) from error
+        raise PermissionDenied(str(error)) from error
+    rows = [
+        {
+            "pk": r.pk,
+            "link": found.kind.link(r) if found.kind.link else "",
+            "cells": [(c.value(r), c.numeric) for c in found.kind.columns],
+        }
+        for r in found.rows
+    ]
+    return render(
+        request,
+        "centre/reports/figure_rows.html",
+        {"form": form, "found": found, "rows": rows, "dashboard_query": request.GET.urlencode()},
+    )
 
 
 def _list(request: HttpRequest, form: ReportRequestForm, status: int = 200) -> HttpResponse:

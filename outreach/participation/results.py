@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString
 from centre.reports import charts
 from centre.reports.figures import HIDDEN_SHARE, Cell, display, is_suppressed, mask
 from centre.reports.indicators import percent
+from centre.reports.suppression import State, protect
 from outreach.participation.models import (
     Answer,
     AnswerSheet,
@@ -291,6 +292,22 @@ def _cross_table(
     )
 
 
+def _protect_partition(result: QuestionResult, limit: int) -> None:
+    """Complementary suppression (centre/reports/suppression.py): the rows of a single-choice
+    or scale question add up to its answers, so one hidden row could be given back by
+    subtraction; another row (or the answers' total) is hidden too, shown « secret »."""
+    counts = [row.count for row in result.rows]
+    single = result.question.kind in (QuestionKind.SINGLE, QuestionKind.SCALE)
+    if limit <= 1 or not single or not counts or sum(counts) != result.answered:
+        return
+    protected = protect(result.answered, counts, limit)
+    for row, state in zip(result.rows, protected.part_states, strict=True):
+        if state in (State.SECONDARY, State.WITHHELD):
+            row.shown = HIDDEN_SHARE
+    if protected.total_state in (State.SECONDARY, State.WITHHELD):
+        result.answered_shown = HIDDEN_SHARE
+
+
 def _mask(outcome: SurveyResults, threshold: int | None) -> None:
     limit = threshold if threshold is not None else 1
     outcome.sheets_shown = mask(outcome.sheets, limit)
@@ -299,6 +316,9 @@ def _mask(outcome: SurveyResults, threshold: int | None) -> None:
         hidden_base = is_suppressed(result.answered_shown)
         for row in result.rows:
             row.shown = mask(row.count, limit)
+        _protect_partition(result, limit)
+        hidden_base = is_suppressed(result.answered_shown)
+        for row in result.rows:
             if is_suppressed(row.shown) or hidden_base:
                 row.percent_shown = HIDDEN_SHARE
             else:

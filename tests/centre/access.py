@@ -65,6 +65,9 @@ ACCESS = {
     # Reports and dashboard (centre/reports): direction only; billing staff may read the
     # billing indicators through the API.
     "reports:dashboard": Access(roles("direction")),
+    "reports:figure_rows": Access(
+        roles("direction"), kwargs=lambda w: {"key": "appointments.consultations"}
+    ),
     "reports:list": Access(roles("direction")),
     "reports:create": Access(roles("direction"), method="post"),
     "reports:detail": Access(roles("direction"), kwargs=lambda w: {"pk": _report_run(w).pk}),

@@ -319,12 +319,17 @@ def test_dashboard_shows_exact_figures_and_svg_charts(
     assert "style=" not in html and "<script>" not in html
     assert "86,50\u202f€" in html  # billed, exact
     assert "28,6\u202f%" in html  # no-show rate
-    # Numbers link to the list behind them where the app has one.
-    assert reverse("billing:claims_to_work") in html
-    assert f"{reverse('outreach_indicators')}?start=2026-01-01&amp;end=2026-01-31" in html
-    # Consultations figures open the list of the same period (and site).
+    # Numbers link to the list behind them (tests/centre/test_reports_dashboard_links.py).
+    rows = reverse("reports:figure_rows", args=["billing.billed"])
+    assert f'href="{rows}?start=2026-01-01&amp;end=2026-01-31"' in html
+    # Consultations and patients seen open the consultations list of the same period.
     consultations = f"{reverse('appointments:consultations')}?start=2026-01-01&amp;end=2026-01-31"
-    assert html.count(f'href="{consultations}"') == 4
+    assert html.count(f'href="{consultations}"') == 2
+    # The last week of January (Mon 26 – Sat 31) is partial, and said so on the chart.
+    assert "semaine du 26/01/2026 (partielle : 6 jours)" in html
+    assert "* période partielle" in html
+    # « en QPV » is a count of patients under a share, not a percentage.
+    assert re.search(r"en QPV</th><td class=\"num\"><a [^>]+>2</a></td><td>patient·e·s</td>", html)
 
 
 def test_report_list_query_count(

@@ -21,6 +21,8 @@ def _values(state: State, true: int, threshold: int, ceiling: int) -> range:
         return range(true, true + 1)
     if state is State.PRIMARY:
         return range(1, threshold)
+    if state is State.WITHHELD:
+        return range(0, ceiling + 1)
     return range(threshold, ceiling + 1)
 
 
@@ -46,7 +48,7 @@ def _possible(
     return out
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(
     parts=st.lists(st.integers(min_value=0, max_value=25), min_size=1, max_size=6),
     # « < 2 » can only be 1: a threshold protects from 3 up (the setting defaults to 5).
@@ -59,7 +61,7 @@ def test_no_hidden_cell_is_recoverable_by_sums(parts: list[int], threshold: int)
     # Every small non-zero count is hidden; zeros are shown.
     for value, state in zip(parts, states, strict=True):
         if 0 < value < threshold:
-            assert state is State.PRIMARY
+            assert state in (State.PRIMARY, State.WITHHELD)
         if value == 0:
             assert state is State.SHOWN
     possible = _possible(total, parts, shown.total_state, states, threshold)
@@ -83,6 +85,11 @@ def test_the_issue_case_total_139_visible_parts_138() -> None:
     assert protect(56, [3, 3, 50], 5).part_states == (State.PRIMARY,) * 2 + (State.SHOWN,)
     # No other non-zero part: the total is hidden (it would be the hidden cell).
     assert protect(3, [3, 0], 5).total_state is State.PRIMARY
+    # Four cells of 1 under a total « < 5 »: the total is at least 4, so exactly 4, and
+    # each cell 1, although all are hidden. The partition is withheld (« secret »).
+    withheld = protect(4, [1, 1, 1, 1, 0], 5)
+    assert withheld.total_state is State.WITHHELD
+    assert withheld.part_states == (State.WITHHELD,) * 4 + (State.SHOWN,)
 
 
 def test_figures_apply_complementary_suppression_to_declared_partitions() -> None:
@@ -150,3 +157,31 @@ def test_a_rate_is_hidden_when_its_total_is() -> None:
     fig = figures.figure(weekly, threshold=5)
     assert fig["value"] == "secret"
     assert fig["breakdown"] == [["2026-01-05", "< 5"], ["2026-01-12", 0]]
+
+
+def test_survey_answers_get_complementary_suppression_too() -> None:
+    from types import SimpleNamespace
+
+    from outreach.participation import results
+    from outreach.participation.models import QuestionKind
+
+    # A single-choice question answered 40 times: 1 « Autre », 39 « Trois-Cités ». Without
+    # complementary suppression 40 − 39 gives the 1 back.
+    rows = [
+        results.Row("Trois-Cités", 39, Decimal("97.5")),
+        results.Row("Autre", 1, Decimal("2.5")),
+    ]
+    result = SimpleNamespace(
+        question=SimpleNamespace(kind=QuestionKind.SINGLE), answered=40, rows=rows
+    )
+    for row in rows:
+        row.shown = figures.mask(row.count, 5)
+    results._protect_partition(result, 5)  # type: ignore[arg-type]
+    assert [row.shown for row in rows] == ["secret", "< 5"]
+    # A multiple-choice question's rows do not add up to its answers: left as they are.
+    multi = SimpleNamespace(
+        question=SimpleNamespace(kind=QuestionKind.MULTIPLE), answered=40, rows=rows[:1]
+    )
+    rows[0].shown = 39
+    results._protect_partition(multi, 5)  # type: ignore[arg-type]
+    assert rows[0].shown == 39

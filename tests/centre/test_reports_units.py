@@ -4,7 +4,10 @@ a unit for each of its categories that matches the numbers it computes."""
 
 from __future__ import annotations
 
+import datetime
 import io
+import itertools
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -162,3 +165,37 @@ def test_every_indicator_is_typed_and_its_numbers_match_their_units(
                 assert unit.is_count, (result.key, category, unit)
             else:
                 assert not unit.is_count, (result.key, category, unit)
+
+
+def test_docs_list_every_indicator() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "reports.md").read_text()
+    missing = [key for key in registry() if f"| `{key}` |" not in text]
+    assert not missing, f"docs/reports.md ne décrit pas : {missing}"
+
+
+def test_chart_labels_of_a_year_are_short_french_and_do_not_overlap() -> None:
+    result = one(
+        events("entretiens"),
+        Decimal("10.0"),
+        {f"2025-{m:02d}": 10 for m in range(1, 13)},
+        span=Span.PER_MONTH,
+        partition=True,
+    )
+    svg = str(present(figures.figure(result, None)).chart)
+    assert ">janv. 25<" in svg and ">avr. 25<" in svg and ">déc. 25<" in svg
+    # A year of weeks: 53 bars, their labels at least 34 px apart (readable, not cut).
+    mondays = [datetime.date(2024, 12, 30) + datetime.timedelta(weeks=n) for n in range(53)]
+    weeks = one(
+        events("consultations"),
+        Decimal("1.0"),
+        {m.isoformat(): 1 for m in mondays},
+        span=Span.PER_WEEK,
+        partial={mondays[0].isoformat(): 5},
+    )
+    chart = str(present(figures.figure(weeks, None)).chart)
+    xs = [float(x) for x in re.findall(r'<text x="([\d.]+)" y="196"', chart)]
+    assert len(xs) >= 12
+    assert all(b - a >= 34 for a, b in itertools.pairwise(xs))
+    assert ">30/12*<" in chart and "période partielle" in chart

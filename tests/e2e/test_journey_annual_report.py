@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
@@ -52,6 +53,10 @@ def test_director_exports_the_annual_report_and_downloads_the_pdf(
     page.get_by_label("Modèle de rapport").select_option(
         label="Rapport annuel d'activité du centre de santé"
     )
+    # The annual template proposes the last full calendar year (the form comes back by HTMX).
+    last_year = timezone.localdate().year - 1
+    expect(page.get_by_label("Du")).to_have_value(f"{last_year}-01-01")
+    expect(page.get_by_label("Au (inclus)")).to_have_value(f"{last_year}-12-31")
     page.get_by_label("Du").fill("2026-01-01")
     page.get_by_label("Au (inclus)").fill("2026-10-31")
     page.get_by_role("button", name="Préparer le rapport").click()
@@ -68,9 +73,15 @@ def test_director_exports_the_annual_report_and_downloads_the_pdf(
     run = ReportRun.objects.get()
     assert run.template == "annual_centre" and run.requested_by == staff["direction"]
     # The five consultations of January and the one of 1 February (counted by hand in
-    # reports_data); the counts per profession, below 5, are masked in the PDF.
+    # reports_data): 5 by the GPs, 1 by the nurse. The 1 is masked; with two professions
+    # only, 6 − 5 would give it back, so the 5 and then the total are masked too
+    # (complementary suppression: « secret » is at least 5, so 6 = 1 + 5).
     figures = {f["key"]: f for f in run.figures}
-    assert figures["appointments.consultations"]["value"] == 6
+    assert figures["appointments.consultations"]["value"] == "secret"
+    assert dict(figures["appointments.consultations"]["breakdown"]) == {
+        "Infirmier·e": "< 5",
+        "Médecin généraliste": "secret",
+    }
     assert AuditEntry.objects.filter(action="report.download", actor=staff["direction"]).exists()
     assert AuditEntry.objects.filter(action="auth.login", actor=staff["direction"]).exists()
     assert not [e for e in errors if "Content Security Policy" in e], errors
