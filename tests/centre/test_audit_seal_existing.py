@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+from typing import Any, cast
 
 from django.apps import apps
 from django.db import connection
@@ -14,10 +15,15 @@ from patients.models import Patient
 from tests.appointments.factories import appointment, paris, practitioner
 from tests.patients.factories import PatientFactory
 
+
+def new_patient(**fields: Any) -> Patient:
+    return cast(Patient, PatientFactory(**fields))
+
+
 migration = importlib.import_module("centre.migrations.0011_pv_seal_existing_entries")
 
 
-def _clear_entry(obj: object, action: str, changes: dict[str, list[str]]) -> AuditEntry:
+def _clear_entry(obj: object, action: str, changes: dict[str, list[str | None]]) -> AuditEntry:
     """An entry as written before migration 0008: values and label in clear, no key."""
     return AuditEntry.objects.create(
         actor_label="accueil@centre.fr",
@@ -40,8 +46,8 @@ def _raw(pk: int) -> str:
 
 
 def test_old_entries_are_sealed_and_the_anonymised_are_forgotten(site: Site, staff: dict) -> None:
-    kept = PatientFactory(last_name="Okonkwo", first_name="Adaeze")
-    gone = PatientFactory(last_name="Vasquez", first_name="Lucía")
+    kept = new_patient(last_name="Okonkwo", first_name="Adaeze")
+    gone = new_patient(last_name="Vasquez", first_name="Lucía")
     rdv = appointment(
         practitioner=practitioner(site=site), site=site, start=paris(2025, 3, 10),
         booked_by=staff["accueil"], patient=kept,
