@@ -5,7 +5,9 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey
 
@@ -350,6 +352,8 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=("object_type", "object_id", "-at"), name="audit_object"),
             models.Index(fields=("subject_type", "subject_id", "-at"), name="audit_subject"),
+            # « Who read this record » looks for its id among the ids a list showed.
+            GinIndex(KeyTransform("ids", "extra"), name="audit_list_ids"),
         ]
 
     # Set by `AuditEntryQuerySet` (or `audit.record`): the object's label, unsealed.

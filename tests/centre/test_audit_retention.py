@@ -4,7 +4,7 @@ function `centre_audit_purge_reads`, called by beat; nothing else can delete fro
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -89,9 +89,10 @@ def test_purge_refuses_a_retention_below_one_day(rows: dict[str, AuditEntry]) ->
 
 
 def test_reads_are_marked_as_reads(staff: Any) -> None:
+    from patients.models import Patient
     from patients.selectors import patient_detail
     from tests.patients.factories import PatientFactory
 
-    patient = PatientFactory()
+    patient = cast(Patient, PatientFactory())
     patient_detail(by=staff["accueil"], patient_id=patient.pk)
     assert AuditEntry.objects.get(action="patient.view").is_read is True

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,8 +16,13 @@ from centre import audit
 from centre.journal import JournalFilters, journal_entries
 from centre.journal_labels import action_label, readable
 from centre.models import AuditEntry, Site, User
+from patients.models import Patient
 from tests.appointments.factories import appointment, paris, practitioner
 from tests.patients.factories import PatientFactory
+
+
+def new_patient(**fields: Any) -> Patient:
+    return cast(Patient, PatientFactory(**fields))
 
 
 def _arrival(staff: dict[str, User], site: Site, patient: Any) -> Any:
@@ -41,7 +46,7 @@ def _arrival(staff: dict[str, User], site: Site, patient: Any) -> Any:
 def test_rows_name_staff_and_label_actions_fields_and_values(
     staff: dict[str, User], site: Site
 ) -> None:
-    patient = PatientFactory(last_name="Moreau", first_name="Inès")
+    patient = new_patient(last_name="Moreau", first_name="Inès")
     rdv = _arrival(staff, site, patient)
     (row,) = readable(AuditEntry.objects.filter(action="appointment.arrived"))
     assert row.who == staff["accueil"].get_full_name() != staff["accueil"].email
@@ -63,7 +68,7 @@ def test_unknown_actions_get_a_composed_french_label() -> None:
 def test_filters_by_person_staff_dates_family_and_object(
     staff: dict[str, User], site: Site
 ) -> None:
-    first, second = PatientFactory(), PatientFactory()
+    first, second = new_patient(), new_patient()
     rdv = _arrival(staff, site, first)
     _arrival(staff, site, second)
     audit.record_list_read(
@@ -107,7 +112,7 @@ def test_page_shows_labels_and_filters(client_for: Any, staff: dict[str, User]) 
 def test_csv_export_is_filtered_labelled_neutralised_and_journaled(
     client_for: Any, staff: dict[str, User], site: Site
 ) -> None:
-    patient = PatientFactory(last_name="=HYPERLINK(1)")
+    patient = new_patient(last_name="=HYPERLINK(1)")
     _arrival(staff, site, patient)
     with transaction.atomic():
         audit.record(actor=staff["accueil"], action="patient.update", obj=patient)
