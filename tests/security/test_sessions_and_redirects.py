@@ -79,3 +79,23 @@ def test_api_schema_and_docs_are_for_staff_only(
     assert client_for(None).get(url).status_code in (401, 403)
     for role in ("accueil", "mediation", "direction"):
         assert client_for(role).get(url).status_code == 200, role
+
+
+def test_no_other_reader_of_next_in_the_project() -> None:
+    """Every `next` goes through centre.redirects.safe_next (the admin login checks its own
+    with the same url_has_allowed_host_and_scheme)."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    reader = re.compile(r"""(POST|GET)(\.get\(|\[)\s*["']next["']""")
+    root = Path(settings.BASE_DIR)
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path.relative_to(root).parts[0] not in {".venv", "tests"}
+        and path.relative_to(root) != Path("centre/redirects.py")
+        and reader.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
