@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from typing import Any, cast
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -19,7 +20,7 @@ from tests.outreach.participation.factories import kinds_survey
 
 pytestmark = pytest.mark.django_db
 
-POLL = {"HTTP_HX_REQUEST": "true", "HTTP_X_PASSERELLE_POLL": "1"}
+POLL: dict[str, Any] = {"HTTP_HX_REQUEST": "true", "HTTP_X_PASSERELLE_POLL": "1"}
 
 
 def _session(client: Client) -> Session:
@@ -59,7 +60,7 @@ def test_results_poll_does_not_extend_the_idle_session(
 def test_followup_next_stays_on_the_site(
     client_for: Callable[[str | None], Client], staff: dict[str, User]
 ) -> None:
-    session: RightsSession = SessionFactory(followup_on=timezone.localdate())
+    session = cast(RightsSession, SessionFactory(followup_on=timezone.localdate()))
     url = reverse("outreach_session_followup_done", args=[session.pk])
     client = client_for("mediation")
     for evil in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
