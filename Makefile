@@ -15,7 +15,7 @@ APP_DB_ENV := DATABASE_APP_USER=$${DATABASE_APP_USER-passerelle_app} DATABASE_AP
 # takes about five minutes to build) so `make test --create-db` never drops it.
 BENCH_ENV := $(TEST_ENV) DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/passerelle_bench}
 
-.PHONY: help install run worker beat test test-fast quality bench faults load system-deps browser-deps compose-deps clean
+.PHONY: backup restore help install run worker beat test test-fast quality bench faults load system-deps browser-deps compose-deps clean
 
 help:
 	@echo "make run      installe, prépare la base, charge la démo et sert http://$(HOST):$(PORT)"
@@ -25,6 +25,8 @@ help:
 	@echo "make load     test de charge (gunicorn, 40 personnes simulées, ~2 min)"
 	@echo "make faults   tests de panne (PostgreSQL redémarré, Redis coupé, disque plein)"
 	@echo "make worker   un worker Celery (avec REDIS_URL)"
+	@echo "make backup   sauvegarde chiffrée (pg_dump + gpg) dans var/backups, rétention 30 jours"
+	@echo "make restore BACKUP=fichier [RESTORE_DATABASE_URL=…]  restaure dans une base vide"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -111,6 +113,17 @@ faults: install
 load: install
 	$(BENCH_ENV) $(PY) manage.py ensure_database
 	$(BENCH_ENV) $(PY) -m tests.load.run $(LOAD_ARGS)
+
+# Encrypted backups (deploy/backup.sh, deploy/restore.sh; docs/security.md). The passphrase
+# comes from BACKUP_PASSPHRASE or BACKUP_PASSPHRASE_FILE; keep it away from the backups.
+DB_URL := $${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/passerelle}
+backup:
+	DATABASE_URL=$(DB_URL) sh deploy/backup.sh
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "usage : make restore BACKUP=var/backups/passerelle-….dump.gpg"; exit 2; }
+	DATABASE_URL=$(DB_URL) sh deploy/restore.sh "$(BACKUP)"
+	DATABASE_URL=$${RESTORE_DATABASE_URL:-$(DB_URL)} $(APP_DB_ENV) $(PY) manage.py setup_db_roles
 
 clean:
 	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache

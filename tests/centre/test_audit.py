@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -66,8 +68,8 @@ def test_database_refuses_delete_of_audit_rows_even_in_raw_sql(site: Site) -> No
 
 
 def test_request_id_header_is_returned_and_recorded(
-    client_for, staff: dict[str, User], settings
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: Any, staff: dict[str, User], settings: Any
+) -> None:
     # Kept only from a trusted proxy (tests/security/test_proxies.py: ignored from others).
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
     client = client_for("direction")

@@ -149,3 +149,18 @@ def test_second_factor_removed_by_an_administrator_names_them(staff: dict[str, U
         str(person.pk),
         {"type": "totp"},
     )
+
+
+def test_email_change_on_the_account_page_is_journaled(staff: dict[str, User]) -> None:
+    person = staff["accueil"]
+    old_email = person.email
+    client = Client()
+    client.force_login(person, backend="django.contrib.auth.backends.ModelBackend")
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    new = "renee.nouvelle@test.passerelle.fr"
+    client.post(reverse("account_email"), {"action_add": "", "email": new})
+    client.post(reverse("account_email"), {"action_primary": "", "email": new})
+    person.refresh_from_db()
+    assert person.email == new
+    entry = AuditEntry.objects.get(action="auth.email_change")
+    assert (entry.actor, entry.changes) == (person, {"email": [old_email, new]})

@@ -16,7 +16,7 @@ def _raw() -> redis.Redis:
 
 
 def test_the_test_prefix_is_this_process_own() -> None:
-    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    prefix = str(settings.CACHES["default"]["KEY_PREFIX"])
     assert prefix.startswith("passerelle-test-") and len(prefix) == len("passerelle-test-") + 12
     cache.set("compteur", 3)
     assert _raw().get(f"{prefix}:1:compteur") is not None
@@ -24,7 +24,7 @@ def test_the_test_prefix_is_this_process_own() -> None:
 
 def test_clearing_keeps_the_keys_of_other_processes() -> None:
     raw = _raw()
-    other = RedisCache(settings.REDIS_URL, {"KEY_PREFIX": "autre-processus"})
+    other = RedisCache(str(settings.REDIS_URL), {"KEY_PREFIX": "autre-processus"})
     other.set("allauth-rl", 99)  # another run's rate-limit counter, same logical key
     raw.rpush("celery-test-isolation", "tâche en file")  # a broker queue
     cache.set("allauth-rl", 1)

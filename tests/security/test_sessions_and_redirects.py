@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from typing import Any, cast
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -19,7 +20,7 @@ from tests.outreach.participation.factories import kinds_survey
 
 pytestmark = pytest.mark.django_db
 
-POLL = {"HTTP_HX_REQUEST": "true", "HTTP_X_PASSERELLE_POLL": "1"}
+POLL: dict[str, Any] = {"HTTP_HX_REQUEST": "true", "HTTP_X_PASSERELLE_POLL": "1"}
 
 
 def _session(client: Client) -> Session:
@@ -59,7 +60,7 @@ def test_results_poll_does_not_extend_the_idle_session(
 def test_followup_next_stays_on_the_site(
     client_for: Callable[[str | None], Client], staff: dict[str, User]
 ) -> None:
-    session: RightsSession = SessionFactory(followup_on=timezone.localdate())
+    session = cast(RightsSession, SessionFactory(followup_on=timezone.localdate()))
     url = reverse("outreach_session_followup_done", args=[session.pk])
     client = client_for("mediation")
     for evil in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
@@ -79,3 +80,23 @@ def test_api_schema_and_docs_are_for_staff_only(
     assert client_for(None).get(url).status_code in (401, 403)
     for role in ("accueil", "mediation", "direction"):
         assert client_for(role).get(url).status_code == 200, role
+
+
+def test_no_other_reader_of_next_in_the_project() -> None:
+    """Every `next` goes through centre.redirects.safe_next (the admin login checks its own
+    with the same url_has_allowed_host_and_scheme)."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    reader = re.compile(r"""(POST|GET)(\.get\(|\[)\s*["']next["']""")
+    root = Path(settings.BASE_DIR)
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path.relative_to(root).parts[0] not in {".venv", "tests"}
+        and path.relative_to(root) != Path("centre/redirects.py")
+        and reader.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

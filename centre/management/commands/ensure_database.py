@@ -28,7 +28,7 @@ class Command(BaseCommand):
     help = "Crée la base de données PostgreSQL configurée si elle n'existe pas."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        db = settings.DATABASES["default"]
+        db = settings.DATABASE_OWNER  # the owner creates the database, not the runtime role
         name = db["NAME"]
         host, port = db.get("HOST") or "", str(db.get("PORT") or "")
         params: dict[str, str] = {

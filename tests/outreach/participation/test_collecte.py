@@ -23,8 +23,7 @@ COLLECTE_URLS = {
     "api:participation-sheets",
     "api:root",
     "api:me",
-    "api_schema",  # the API's description, no data
-    "api_docs",
+    # Not the API schema nor its docs: staff roles only (tests/security).
 }
 
 
