@@ -299,7 +299,8 @@ class Line:
     problems: list[str] = field(default_factory=list)
     candidates: list[dict[str, Any]] = field(default_factory=list)
     decision: Decision | None = None
-    outcome: str = ""  # « créé·e », « dossier n° 12 utilisé », « rendez-vous pris »
+    action: str = ""  # what the line did (or would do): "create", "link" or "book"
+    outcome: str = ""  # the same in French, for the report (future tense in a dry run)
     patient_id: int | None = None
 
     @property
@@ -321,15 +322,15 @@ class ImportReport:
 
     @property
     def created(self) -> int:
-        return sum(1 for line in self.lines if line.ok and line.outcome.startswith("créé"))
+        return sum(1 for line in self.lines if line.ok and line.action == "create")
 
     @property
     def linked(self) -> int:
-        return sum(1 for line in self.lines if line.ok and line.outcome.startswith("dossier"))
+        return sum(1 for line in self.lines if line.ok and line.action == "link")
 
     @property
     def booked(self) -> int:
-        return sum(1 for line in self.lines if line.ok and line.outcome == "rendez-vous pris")
+        return sum(1 for line in self.lines if line.ok and line.action == "book")
 
 
 def _cells(table_row: Sequence[str], headers: Sequence[str], mapping: Mapping[str, str]) -> dict:
@@ -508,18 +509,30 @@ def import_run(
                     "lines": len(lines),
                     "created_ids": sorted(created),
                     "linked_ids": sorted(
-                        {line.patient_id for line in lines if line.outcome.startswith("dossier")}
-                        - {None}
+                        {line.patient_id for line in lines if line.action == "link"} - {None}
                     ),
-                    "appointments": sum(1 for line in lines if line.outcome == "rendez-vous pris"),
+                    "appointments": sum(1 for line in lines if line.action == "book"),
                 },
             )
             committed = True
+    for line in lines:
+        line.outcome = _outcome(line, done=committed)
     report = ImportReport(
         kind=kind, dry_run=dry_run, lines=lines, committed=committed, filename=filename
     )
     _journal_candidates_shown(by=by, report=report, created=created)
     return report
+
+
+def _outcome(line: Line, *, done: bool) -> str:
+    if line.problems or not line.action:
+        return ""
+    if line.action == "link":
+        verb = "utilisé" if done else "sera utilisé"
+        return f"dossier n° {line.patient_id} {verb} (rien n'y est modifié)"
+    if line.action == "create":
+        return "dossier créé" if done else "dossier à créer"
+    return "rendez-vous pris" if done else "rendez-vous à prendre"
 
 
 class _LineFailed(Exception):
@@ -539,7 +552,7 @@ def _import_patient(
             line.problems.append(f"Le dossier n° {line.decision} n'existe pas ou n'est plus actif.")
             return
         line.patient_id = existing.pk
-        line.outcome = f"dossier n° {existing.pk} utilisé (rien de modifié)"
+        line.action = "link"
         return
     try:
         patient = identity.patient_register(
@@ -557,7 +570,7 @@ def _import_patient(
         return
     created[patient.pk] = line.number
     line.patient_id = patient.pk
-    line.outcome = "créé·e"
+    line.action = "create"
 
 
 def _duplicate_problem(candidates: Sequence[Mapping[str, Any]]) -> str:
@@ -632,7 +645,7 @@ def _import_appointment(
     if problems:
         line.problems.extend(problems)
         return
-    line.outcome = "rendez-vous pris"
+    line.action = "book"
 
 
 def _journal_candidates_shown(

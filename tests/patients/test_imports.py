@@ -108,10 +108,10 @@ def test_only_the_direction_imports(staff: dict[str, User]) -> None:
 def test_the_dry_run_of_the_sample_writes_nothing(staff: dict[str, User]) -> None:
     report = run(staff["direction"], sample_patients(), dry_run=True)
     assert [(line.number, line.problems, line.outcome) for line in report.lines] == [
-        (2, [], "créé·e"),
-        (3, [], "créé·e"),
-        (4, [], "créé·e"),
-        (5, [], "créé·e"),
+        (2, [], "dossier à créer"),
+        (3, [], "dossier à créer"),
+        (4, [], "dossier à créer"),
+        (5, [], "dossier à créer"),
     ]
     assert not report.committed and report.created == 4
     assert Patient.objects.count() == 0 and Coverage.objects.count() == 0
@@ -228,7 +228,8 @@ def test_a_line_like_an_existing_record_needs_a_decision(staff: dict[str, User])
     assert [int(i) for i in shown.extra["ids"]] == [existing.pk]
 
     linked = run(staff["direction"], data, dry_run=False, decisions={2: existing.pk})
-    assert linked.committed and linked.lines[0].outcome.startswith(f"dossier n° {existing.pk}")
+    assert linked.committed
+    assert linked.lines[0].outcome == f"dossier n° {existing.pk} utilisé (rien n'y est modifié)"
     assert Patient.objects.count() == 1
 
     created = run(staff["direction"], data, dry_run=False, decisions={2: "new"})
