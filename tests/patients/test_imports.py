@@ -484,3 +484,30 @@ def test_the_command_dry_run_and_commit(staff: dict[str, User]) -> None:
         call_command(
             "import_patients", path, "--by", staff["direction"].email, "--commit", stdout=out
         )
+
+
+def test_the_page_imports_appointments_with_a_forcing_reason(
+    client_for: ClientFor, agenda: dict[str, object]
+) -> None:
+    sunday = f"{_next_monday() - datetime.timedelta(days=1):%d/%m/%Y}"
+    client = client_for("direction")
+    upload = io.BytesIO("\n".join([APPT_HEADER, appt(sunday, "09:00")]).encode())
+    upload.name = "rdv.csv"
+    review_url = client.post(reverse("patients:import"), {"kind": "appointments", "file": upload})[
+        "Location"
+    ]
+    page = client.get(review_url)
+    assert 'name="force_reason"' in page.content.decode()
+    mapping = {
+        f"map_{key}": header
+        for key, header in imports.guess_mapping("appointments", APPT_HEADER.split(";")).items()
+    }
+    refused = client.post(review_url, {**mapping, "action": "run"})
+    html = refused.content.decode()
+    assert "Import refusé" in html
+    assert "Rendez-vous refusé" in html and not Appointment.objects.exists()
+    done = client.post(
+        review_url, {**mapping, "force_reason": "Reprise de l'ancien agenda", "action": "run"}
+    )
+    assert "1 rendez-vous pris" in done.content.decode()
+    assert Appointment.objects.get().forced_reason == "Reprise de l'ancien agenda"
