@@ -31,14 +31,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.validators import validate_email
+from django.db import models, transaction
 from django.utils import timezone
 
 from centre import audit
 from centre.models import User
 from centre.refusals import Forbidden, Refusal
 from patients import hooks, perms, selectors
-from patients.models import CoverageKind, Patient
+from patients.models import Coverage, CoverageKind, Patient
 from patients.services import identity
 from patients.services.identity import PatientError
 
@@ -365,9 +366,39 @@ def _patient_values(cells: Mapping[str, str], problems: list[str]) -> dict[str, 
     ):
         problems.append(f"{labels['birth_date']} : manquante.")
     values["language"] = parse_language(cells.get("language", ""), problems)
-    if values["email"] and "@" not in values["email"]:
-        problems.append(f"E-mail : « {values['email']} » n'est pas une adresse.")
+    if values["email"]:
+        try:
+            validate_email(values["email"])
+        except ValidationError:
+            problems.append(f"E-mail : « {values['email']} » n'est pas une adresse.")
+    # The NIR and the phones are compacted by the service (spaces allowed here).
+    _check_lengths(
+        Patient,
+        {k: v for k, v in values.items() if k not in ("nir", "phone", "phone_alt")},
+        labels,
+        problems,
+    )
     return values
+
+
+def _check_lengths(
+    model: type[models.Model],
+    values: Mapping[str, Any],
+    labels: Mapping[str, str],
+    problems: list[str],
+) -> None:
+    """Text longer than its column (the page's forms and the API refuse it before the
+    service; a file is read here)."""
+    for name, value in values.items():
+        if not isinstance(value, str):
+            continue
+        column = model._meta.get_field(name)
+        limit = getattr(column, "max_length", None)
+        if limit and len(value) > limit:
+            problems.append(
+                f"{labels.get(name, column.verbose_name)} : {len(value)} caractères, "  # type: ignore[union-attr]
+                f"{limit} au plus."
+            )
 
 
 def _coverages(cells: Mapping[str, str], problems: list[str]) -> list[dict[str, Any]]:
@@ -380,23 +411,28 @@ def _coverages(cells: Mapping[str, str], problems: list[str]) -> list[dict[str, 
     def date(name: str) -> datetime.date | None:
         return parse_date(cells.get(name, ""), labels[name], problems)
 
+    def start_for(end: datetime.date | None) -> datetime.date:
+        # A right already ended when the file was exported starts on its last day.
+        return min(today, end) if end else today
+
     amo_start, amo_end = date("amo_start"), date("amo_end")
     if amo_start or amo_end or cells.get("caisse_code") or cells.get("scheme_code"):
         items.append(
             {
                 "kind": CoverageKind.AMO,
-                "start": amo_start or today,
+                "start": amo_start or start_for(amo_end),
                 "end": amo_end,
                 "scheme_code": cells.get("scheme_code", ""),
                 "caisse_code": cells.get("caisse_code", ""),
             }
         )
     if cells.get("amc_name"):
+        amc_end = date("amc_end")
         items.append(
             {
                 "kind": CoverageKind.AMC,
-                "start": today,
-                "end": date("amc_end"),
+                "start": start_for(amc_end),
+                "end": amc_end,
                 "organism_name": cells["amc_name"],
                 "organism_number": cells.get("amc_number", ""),
                 "contract": cells.get("amc_contract", ""),
@@ -405,11 +441,23 @@ def _coverages(cells: Mapping[str, str], problems: list[str]) -> list[dict[str, 
     for kind, name in ((CoverageKind.C2S, "c2s_end"), (CoverageKind.AME, "ame_end")):
         end = date(name)
         if end is not None:
-            items.append({"kind": kind, "start": min(today, end), "end": end})
+            items.append({"kind": kind, "start": start_for(end), "end": end})
     doctor = cells.get("doctor_name", "")
     if doctor and doctor.lower() not in NO:
         name = "" if doctor.lower() in YES else doctor
         items.append({"kind": CoverageKind.MEDECIN_TRAITANT, "start": today, "doctor_name": name})
+    coverage_labels = {
+        "scheme_code": labels["scheme_code"],
+        "caisse_code": labels["caisse_code"],
+        "organism_name": labels["amc_name"],
+        "organism_number": labels["amc_number"],
+        "contract": labels["amc_contract"],
+        "doctor_name": labels["doctor_name"],
+    }
+    for item in items:
+        _check_lengths(
+            Coverage, {k: v for k, v in item.items() if k != "kind"}, coverage_labels, problems
+        )
     return items
 
 

@@ -511,3 +511,22 @@ def test_the_page_imports_appointments_with_a_forcing_reason(
     )
     assert "1 rendez-vous pris" in done.content.decode()
     assert Appointment.objects.get().forced_reason == "Reprise de l'ancien agenda"
+
+
+def test_too_long_values_and_rights_already_ended(staff: dict[str, User]) -> None:
+    header = "Nom;Prénom;Sexe;Date de naissance;Fin AMO;Caisse;Email"
+    data = table(
+        f"{'X' * 101};Marie;F;12/03/1984;;CPAM 86;marie@",
+        "Dupont;Marie;F;12/03/1984;31/12/2020;861;marie@example.org",
+        header=header,
+    )
+    report = run(staff["direction"], data, dry_run=False)
+    assert report.lines[0].problems == [
+        "E-mail : « marie@ » n'est pas une adresse.",
+        "Nom d'usage : 101 caractères, 100 au plus.",
+        "Code caisse : 7 caractères, 3 au plus.",
+    ]
+    fixed = table("Dupont;Marie;F;12/03/1984;31/12/2020;861;marie@example.org", header=header)
+    assert run(staff["direction"], fixed, dry_run=False).committed
+    amo = Coverage.objects.get()
+    assert (amo.start, amo.end) == (datetime.date(2020, 12, 31), datetime.date(2020, 12, 31))
