@@ -31,14 +31,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.validators import validate_email
+from django.db import models, transaction
 from django.utils import timezone
 
 from centre import audit
 from centre.models import User
 from centre.refusals import Forbidden, Refusal
 from patients import hooks, perms, selectors
-from patients.models import CoverageKind, Patient
+from patients.models import Coverage, CoverageKind, Patient
 from patients.services import identity
 from patients.services.identity import PatientError
 
@@ -299,7 +300,8 @@ class Line:
     problems: list[str] = field(default_factory=list)
     candidates: list[dict[str, Any]] = field(default_factory=list)
     decision: Decision | None = None
-    outcome: str = ""  # « créé·e », « dossier n° 12 utilisé », « rendez-vous pris »
+    action: str = ""  # what the line did (or would do): "create", "link" or "book"
+    outcome: str = ""  # the same in French, for the report (future tense in a dry run)
     patient_id: int | None = None
 
     @property
@@ -321,15 +323,15 @@ class ImportReport:
 
     @property
     def created(self) -> int:
-        return sum(1 for line in self.lines if line.ok and line.outcome.startswith("créé"))
+        return sum(1 for line in self.lines if line.ok and line.action == "create")
 
     @property
     def linked(self) -> int:
-        return sum(1 for line in self.lines if line.ok and line.outcome.startswith("dossier"))
+        return sum(1 for line in self.lines if line.ok and line.action == "link")
 
     @property
     def booked(self) -> int:
-        return sum(1 for line in self.lines if line.ok and line.outcome == "rendez-vous pris")
+        return sum(1 for line in self.lines if line.ok and line.action == "book")
 
 
 def _cells(table_row: Sequence[str], headers: Sequence[str], mapping: Mapping[str, str]) -> dict:
@@ -364,9 +366,39 @@ def _patient_values(cells: Mapping[str, str], problems: list[str]) -> dict[str, 
     ):
         problems.append(f"{labels['birth_date']} : manquante.")
     values["language"] = parse_language(cells.get("language", ""), problems)
-    if values["email"] and "@" not in values["email"]:
-        problems.append(f"E-mail : « {values['email']} » n'est pas une adresse.")
+    if values["email"]:
+        try:
+            validate_email(values["email"])
+        except ValidationError:
+            problems.append(f"E-mail : « {values['email']} » n'est pas une adresse.")
+    # The NIR and the phones are compacted by the service (spaces allowed here).
+    _check_lengths(
+        Patient,
+        {k: v for k, v in values.items() if k not in ("nir", "phone", "phone_alt")},
+        labels,
+        problems,
+    )
     return values
+
+
+def _check_lengths(
+    model: type[models.Model],
+    values: Mapping[str, Any],
+    labels: Mapping[str, str],
+    problems: list[str],
+) -> None:
+    """Text longer than its column (the page's forms and the API refuse it before the
+    service; a file is read here)."""
+    for name, value in values.items():
+        if not isinstance(value, str):
+            continue
+        column = model._meta.get_field(name)
+        limit = getattr(column, "max_length", None)
+        if limit and len(value) > limit:
+            problems.append(
+                f"{labels.get(name, column.verbose_name)} : {len(value)} caractères, "  # type: ignore[union-attr]
+                f"{limit} au plus."
+            )
 
 
 def _coverages(cells: Mapping[str, str], problems: list[str]) -> list[dict[str, Any]]:
@@ -379,23 +411,28 @@ def _coverages(cells: Mapping[str, str], problems: list[str]) -> list[dict[str, 
     def date(name: str) -> datetime.date | None:
         return parse_date(cells.get(name, ""), labels[name], problems)
 
+    def start_for(end: datetime.date | None) -> datetime.date:
+        # A right already ended when the file was exported starts on its last day.
+        return min(today, end) if end else today
+
     amo_start, amo_end = date("amo_start"), date("amo_end")
     if amo_start or amo_end or cells.get("caisse_code") or cells.get("scheme_code"):
         items.append(
             {
                 "kind": CoverageKind.AMO,
-                "start": amo_start or today,
+                "start": amo_start or start_for(amo_end),
                 "end": amo_end,
                 "scheme_code": cells.get("scheme_code", ""),
                 "caisse_code": cells.get("caisse_code", ""),
             }
         )
     if cells.get("amc_name"):
+        amc_end = date("amc_end")
         items.append(
             {
                 "kind": CoverageKind.AMC,
-                "start": today,
-                "end": date("amc_end"),
+                "start": start_for(amc_end),
+                "end": amc_end,
                 "organism_name": cells["amc_name"],
                 "organism_number": cells.get("amc_number", ""),
                 "contract": cells.get("amc_contract", ""),
@@ -404,11 +441,23 @@ def _coverages(cells: Mapping[str, str], problems: list[str]) -> list[dict[str, 
     for kind, name in ((CoverageKind.C2S, "c2s_end"), (CoverageKind.AME, "ame_end")):
         end = date(name)
         if end is not None:
-            items.append({"kind": kind, "start": min(today, end), "end": end})
+            items.append({"kind": kind, "start": start_for(end), "end": end})
     doctor = cells.get("doctor_name", "")
     if doctor and doctor.lower() not in NO:
         name = "" if doctor.lower() in YES else doctor
         items.append({"kind": CoverageKind.MEDECIN_TRAITANT, "start": today, "doctor_name": name})
+    coverage_labels = {
+        "scheme_code": labels["scheme_code"],
+        "caisse_code": labels["caisse_code"],
+        "organism_name": labels["amc_name"],
+        "organism_number": labels["amc_number"],
+        "contract": labels["amc_contract"],
+        "doctor_name": labels["doctor_name"],
+    }
+    for item in items:
+        _check_lengths(
+            Coverage, {k: v for k, v in item.items() if k != "kind"}, coverage_labels, problems
+        )
     return items
 
 
@@ -508,18 +557,30 @@ def import_run(
                     "lines": len(lines),
                     "created_ids": sorted(created),
                     "linked_ids": sorted(
-                        {line.patient_id for line in lines if line.outcome.startswith("dossier")}
-                        - {None}
+                        {line.patient_id for line in lines if line.action == "link"} - {None}
                     ),
-                    "appointments": sum(1 for line in lines if line.outcome == "rendez-vous pris"),
+                    "appointments": sum(1 for line in lines if line.action == "book"),
                 },
             )
             committed = True
+    for line in lines:
+        line.outcome = _outcome(line, done=committed)
     report = ImportReport(
         kind=kind, dry_run=dry_run, lines=lines, committed=committed, filename=filename
     )
     _journal_candidates_shown(by=by, report=report, created=created)
     return report
+
+
+def _outcome(line: Line, *, done: bool) -> str:
+    if line.problems or not line.action:
+        return ""
+    if line.action == "link":
+        verb = "utilisé" if done else "sera utilisé"
+        return f"dossier n° {line.patient_id} {verb} (rien n'y est modifié)"
+    if line.action == "create":
+        return "dossier créé" if done else "dossier à créer"
+    return "rendez-vous pris" if done else "rendez-vous à prendre"
 
 
 class _LineFailed(Exception):
@@ -539,7 +600,7 @@ def _import_patient(
             line.problems.append(f"Le dossier n° {line.decision} n'existe pas ou n'est plus actif.")
             return
         line.patient_id = existing.pk
-        line.outcome = f"dossier n° {existing.pk} utilisé (rien de modifié)"
+        line.action = "link"
         return
     try:
         patient = identity.patient_register(
@@ -557,7 +618,7 @@ def _import_patient(
         return
     created[patient.pk] = line.number
     line.patient_id = patient.pk
-    line.outcome = "créé·e"
+    line.action = "create"
 
 
 def _duplicate_problem(candidates: Sequence[Mapping[str, Any]]) -> str:
@@ -632,7 +693,7 @@ def _import_appointment(
     if problems:
         line.problems.extend(problems)
         return
-    line.outcome = "rendez-vous pris"
+    line.action = "book"
 
 
 def _journal_candidates_shown(

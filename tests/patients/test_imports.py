@@ -108,10 +108,10 @@ def test_only_the_direction_imports(staff: dict[str, User]) -> None:
 def test_the_dry_run_of_the_sample_writes_nothing(staff: dict[str, User]) -> None:
     report = run(staff["direction"], sample_patients(), dry_run=True)
     assert [(line.number, line.problems, line.outcome) for line in report.lines] == [
-        (2, [], "créé·e"),
-        (3, [], "créé·e"),
-        (4, [], "créé·e"),
-        (5, [], "créé·e"),
+        (2, [], "dossier à créer"),
+        (3, [], "dossier à créer"),
+        (4, [], "dossier à créer"),
+        (5, [], "dossier à créer"),
     ]
     assert not report.committed and report.created == 4
     assert Patient.objects.count() == 0 and Coverage.objects.count() == 0
@@ -228,7 +228,8 @@ def test_a_line_like_an_existing_record_needs_a_decision(staff: dict[str, User])
     assert [int(i) for i in shown.extra["ids"]] == [existing.pk]
 
     linked = run(staff["direction"], data, dry_run=False, decisions={2: existing.pk})
-    assert linked.committed and linked.lines[0].outcome.startswith(f"dossier n° {existing.pk}")
+    assert linked.committed
+    assert linked.lines[0].outcome == f"dossier n° {existing.pk} utilisé (rien n'y est modifié)"
     assert Patient.objects.count() == 1
 
     created = run(staff["direction"], data, dry_run=False, decisions={2: "new"})
@@ -483,3 +484,49 @@ def test_the_command_dry_run_and_commit(staff: dict[str, User]) -> None:
         call_command(
             "import_patients", path, "--by", staff["direction"].email, "--commit", stdout=out
         )
+
+
+def test_the_page_imports_appointments_with_a_forcing_reason(
+    client_for: ClientFor, agenda: dict[str, object]
+) -> None:
+    sunday = f"{_next_monday() - datetime.timedelta(days=1):%d/%m/%Y}"
+    client = client_for("direction")
+    upload = io.BytesIO("\n".join([APPT_HEADER, appt(sunday, "09:00")]).encode())
+    upload.name = "rdv.csv"
+    review_url = client.post(reverse("patients:import"), {"kind": "appointments", "file": upload})[
+        "Location"
+    ]
+    page = client.get(review_url)
+    assert 'name="force_reason"' in page.content.decode()
+    mapping = {
+        f"map_{key}": header
+        for key, header in imports.guess_mapping("appointments", APPT_HEADER.split(";")).items()
+    }
+    refused = client.post(review_url, {**mapping, "action": "run"})
+    html = refused.content.decode()
+    assert "Import refusé" in html
+    assert "Rendez-vous refusé" in html and not Appointment.objects.exists()
+    done = client.post(
+        review_url, {**mapping, "force_reason": "Reprise de l'ancien agenda", "action": "run"}
+    )
+    assert "1 rendez-vous pris" in done.content.decode()
+    assert Appointment.objects.get().forced_reason == "Reprise de l'ancien agenda"
+
+
+def test_too_long_values_and_rights_already_ended(staff: dict[str, User]) -> None:
+    header = "Nom;Prénom;Sexe;Date de naissance;Fin AMO;Caisse;Email"
+    data = table(
+        f"{'X' * 101};Marie;F;12/03/1984;;CPAM 86;marie@",
+        "Dupont;Marie;F;12/03/1984;31/12/2020;861;marie@example.org",
+        header=header,
+    )
+    report = run(staff["direction"], data, dry_run=False)
+    assert report.lines[0].problems == [
+        "E-mail : « marie@ » n'est pas une adresse.",
+        "Nom d'usage : 101 caractères, 100 au plus.",
+        "Code caisse : 7 caractères, 3 au plus.",
+    ]
+    fixed = table("Dupont;Marie;F;12/03/1984;31/12/2020;861;marie@example.org", header=header)
+    assert run(staff["direction"], fixed, dry_run=False).committed
+    amo = Coverage.objects.get()
+    assert (amo.start, amo.end) == (datetime.date(2020, 12, 31), datetime.date(2020, 12, 31))
