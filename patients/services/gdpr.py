@@ -13,6 +13,7 @@ from centre.models import User
 from centre.refusals import Forbidden
 from patients import perms
 from patients.models import NotDuplicatePair, Patient
+from patients.services import identity_status
 from patients.services.coverage import COVERAGE_FIELDS
 from patients.services.identity import AUDITED_FIELDS, PatientError
 
@@ -50,6 +51,7 @@ def patient_anonymise(*, patient: Patient, by: User) -> Patient:
         locked.gdpr_informed_on = None
         locked.consent_sms = locked.consent_email = False
         locked.nir_needs_review = False
+        identity_status.erase_identitovigilance(locked)  # strict traits, document, INS
         locked.anonymised_at = timezone.now()
         locked.save()
         locked.coverages.update(
