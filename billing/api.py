@@ -263,7 +263,6 @@ class InvoiceCreateInput(serializers.Serializer[Any]):
     acts = serializers.ListField(child=ActInput(), min_length=1)  # minItems in the schema
     related_to_ald = serializers.BooleanField(default=False)
     pathway_exempt = serializers.BooleanField(default=False)
-<<<<<<< HEAD
     # A plain string (checked by the service, 400 on `pathway`): no enum-name collisions.
     pathway = serializers.CharField(
         max_length=16,

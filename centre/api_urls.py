@@ -7,6 +7,7 @@ from centre.reports import api as reports_api
 from outreach import api as outreach_api
 from outreach.participation import api as participation_api
 from patients import api as patients_api
+from patients import api_identity as patients_identity_api
 
 app_name = "api"
 
@@ -128,6 +129,16 @@ urlpatterns = [
     ),
     path("patients/", patients_api.PatientListCreate.as_view(), name="patients"),
     path("patients/<int:pk>/", patients_api.PatientDetail.as_view(), name="patient-detail"),
+    path(
+        "patients/<int:pk>/identity/document-check/",
+        patients_identity_api.DocumentCheck.as_view(),
+        name="patient-identity-document-check",
+    ),
+    path(
+        "patients/<int:pk>/identity/ins-search/",
+        patients_identity_api.InsSearch.as_view(),
+        name="patient-identity-ins-search",
+    ),
     path(
         "consultation-types/",
         appointments_api.ConsultationTypeList.as_view(),

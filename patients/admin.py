@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from centre.admin_audit import AuditedModelAdmin
-from patients.models import QpvStreet
+from centre.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
+from patients.models import BirthPlace, QpvStreet
 
 
 @admin.register(QpvStreet)
@@ -22,3 +22,13 @@ class QpvStreetAdmin(AuditedModelAdmin[QpvStreet]):
 
         obj.street_key = street_key(obj.street)
         super().save_model(request, obj, form, change)
+
+
+@admin.register(BirthPlace)
+class BirthPlaceAdmin(ReadOnlyAdmin[BirthPlace]):
+    """Reference data of the INSEE COG, read-only: refreshed from the official files with
+    `manage.py load_cog` (docs/identitovigilance.md)."""
+
+    list_display = ("code", "name", "kind", "department", "cog_type", "valid_until")
+    list_filter = ("kind", "cog_type")
+    search_fields = ("code", "name")

@@ -14,6 +14,7 @@ from centre.models import AuditEntry, User
 from centre.refusals import Forbidden
 from patients import hooks, perms
 from patients.models import NotDuplicatePair, Patient
+from patients.services import identity_status
 from patients.services.coverage import COVERAGE_FIELDS
 from patients.services.identity import AUDITED_FIELDS, PatientError
 
@@ -99,6 +100,7 @@ def _erase_record(record: Patient) -> tuple[list[int], hooks.Erasure]:
     record.gdpr_informed_on = None
     record.consent_sms = record.consent_email = False
     record.nir_needs_review = False
+    identity_status.erase_identitovigilance(record)  # strict traits, document, INS
     record.anonymised_at = timezone.now()
     record.save()
     record.coverages.update(

@@ -45,7 +45,17 @@ IDENTITY_FIELDS = (
     "gdpr_informed_on",
     "admin_notes",
 )
-AUDITED_FIELDS = (*IDENTITY_FIELDS, "nir_needs_review")
+# With the identity status and the INS (written by services/identity_status.py only): in
+# the journal's snapshots of a record and in its GDPR export.
+AUDITED_FIELDS = (
+    *IDENTITY_FIELDS,
+    "nir_needs_review",
+    "identity_status",
+    "identity_document",
+    "identity_document_checked_on",
+    "ins_matricule",
+    "ins_oid",
+)
 
 
 class PatientError(Refusal):

@@ -552,3 +552,16 @@ def merge_needs_confirmation(a: Patient, b: Patient) -> bool:
     that disappears (the newer one): the merge screen then asks the director to confirm."""
     keep, merged = (a, b) if a.pk < b.pk else (b, a)
     return status_rank(merged) > status_rank(keep)
+
+
+def erase_identitovigilance(patient: Patient) -> None:
+    """For the erasure (`gdpr.patient_anonymise`, on the locked record, nothing saved): the
+    strict traits beyond those the erasure already handles (birth first names, birth place),
+    the document checked and the INS identify the person and go; the identity is provisional
+    again (the journal keeps that it was checked, never a value)."""
+    patient.birth_first_names = []
+    patient.first_birth_first_name = ""
+    patient.birth_place = None
+    _drop_document(patient)
+    _drop_ins(patient)
+    patient.identity_status = IdentityStatus.PROVISIONAL

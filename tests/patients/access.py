@@ -79,4 +79,14 @@ ACCESS = {
     "patients:anonymise": Access(DIRECTION, kwargs=_patient),
     "api:patients": Access(VIEW, api=True),
     "api:patient-detail": Access(VIEW, api=True, kwargs=_api_patient),
+    "api:patient-identity-document-check": Access(
+        roles("accueil", "direction"),
+        api=True,
+        method="post",
+        kwargs=_api_patient,
+        data={"identity_document": "cni"},
+    ),
+    "api:patient-identity-ins-search": Access(
+        roles("accueil", "direction"), api=True, method="post", kwargs=_api_patient
+    ),
 }

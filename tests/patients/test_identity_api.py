@@ -126,3 +126,52 @@ def test_strict_traits_are_captured_through_the_api(client_for: ClientFor) -> No
     )
     assert bad.status_code == 400
     assert "birth_place" in bad.json()
+
+
+def test_api_checks_a_document_then_retrieves_the_ins(client_for: ClientFor) -> None:
+    patient = PatientFactory.create(
+        birth_name="Martin",
+        birth_first_names=["Hélène"],
+        first_birth_first_name="Hélène",
+        sex="F",
+        birth_date=D(1984, 3, 12),
+        birth_place_id="86194",
+    )
+    client = client_for("accueil")
+    base = f"{URL}{patient.pk}/identity/"
+    checked = client.post(
+        base + "document-check/",
+        {"identity_document": "titre_sejour", "identity_document_checked_on": "2026-12-02"},
+        content_type="application/json",
+    )
+    assert checked.status_code == 200
+    assert checked.json()["identity_status"] == "validee"
+    found = client.post(base + "ins-search/", {}, content_type="application/json").json()
+    assert (found["identity_status"], found["outcome"], found["ins_oid"]) == (
+        "qualifiee",
+        "trouvee",
+        "1.2.250.1.213.1.4.10",
+    )
+    assert found["ins_matricule"][:10] == "2840386194"
+
+
+def test_api_identity_actions_refuse_other_roles_and_report_insi_outcomes(
+    client_for: ClientFor,
+) -> None:
+    patient = PatientFactory.create(birth_name="Homonyme", sex="F", birth_date=D(1984, 3, 12))
+    base = f"{URL}{patient.pk}/identity/"
+    for role in ("soignant", "mediation", "facturation"):
+        response = client_for(role).post(base + "ins-search/", {}, content_type="application/json")
+        assert response.status_code == 403, role
+    several = client_for("accueil").post(base + "ins-search/", {}, content_type="application/json")
+    assert several.status_code == 200
+    assert (several.json()["outcome"], several.json()["ins_matricule"]) == ("plusieurs", "")
+    incomplete = client_for("accueil").post(
+        base + "document-check/", {"identity_document": "cni"}, content_type="application/json"
+    )
+    assert incomplete.status_code == 400
+    assert "Complétez d'abord les traits stricts" in str(incomplete.json())
+    missing = client_for("accueil").post(
+        f"{URL}999999/identity/ins-search/", {}, content_type="application/json"
+    )
+    assert missing.status_code == 404

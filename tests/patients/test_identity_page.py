@@ -88,3 +88,28 @@ def test_direction_withdraws_a_qualification_from_the_page(
     assert response.status_code == 302
     patient.refresh_from_db()
     assert (patient.identity_status, patient.ins_matricule) == ("validee", "")
+
+
+@pytest.mark.parametrize("role", ["accueil", "direction"])
+def test_identity_page_and_api_read_leave_the_same_journal_entry(
+    client_for: ClientFor, staff: dict[str, User], role: str
+) -> None:
+    patient = person()
+    client = client_for(role)
+    client.get("/api/v1/me/")  # the login's own entries come first
+
+    def entries_after(mark: int) -> list[tuple[str, str, str]]:
+        return [
+            (e.action, e.object_type, e.object_id)
+            for e in AuditEntry.objects.filter(pk__gt=mark, actor=staff[role])
+            .exclude(action__startswith="auth.")
+            .order_by("pk")
+        ]
+
+    mark = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    client.get(reverse("patients:identity", args=[patient.pk]))
+    page = entries_after(mark)
+    mark = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    client.get(f"/api/v1/patients/{patient.pk}/")
+    api = entries_after(mark)
+    assert page == api == [("patient.view", "patients.patient", str(patient.pk))]

@@ -315,3 +315,34 @@ def test_verify_not_confirmed_drops_the_ins(clerk: User) -> None:
     assert statuses(patient) == ("validee", "cni", "")
     entry = AuditEntry.objects.filter(action="patient.identity.ins_verified").latest("id")
     assert entry.extra["outcome"] == "inconnue"
+
+
+def test_anonymisation_erases_strict_traits_document_and_ins(staff: dict[str, User]) -> None:
+    from patients.services import gdpr
+
+    patient = make_person()
+    identity_status.identity_document_check(by=staff["accueil"], patient=patient, document="cni")
+    identity_status.ins_search(by=staff["accueil"], patient=patient)
+    gdpr.patient_anonymise(patient=patient, by=staff["direction"])
+    patient.refresh_from_db()
+    assert (patient.birth_first_names, patient.first_birth_first_name) == ([], "")
+    assert (patient.birth_place_id, patient.birth_name) == (None, "")
+    assert (patient.identity_status, patient.identity_document, patient.ins_matricule) == (
+        "provisoire",
+        "",
+        "",
+    )
+    assert patient.identity_document_checked_by_id is None
+
+
+def test_gdpr_export_holds_the_status_and_the_ins(staff: dict[str, User]) -> None:
+    from patients.services import gdpr
+
+    patient = make_person()
+    identity_status.ins_search(by=staff["accueil"], patient=patient)
+    patient.refresh_from_db()
+    data = gdpr.patient_export_data(patient)
+    exported = data["identity"]
+    assert exported["identity_status"] == "recuperee"
+    assert exported["ins_matricule"] == patient.ins_matricule
+    assert exported["birth_place"] == "86194"
