@@ -113,8 +113,8 @@ class ConsultationTypeInput(serializers.Serializer[Any]):
         required=False,
         default="",
         allow_blank=True,
-        help_text="À qui le motif est destiné : un rendez-vous ou une orientation qui ne "
-        "correspond pas est signalé, jamais refusé.",
+        help_text="À qui le motif est destiné : une orientation de la médiation qui ne "
+        "correspond pas est signalée, jamais refusée.",
     )
     audience_min_age = serializers.IntegerField(required=False, allow_null=True, default=None)
     audience_max_age = serializers.IntegerField(required=False, allow_null=True, default=None)

@@ -394,8 +394,8 @@ class ConsultationTypeForm(forms.ModelForm[ConsultationType]):
             "colour": "Couleur du bloc du rendez-vous dans l'agenda.",
             "bookable_by_mediators": "La médiation peut le choisir quand elle oriente une "
             "personne vers le centre.",
-            "audience_sex": "Une orientation ou un rendez-vous pour une personne qui ne "
-            "correspond pas est signalé (jamais refusé).",
+            "audience_sex": "Une orientation de la médiation pour une personne qui ne "
+            "correspond pas est signalée (jamais refusée).",
         }
 
     def _post_clean(self) -> None:

@@ -24,7 +24,19 @@ from patients.models import Patient
 # Keys of the frozen coverage copy that identify the person (patients.coverage.CoverageSummary
 # and its ComplementaryCover).
 IDENTIFYING_COVERAGE_KEYS = frozenset(
-    {"insured_nir", "beneficiary_nir", "contract", "organism_number", "doctor_name", "nir"}
+    {
+        "insured_nir",
+        "beneficiary_nir",
+        "contract",
+        "organism_number",
+        "doctor_name",
+        "nir",
+        # The médecin traitant's name and the work-accident records (their number and label
+        # name the case) identify the person too.
+        "medecin_traitant_name",
+        "number",
+        "label",
+    }
 )
 
 
@@ -41,10 +53,12 @@ def _pseudonymise(value: Any) -> Any:
 
 def erase(patient: Patient) -> hooks.Erasure:
     changed = 0
-    for invoice in Invoice.objects.filter(patient=patient).only("pk", "coverage"):
+    for invoice in Invoice.objects.filter(patient=patient).only(
+        "pk", "coverage", "work_accident_number"
+    ):
         cleaned = _pseudonymise(invoice.coverage)
-        if cleaned != invoice.coverage:
-            Invoice.objects.filter(pk=invoice.pk).update(coverage=cleaned)
+        if cleaned != invoice.coverage or invoice.work_accident_number:
+            Invoice.objects.filter(pk=invoice.pk).update(coverage=cleaned, work_accident_number="")
             changed += 1
     return hooks.Erasure(counts={"invoice_coverage_copies": changed})
 

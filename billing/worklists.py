@@ -9,9 +9,7 @@ a capped page.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,6 +33,7 @@ from billing.payers import payer_name
 from billing.rejects import REJECT_REASONS, Action
 from centre import audit
 from centre.models import Site, User
+from centre.spreadsheets import csv_bytes
 
 PAGE_SIZE = 50
 AGES: dict[str, tuple[str, int, int | None]] = {
@@ -527,17 +526,6 @@ def worklist_page(
 
 # --- export -----------------------------------------------------------------------------------
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> str:
-    """A cell a spreadsheet would read as a formula (= + - @ at the start) is prefixed with
-    an apostrophe (OWASP « CSV injection »). Amounts are written as text with a decimal comma,
-    so a negative amount is neutralised too and still reads as a number."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 EXPORT_COLUMNS = ("Référence", "Date", "Patient·e", "Payeur", "Cause", "Montant", "État")
 
 
@@ -546,25 +534,23 @@ def _csv_amount(value: Decimal | None) -> str:
 
 
 def export_rows(rows: Iterable[Row]) -> bytes:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for r in rows:
-        writer.writerow(
-            [
-                neutralise(v)
-                for v in (
-                    r.reference,
-                    r.date.isoformat() if r.date else "",
-                    r.patient,
-                    r.payer,
-                    r.cause,
-                    _csv_amount(r.amount),
-                    r.status,
-                )
-            ]
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel reads UTF-8
+    """The filtered worklist as CSV, through the project's one spreadsheet writer (formula-like
+    cells neutralised: a reject cause or a reference comes from the payer's file)."""
+    return csv_bytes(
+        EXPORT_COLUMNS,
+        (
+            (
+                r.reference,
+                r.date.isoformat() if r.date else "",
+                r.patient,
+                r.payer,
+                r.cause,
+                _csv_amount(r.amount),
+                r.status,
+            )
+            for r in rows
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -144,30 +144,22 @@ def journal_entries(filters: JournalFilters) -> QuerySet[AuditEntry]:
 
 CSV_HEADER = ("Quand", "Qui", "Famille", "Action", "Code de l'action", "Objet", "Objet (type)",
               "Modifications", "Adresse IP", "Requête")  # fmt: skip
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    # A journal value may come from anyone's typing: never a live formula in a spreadsheet.
-    return f"'{value}" if value.startswith(_FORMULA_PREFIXES) else value
 
 
 def csv_rows(rows: Sequence[Row]) -> list[list[str]]:
+    # A journal value may come from anyone's typing: `csv_bytes` neutralises formulas.
     return [
         [
-            _cell(v)
-            for v in (
-                formats.date_format(timezone.localtime(row.entry.at), "d/m/Y H:i:s"),
-                row.who,
-                row.family,
-                row.action,
-                row.entry.action,
-                row.object,
-                row.object_type,
-                " ; ".join(str(c) for c in row.changes),
-                row.entry.ip or "",
-                row.entry.request_id,
-            )
+            formats.date_format(timezone.localtime(row.entry.at), "d/m/Y H:i:s"),
+            row.who,
+            row.family,
+            row.action,
+            row.entry.action,
+            row.object,
+            row.object_type,
+            " ; ".join(str(c) for c in row.changes),
+            row.entry.ip or "",
+            row.entry.request_id,
         ]
         for row in rows
     ]
@@ -188,3 +180,19 @@ def journal_export_csv(*, by: User, filters: JournalFilters) -> bytes:
         is_read=True,
     )
     return csv_bytes(CSV_HEADER, csv_rows(rows))
+
+
+PAGE_READ_ACTION = "audit.journal.read"
+
+
+def journal_page_read(*, by: User, filters: JournalFilters, shown: Sequence[AuditEntry]) -> None:
+    """The journal page shows people's values (decrypted while their key exists): which
+    entries it showed, with the filters, is itself journaled (`audit.journal.read`)."""
+    require_role(by, [Role.DIRECTION], "Seule la direction lit le journal.")
+    audit.record_list_read(
+        actor=by,
+        action=PAGE_READ_ACTION,
+        model=AuditEntry,
+        ids=[e.pk for e in shown],
+        filters=filters.described(),
+    )

@@ -338,6 +338,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Daily « À faire » e-mail to staff (counts and links only): centre.services.digests.
 NOTIFICATIONS_DIGEST: bool = env.boolean("NOTIFICATIONS_DIGEST", False)
 SMS_BACKEND: str = env.string("SMS_BACKEND", "centre.sms.ConsoleSmsBackend")
+# The INSi teleservice adapter (patients/insi.py): empty = the simulator outside production,
+# no INSi at all in production until a certified client is configured.
+INSI_BACKEND: str = env.string("INSI_BACKEND", "")
 SMS_SENDER: str = env.string("SMS_SENDER", "CentreSante")
 # Brevo transactional SMS (SMS_BACKEND=centre.sms.BrevoSmsBackend).
 SMS_BREVO_API_KEY = env.string("SMS_BREVO_API_KEY", "")

@@ -206,6 +206,7 @@ def audit_journal(request: HttpRequest) -> HttpResponse:
     form = journal.JournalFilterForm(request.GET or None)
     filters = journal.JournalFilters.from_form(form)
     page = Paginator(journal.journal_entries(filters), 50).get_page(request.GET.get("page"))
+    journal.journal_page_read(by=acting_user(request), filters=filters, shown=list(page))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -222,6 +223,13 @@ def audit_journal(request: HttpRequest) -> HttpResponse:
 @role_required(Role.DIRECTION)
 def audit_journal_csv(request: HttpRequest) -> HttpResponse:
     form = journal.JournalFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        # Never the whole journal because a filter was mistyped.
+        return HttpResponse(
+            "Filtres invalides : corrigez-les sur la page du journal avant d'exporter.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     data = journal.journal_export_csv(
         by=acting_user(request), filters=journal.JournalFilters.from_form(form)
     )

@@ -448,6 +448,13 @@ class ReferralInput(serializers.Serializer[Any]):
     partner_name = serializers.CharField(
         required=False, default="", allow_blank=True, max_length=120
     )
+    site = serializers.PrimaryKeyRelatedField(
+        queryset=Site.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Site du centre où la personne est orientée (par défaut : celui du lieu).",
+    )
 
 
 class AnonymousInput(serializers.Serializer[Any]):

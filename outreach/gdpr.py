@@ -31,7 +31,7 @@ def erase(patient: Patient) -> hooks.Erasure:
                 notes="", consent_scope=""
             ),
             "referral_reasons": Referral.objects.filter(person__in=persons).update(
-                reason="", outcome=""
+                reason="", outcome="", fit_warning=""
             ),
         },
         subjects=[(journal_keys.PERSON, str(pk)) for pk in persons],

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0004_bf_lot_states'),
+        ('billing', '0005_bf_reconciliation'),
         ('billing', '0006_br_fee_schedule_acts'),
     ]
 

@@ -244,7 +244,7 @@ def test_export_is_journaled_and_neutralises_formulas(
     assert (entry.extra["count"], entry.extra["worklist"]) == (2, "rejets")
     items = client_for("facturation").get(reverse("api:worklist-export", args=["a-rapprocher"]))
     [item_row] = list(csv.reader(io.StringIO(items.content.decode("utf-8-sig")), delimiter=";"))[1:]
-    assert (item_row[0], item_row[5]) == ("'+VIR", "'-2,00")
+    assert (item_row[0], item_row[5]) == ("'+VIR", "-2,00")  # a number, not a formula
 
 
 def test_worklist_pages_and_api_agree_and_refuse_bad_filters(

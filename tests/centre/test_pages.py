@@ -10,7 +10,7 @@ from tests.factories import make_staff
 def test_role_homes_are_in_french_with_the_date(client_for) -> None:  # type: ignore[no-untyped-def]
     response = client_for("accueil").get("/accueil/")
     html = response.content.decode()
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" class="no-js">' in html
     assert "Aller au contenu" in html
     assert 'id="contenu"' in html
     # French long date: weekday and month in French.
