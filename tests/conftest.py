@@ -4,11 +4,31 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.core.cache import cache
+from django.db.models.signals import post_migrate
 from django.test import Client
 
 from centre.models import Centre, Site, User
 from centre.roles import Role
 from tests.factories import CentreFactory, SiteFactory, make_staff
+
+
+def _reload_reference_data(sender: object, **kwargs: object) -> None:
+    """A transactional test (live server, workers) ends with a flush, which also empties the
+    reference tables loaded by migration. Django emits post_migrate after that flush (as it
+    does to recreate content types): the INSEE birth places are loaded again then, from the
+    same files and by the same code as their migration, so later tests find them."""
+    if getattr(sender, "name", "") != "patients":
+        return
+    from django.apps import apps
+
+    if apps.get_model("patients", "BirthPlace").objects.exists():
+        return
+    import importlib
+
+    importlib.import_module("patients.migrations.0006_iv_load_cog").load(apps, None)
+
+
+post_migrate.connect(_reload_reference_data, dispatch_uid="tests.reload_reference_data")
 
 ROLES = [r.value for r in Role]
 
