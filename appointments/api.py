@@ -116,8 +116,12 @@ class ConsultationTypeInput(serializers.Serializer[Any]):
         help_text="À qui le motif est destiné : une orientation de la médiation qui ne "
         "correspond pas est signalée, jamais refusée.",
     )
-    audience_min_age = serializers.IntegerField(required=False, allow_null=True, default=None)
-    audience_max_age = serializers.IntegerField(required=False, allow_null=True, default=None)
+    audience_min_age = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, max_value=120
+    )
+    audience_max_age = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, max_value=120
+    )
 
 
 class ConsultationTypePatch(serializers.Serializer[Any]):
@@ -133,8 +137,12 @@ class ConsultationTypePatch(serializers.Serializer[Any]):
     audience_sex = serializers.ChoiceField(
         choices=AUDIENCE_CHOICES, required=False, allow_blank=True
     )
-    audience_min_age = serializers.IntegerField(required=False, allow_null=True)
-    audience_max_age = serializers.IntegerField(required=False, allow_null=True)
+    audience_min_age = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=120
+    )
+    audience_max_age = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=120
+    )
     is_active = serializers.BooleanField(required=False)
 
 
@@ -294,6 +302,12 @@ class SlotList(APIView):
         responses={200: SlotOutput(many=True), 400: OpenApiResponse(description="Paramètres")},
     )
     def get(self, request: Request) -> Response:
+        # A date parameter sent empty is not « no date »: say so rather than guess.
+        empty = [n for n in ("from", "to") if request.query_params.get(n, None) == ""]
+        if empty:
+            raise serializers.ValidationError(
+                dict.fromkeys(empty, ["Date vide : indiquez une date (AAAA-MM-JJ) ou retirez-la."])
+            )
         query = SlotQueryInput(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -577,10 +591,12 @@ class WaitingRoomView(APIView):
         if not perms.sees_all(user) and own is None:
             raise Forbidden("Votre profil n'indique pas de profession de soin.")
         site = None
+        raw = request.query_params.get("site", "")
+        # Checked for every role (a practitioner's own room ignores the site, but a malformed
+        # parameter is refused all the same, an empty one included).
+        if "site" in request.query_params and not raw.isdigit():
+            raise Refusal("Un identifiant de site est attendu.", field="site")
         if own is None:
-            raw = request.query_params.get("site", "")
-            if raw and not raw.isdigit():
-                raise Refusal("Un identifiant de site est attendu.", field="site")
             site = (
                 Site.objects.filter(pk=int(raw), is_active=True).first()
                 if raw

@@ -387,6 +387,9 @@ SPECTACULAR_SETTINGS = {
         "CollectiveKindEnum": "outreach.models.CollectiveKind.choices",
     },
     "COMPONENT_SPLIT_REQUEST": True,
+    # Read-only fields some roles do not receive (a patient's identity status and INS are
+    # shown only to the roles that see the NIR) are not « required » in responses.
+    "COMPONENT_NO_READ_ONLY_REQUIRED": True,
     # The 400/401/403/404 every operation can answer, documented once (centre/api_schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

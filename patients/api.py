@@ -85,6 +85,15 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
         help_text="La déclaration de médecin traitant en cours : doctor_name, "
         "doctor_in_centre, start (null si aucune)."
     )
+    # Plain strings, "" when absent (a choices enum without "" would not describe them).
+    identity_document = serializers.CharField(
+        read_only=True, help_text="Type de la pièce vérifiée (cni, passeport…) ; vide sinon."
+    )
+    ins_oid = serializers.CharField(
+        read_only=True,
+        help_text="OID de l'INS (1.2.250.1.213.1.4.8 NIR, .4.9 NIA ; .10/.11 tests) ; vide "
+        "sans INS.",
+    )
 
     class Meta:
         model = Patient

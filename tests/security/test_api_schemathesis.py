@@ -48,6 +48,7 @@ EXCEPTIONS: dict[str, dict[CheckFunction, str]] = {
         positive_data_acceptance: "a period is `from` and `to`, or `period`: one of the two"
     },
     "GET /api/v1/outreach/referrals/": {positive_data_acceptance: PERIOD_ORDER},
+    "GET /api/v1/slots/": {positive_data_acceptance: PERIOD_ORDER + ", 62 days at most"},
     "GET /api/v1/outreach/sessions/": {positive_data_acceptance: PERIOD_ORDER},
     "GET /api/v1/outreach/collective-actions/": {positive_data_acceptance: PERIOD_ORDER},
     "POST /api/v1/reports/": {positive_data_acceptance: PERIOD_ORDER},
@@ -74,6 +75,14 @@ EXCEPTIONS: dict[str, dict[CheckFunction, str]] = {
         "only spaces"
     },
     "POST /api/v1/patients/": {positive_data_acceptance: IDENTITY},
+    "POST /api/v1/patients/{id}/identity/document-check/": {
+        positive_data_acceptance: "identitovigilance: the strict traits (birth name, birth "
+        "place) are filled in from the document before it is recorded as checked"
+    },
+    "POST /api/v1/patients/{id}/identity/ins-search/": {
+        positive_data_acceptance: "identitovigilance: a search by traits needs the birth name, "
+        "sex and birth date on the record (or the Vitale card)"
+    },
     "PUT /api/v1/patients/{id}/": {positive_data_acceptance: IDENTITY},
     "PATCH /api/v1/patients/{id}/": {positive_data_acceptance: IDENTITY},
     "POST /api/v1/outreach/sessions/": {
