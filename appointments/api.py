@@ -306,7 +306,7 @@ class SlotList(APIView):
         empty = [n for n in ("from", "to") if request.query_params.get(n, None) == ""]
         if empty:
             raise serializers.ValidationError(
-                dict.fromkeys(empty, ["Date vide : indiquez une date (AAAA-MM-JJ) ou retirez-la."])
+                {n: ["Date vide : indiquez une date (AAAA-MM-JJ) ou retirez-la."] for n in empty}
             )
         query = SlotQueryInput(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 
 from appointments import exports, ics, perms, selectors
 from appointments.day_sheet import render_day_sheet
-from appointments.languages import LANGUAGE_NAMES
 from appointments.forms import (
     BookingForm,
     CancelForm,
@@ -29,6 +28,7 @@ from appointments.forms import (
     WaitingListForm,
     WalkInForm,
 )
+from appointments.languages import LANGUAGE_NAMES
 from appointments.models import (
     Appointment,
     AppointmentQuerySet,
