@@ -33,6 +33,22 @@ post_migrate.connect(_reload_reference_data, dispatch_uid="tests.reload_referenc
 ROLES = [r.value for r in Role]
 
 
+@pytest.fixture
+def daytime(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests of « earlier today » (an arrival, a no-show, minutes waited): between
+    midnight and 02:00 in Paris there is no « 40 minutes ago, the same day », so the clock
+    the application reads (`django.utils.timezone.now`) is moved to 10:00 the same day. At
+    any other hour nothing changes. CI may well run at 00:10."""
+    from django.utils import timezone
+
+    real = timezone.now
+    local = timezone.localtime(real())
+    if local.hour >= 2:
+        return
+    shift = local.replace(hour=10, minute=0) - local
+    monkeypatch.setattr(timezone, "now", lambda: real() + shift)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     """Rate-limit counters and cached values live in the test Redis database: start clean."""

@@ -166,6 +166,7 @@ def test_practitioner_lists_only_own(
     assert [row["id"] for row in response.json()["results"]] == [own.pk]
 
 
+@pytest.mark.usefixtures("daytime")
 def test_transitions_via_api(
     site: Site, staff: dict[str, User], client_for: Callable[[str | None], Client]
 ) -> None:

@@ -148,6 +148,7 @@ def test_move_keeps_duration_and_checks_conflicts(
 # --- transitions ----------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("daytime")
 def test_booked_arrived_seen(doctor: object, site: Site, staff: dict[str, User]) -> None:
     a = appointment(
         practitioner=doctor,

@@ -26,7 +26,8 @@ from tests.appointments.factories import (
     weekly,
 )
 
-pytestmark = pytest.mark.django_db
+# « Earlier today » everywhere in this module: see the `daytime` fixture.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("daytime")]
 
 
 def _now_minus(minutes: int) -> datetime.datetime:

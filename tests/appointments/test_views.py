@@ -154,6 +154,7 @@ def test_booking_form_errors_are_in_french(
     assert "Ce champ est obligatoire." in html
 
 
+@pytest.mark.usefixtures("daytime")
 def test_practitioner_marks_own_appointment_but_not_others(
     site: Site, staff: dict[str, User], client_for: Callable[[str | None], Client]
 ) -> None:

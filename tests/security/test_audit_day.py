@@ -69,6 +69,7 @@ def _ids(model: type[Model]) -> set[int]:
     return set(model._default_manager.values_list("pk", flat=True))
 
 
+@pytest.mark.usefixtures("daytime")
 def test_a_day_of_work_leaves_a_complete_journal(
     site: Site, staff: dict[str, User], tmp_path: Path, settings: Any
 ) -> None:
