@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
 import json
 import secrets
+from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -409,14 +414,39 @@ def anonymise(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 # ---------------------------------------------------------------------------------------
 # Import from another tool (direction): upload, mapping and dry run, then the real run.
-# The uploaded file waits in the cache (Redis) for an hour under a random token bound to
-# the person who sent it; it is dropped once imported.
+# The uploaded file waits in the cache (Redis) for half an hour under a random token bound to
+# the person who sent it, ENCRYPTED (it holds NIRs and addresses): the key is derived from the
+# token, which only the uploader's page knows, and the server's SECRET_KEY, so that a copy of
+# Redis alone reads nothing. It is dropped once imported.
 
-IMPORT_TTL_SECONDS = 3600
+IMPORT_TTL_SECONDS = 1800
 
 
 def _import_key(token: str) -> str:
     return f"patients:import:{token}"
+
+
+def _import_cipher(token: str) -> Fernet:
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:patients-import:{token}".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def _import_stash(token: str, stored: dict[str, Any]) -> None:
+    plain = {**stored, "content": base64.b64encode(stored["content"]).decode()}
+    sealed = _import_cipher(token).encrypt(json.dumps(plain).encode())
+    cache.set(_import_key(token), sealed, IMPORT_TTL_SECONDS)
+
+
+def _import_stashed(token: str) -> dict[str, Any] | None:
+    sealed = cache.get(_import_key(token))
+    if not isinstance(sealed, bytes):
+        return None
+    try:
+        stored: dict[str, Any] = json.loads(_import_cipher(token).decrypt(sealed))
+    except InvalidToken:
+        return None
+    stored["content"] = base64.b64decode(stored["content"])
+    return stored
 
 
 @role_required(*perms.DIRECTION_ONLY)
@@ -431,15 +461,14 @@ def import_start(request: HttpRequest) -> HttpResponse:
             add_refusal(form, refusal)
         else:
             token = secrets.token_urlsafe(16)
-            cache.set(
-                _import_key(token),
+            _import_stash(
+                token,
                 {
                     "content": content,
                     "filename": upload.name,
                     "kind": form.cleaned_data["kind"],
                     "user_id": request.user.pk,
                 },
-                IMPORT_TTL_SECONDS,
             )
             return redirect("patients:import_review", token=token)
     return render(request, "patients/import.html", {"form": form})
@@ -448,7 +477,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
 @role_required(*perms.DIRECTION_ONLY)
 def import_review(request: HttpRequest, token: str) -> HttpResponse:
     """The mapping, then « Vérifier (essai à blanc) » and « Importer » (all or nothing)."""
-    stored = cache.get(_import_key(token))
+    stored = _import_stashed(token)
     if not stored or stored["user_id"] != request.user.pk:
         messages.error(request, "Ce fichier n'est plus disponible : déposez-le à nouveau.")
         return redirect("patients:import")

@@ -410,6 +410,12 @@ def test_the_page_upload_dry_run_then_import(client_for: ClientFor) -> None:
     response = client.post(reverse("patients:import"), {"kind": "patients", "file": upload})
     assert response.status_code == 302
     review_url = response["Location"]
+    # What waits in Redis is sealed: a copy of the cache alone reads no name from the file.
+    token = review_url.rstrip("/").rsplit("/", 1)[-1]
+    from django.core.cache import cache
+
+    sealed = cache.get(f"patients:import:{token}")
+    assert isinstance(sealed, bytes) and content.splitlines()[1][:20] not in sealed
     page = client.get(review_url)
     assert page.status_code == 200
     assert page.context["form"]["map_last_name"].value() == "Nom"
