@@ -753,3 +753,16 @@ def timeline_provider(patient: Patient) -> list[TimelineEvent]:
         )
         for a in rows
     ]
+
+
+PATIENT_CHOSEN = "appointment.patient_chosen"
+
+
+def patient_chosen(*, by: User, pk: int) -> Patient | None:
+    """The patient a reception form was opened for (booking panel, booking page, walk-in,
+    waiting list), journaled as `appointment.patient_chosen`: the form shows their name and
+    birth date."""
+    patient = Patient.objects.active().filter(pk=pk).first()
+    if patient is not None:
+        audit.record_read(actor=by, action=PATIENT_CHOSEN, obj=patient)
+    return patient

@@ -279,9 +279,11 @@ def patient_picker(request: HttpRequest) -> HttpResponse:
 
 
 def _chosen_patient(form: Any, request: HttpRequest) -> Patient | None:
+    """The patient a booking, walk-in or waiting-list form was opened for (`?patient=`): their
+    name and birth date are shown, so the read is journaled by the selector."""
     raw = (request.POST or request.GET).get("patient")
     if raw and str(raw).isdigit():
-        return Patient.objects.active().filter(pk=int(raw)).first()
+        return selectors.patient_chosen(by=acting_user(request), pk=int(raw))
     return None
 
 

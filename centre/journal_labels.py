@@ -132,6 +132,7 @@ ACTIONS: dict[str, str] = {
     "audit.export_csv": "Export CSV du journal",
     "audit.journal.read": "Lecture du journal",
     "appointment.called_in": "Patient·e appelé·e en consultation",
+    "appointment.patient_chosen": "Patient·e choisi·e pour un rendez-vous",
     "auth.email_change": "Adresse e-mail modifiée",
     "auth.password_change": "Mot de passe modifié",
     "auth.mfa_add": "Double authentification ajoutée",
