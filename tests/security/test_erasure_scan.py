@@ -37,8 +37,14 @@ NEEDLES = [LAST, FIRST, NIR, PHONE, "06 45 45 45 45", "0645454545", EMAIL, "1979
            "23/11/1979"]  # fmt: skip
 
 
+# Public reference data, not about anybody: the INSEE birth places (a commune may be named
+# « Sainte-Hélène »).
+REFERENCE_TABLES = frozenset({"patients_birthplace"})
+
+
 def _scan(needles: list[str]) -> dict[tuple[str, str, str], int]:
-    """{(table, column, needle): rows} for every text/json column holding a needle."""
+    """{(table, column, needle): rows} for every text/json column holding a needle, outside
+    the public reference tables."""
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT table_name, column_name FROM information_schema.columns
@@ -50,6 +56,8 @@ def _scan(needles: list[str]) -> dict[tuple[str, str, str], int]:
         columns = cursor.fetchall()
         found = {}
         for table, column in columns:
+            if table in REFERENCE_TABLES:
+                continue
             for needle in needles:
                 cursor.execute(
                     f'SELECT count(*) FROM "{table}" WHERE "{column}"::text ILIKE %s',
