@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 
 from appointments import exports, ics, perms, selectors
 from appointments.day_sheet import render_day_sheet
-from appointments.languages import LANGUAGE_NAMES
 from appointments.forms import (
     BookingForm,
     CancelForm,
@@ -30,6 +29,7 @@ from appointments.forms import (
     WaitingListForm,
     WalkInForm,
 )
+from appointments.languages import LANGUAGE_NAMES
 from appointments.models import (
     Appointment,
     AppointmentQuerySet,

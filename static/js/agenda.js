@@ -4,6 +4,10 @@
 (() => {
   "use strict";
   const STEP = 5;
+  // Chromium leaves an empty style="" on some inputs (autofill); htmx's settle step copies
+  // that attribute onto the swapped-in twin, which the CSP (no inline style) reports. The
+  // agenda settles classes and sizes only.
+  if (window.htmx) window.htmx.config.attributesToSettle = ["class", "width", "height"];
   let lastCell = null;
   let moving = null; // {link, block, originalParent, originalRow, row, col}
 
