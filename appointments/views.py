@@ -115,6 +115,13 @@ def day_view(request: HttpRequest) -> HttpResponse:
     form = DayFilterForm(
         initial={"site": site, "date": day, "type": consultation_type},
     )
+    # « Prendre un rendez-vous » from a patient record: the free slots book for them.
+    raw_patient = request.GET.get("patient", "")
+    booking_for = (
+        Patient.objects.active().filter(pk=int(raw_patient)).first()
+        if raw_patient.isdigit()
+        else None
+    )
     grid = (
         selectors.day_grid(by=user, site=site, day=day, consultation_type=consultation_type)
         if site
@@ -131,6 +138,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
         "grid": grid,
         "columns": grid.columns if grid else [],
         "holiday": holiday,
+        "booking_for": booking_for,
         "can_book": perms.can_book(user),
         "can_move": perms.can_book(user),
         "can_mark_all": user.is_superuser or user.has_role(Role.ACCUEIL),
