@@ -411,7 +411,18 @@ def book_panel(request: HttpRequest) -> HttpResponse:
             except Refusal as error:
                 show_force = _refused(form, error)
     else:
-        form = BookingForm(initial=_panel_initial(request, user))
+        initial = _panel_initial(request, user)
+        # One motif for the practitioner's profession: chosen already (one keystroke less).
+        chosen = selectors.practitioners_qs().filter(pk=initial.get("practitioner")).first()
+        if "consultation_type" not in initial and chosen is not None:
+            only = list(
+                ConsultationType.objects.filter(
+                    is_active=True, profession=chosen.profession
+                ).values_list("pk", flat=True)[:2]
+            )
+            if len(only) == 1:
+                initial["consultation_type"] = only[0]
+        form = BookingForm(initial=initial)
     recap = _panel_recap(form)
     return render(
         request,
