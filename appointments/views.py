@@ -413,7 +413,7 @@ def book_panel(request: HttpRequest) -> HttpResponse:
     else:
         initial = _panel_initial(request, user)
         # One motif for the practitioner's profession: chosen already (one keystroke less).
-        chosen = selectors.practitioners_qs().filter(pk=initial.get("practitioner")).first()
+        chosen = selectors.practitioners_qs().filter(pk=initial.get("practitioner") or 0).first()
         if "consultation_type" not in initial and chosen is not None:
             only = list(
                 ConsultationType.objects.filter(
