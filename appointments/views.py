@@ -495,6 +495,8 @@ def move_to(request: HttpRequest, pk: int) -> JsonResponse:
                 "ok": False,
                 "message": error.message,
                 "can_force": isinstance(error, booking.RuleRefused) and error.can_force,
+                # Forcing needs a reason: the move form of the appointment asks for it.
+                "move_url": reverse("appointments:move", args=[appointment.pk]),
             },
             status=error.http_status,
         )

@@ -119,6 +119,13 @@
     let answer = { ok: false, message: "Le déplacement n'a pas pu être enregistré." };
     try { answer = await response.json(); } catch (e) { /* keep the default message */ }
     say(answer.message, !answer.ok);
+    const box = document.getElementById("agenda-message");
+    if (box && answer.can_force && answer.move_url) {
+      const link = document.createElement("a");
+      link.href = answer.move_url;
+      link.textContent = " Forcer avec un motif (formulaire de déplacement)";
+      box.appendChild(link);
+    }
     // Refused or not, the grid is redrawn from the server: a refused move snaps back.
     refresh(() => focusAppointment(pk));
     return answer.ok;

@@ -286,6 +286,7 @@ def test_move_to_follows_the_rules_and_answers_in_french(
     body = refused.json()
     assert body["ok"] is False and "en dehors des plages" in body["message"]
     assert body["can_force"] is True
+    assert body["move_url"] == reverse("appointments:move", args=[a.pk])
     a.refresh_from_db()
     assert a.start == paris(2030, 3, 4, 10, 15)
     assert AuditEntry.objects.filter(action="appointment.move").count() == 1
