@@ -587,6 +587,9 @@ class WaitingRoomView(APIView):
     )
     def get(self, request: Request) -> Response:
         user = acting_user(request)
+        raw = request.query_params.get("site")
+        if raw is not None and not raw.isdigit():
+            raise Refusal("Un identifiant de site est attendu.", field="site")
         own = None if perms.sees_all(user) else selectors.practitioner_of(user)
         if not perms.sees_all(user) and own is None:
             raise Forbidden("Votre profil n'indique pas de profession de soin.")

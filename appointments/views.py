@@ -110,6 +110,13 @@ def day_view(request: HttpRequest) -> HttpResponse:
     form = DayFilterForm(
         initial={"site": site, "date": day, "type": consultation_type},
     )
+    # « Prendre un rendez-vous » from a patient record: the free slots book for them.
+    raw_patient = request.GET.get("patient", "")
+    booking_for = (
+        Patient.objects.active().filter(pk=int(raw_patient)).first()
+        if raw_patient.isdigit()
+        else None
+    )
     grid = (
         selectors.day_grid(by=user, site=site, day=day, consultation_type=consultation_type)
         if site
@@ -126,6 +133,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
         "grid": grid,
         "columns": grid.columns if grid else [],
         "holiday": holiday,
+        "booking_for": booking_for,
         "can_book": perms.can_book(user),
         "can_move": perms.can_book(user),
         "can_mark_all": user.is_superuser or user.has_role(Role.ACCUEIL),
@@ -400,7 +408,18 @@ def book_panel(request: HttpRequest) -> HttpResponse:
             except Refusal as error:
                 show_force = _refused(form, error)
     else:
-        form = BookingForm(initial=_panel_initial(request, user))
+        initial = _panel_initial(request, user)
+        # One motif for the practitioner's profession: chosen already (one keystroke less).
+        chosen = selectors.practitioners_qs().filter(pk=initial.get("practitioner") or 0).first()
+        if "consultation_type" not in initial and chosen is not None:
+            only = list(
+                ConsultationType.objects.filter(
+                    is_active=True, profession=chosen.profession
+                ).values_list("pk", flat=True)[:2]
+            )
+            if len(only) == 1:
+                initial["consultation_type"] = only[0]
+        form = BookingForm(initial=initial)
     recap = _panel_recap(form)
     return render(
         request,
@@ -473,6 +492,8 @@ def move_to(request: HttpRequest, pk: int) -> JsonResponse:
                 "ok": False,
                 "message": error.message,
                 "can_force": isinstance(error, booking.RuleRefused) and error.can_force,
+                # Forcing needs a reason: the move form of the appointment asks for it.
+                "move_url": reverse("appointments:move", args=[appointment.pk]),
             },
             status=error.http_status,
         )

@@ -65,3 +65,11 @@ def duration_minutes(appointment: Any) -> int:
 @register.filter
 def has_slots(column: Any) -> bool:
     return any(b.kind == "slot" for b in column.blocks)
+
+
+@register.filter
+def can_book(user: Any) -> bool:
+    """`{% if user|can_book %}`: reception's « Prendre un rendez-vous » (patient record)."""
+    from appointments import perms
+
+    return bool(getattr(user, "is_authenticated", False)) and perms.can_book(user)

@@ -4,6 +4,10 @@
 (() => {
   "use strict";
   const STEP = 5;
+  // Chromium leaves an empty style="" on some inputs (autofill); htmx's settle step copies
+  // that attribute onto the swapped-in twin, which the CSP (no inline style) reports. The
+  // agenda settles classes and sizes only.
+  if (window.htmx) window.htmx.config.attributesToSettle = ["class", "width", "height"];
   let lastCell = null;
   let moving = null; // {link, block, originalParent, originalRow, row, col}
 
@@ -115,6 +119,13 @@
     let answer = { ok: false, message: "Le déplacement n'a pas pu être enregistré." };
     try { answer = await response.json(); } catch (e) { /* keep the default message */ }
     say(answer.message, !answer.ok);
+    const box = document.getElementById("agenda-message");
+    if (box && answer.can_force && answer.move_url) {
+      const link = document.createElement("a");
+      link.href = answer.move_url;
+      link.textContent = " Forcer avec un motif (formulaire de déplacement)";
+      box.appendChild(link);
+    }
     // Refused or not, the grid is redrawn from the server: a refused move snaps back.
     refresh(() => focusAppointment(pk));
     return answer.ok;

@@ -144,6 +144,8 @@ ACCESS = {
     "appointments:arrive": Access(roles("accueil", "soignant"), method="post", kwargs=_appointment),
     "appointments:undo_arrival": Access(roles("accueil"), method="post", kwargs=_appointment),
     "appointments:seen": Access(roles("accueil", "soignant"), method="post", kwargs=_appointment),
+    "appointments:book_panel": Access(roles("accueil")),
+    "appointments:move_to": Access(roles("accueil"), method="post", kwargs=_appointment),
     "appointments:call_in": Access(
         roles("accueil", "soignant"), method="post", kwargs=_appointment
     ),

@@ -1,4 +1,5 @@
-"""Reception books an appointment from the day view, with the keyboard-friendly patient
+"""Reception books an appointment on the full booking page (the grid's free slots open the
+in-place panel instead: tests/e2e/test_reception_grid.py), with the keyboard-friendly patient
 search, in a real browser (Playwright + Debian Chromium)."""
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ def test_reception_books_from_the_day_view(
     login(page, live_server, staff["accueil"])
     page.goto(f"{live_server.url}/rendez-vous/jour/?site={site.pk}&date=2030-03-04&type={ctype.pk}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("lundi 4 mars 2030")
-    page.get_by_role("link", name="Libre 09:20 avec Claire Moreau : réserver").click()
+    # The grid's link without JavaScript: the booking page with the slot filled in.
+    href = page.get_by_role("link", name="Libre 09:20 avec Claire Moreau : réserver").get_attribute(
+        "href"
+    )
+    page.goto(f"{live_server.url}{href}")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Prendre un rendez-vous")
     page.get_by_label("Rechercher le·la patient·e").fill("benhamou")
@@ -47,7 +52,7 @@ def test_reception_books_from_the_day_view(
 
     expect(page.locator(".message-success")).to_contain_text("Rendez-vous pris pour BENHAMOU")
     expect(page.locator(".message-success")).to_contain_text("lundi 4 mars 2030 à 09:20")
-    expect(page.locator(".agenda-column")).to_contain_text("BENHAMOU Yasmina")
+    expect(page.locator(".tgrid")).to_contain_text("BENHAMOU Yasmina")
     screenshot(page, "appointments-day-view-booked")
     booked = Appointment.objects.get()
     assert booked.start == paris(2030, 3, 4, 9, 20)
