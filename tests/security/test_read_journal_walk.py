@@ -67,6 +67,8 @@ JOURNALED = {
     "/api/v1/appointments/{id}/": Journaled(
         "accueil", "appointments.appointment", obj="appointment"
     ),
+    # The waiting room journals the appointments it shows (`appointment.list`), none included.
+    "/api/v1/appointments/waiting-room/": Journaled("accueil", "appointments.appointment"),
     "/api/v1/invoices/": Journaled("facturation", "billing.invoice"),
     "/api/v1/invoices/{invoice_id}/": Journaled("facturation", "billing.invoice", obj="invoice"),
     "/api/v1/invoices/pending-conversions/": Journaled(
