@@ -203,10 +203,16 @@ def test_the_reception_journey_works_with_the_keyboard_only(
     page.goto(
         f"{live_server.url}/rendez-vous/jour/?site={site.pk}&date={day:%Y-%m-%d}&type={ctype.pk}"
     )
-    _tab_to(page, page.get_by_role("link", name="Libre 09:20 avec Claire Moreau : réserver"))
+    # The grid is one tab stop (roving focus): Tab reaches the first free slot, ↓ the next.
+    _tab_to(page, page.get_by_role("link", name="Libre 09:00 avec Claire Moreau : réserver"))
+    page.keyboard.press("ArrowDown")
+    expect(
+        page.get_by_role("link", name="Libre 09:20 avec Claire Moreau : réserver")
+    ).to_be_focused()
     page.keyboard.press("Enter")
     panel = page.locator("#book-panel")
-    expect(panel.get_by_role("heading", name="Nouveau rendez-vous")).to_be_focused()
+    expect(panel.get_by_role("heading", name="Nouveau rendez-vous")).to_be_visible()
+    expect(panel.get_by_label("Rechercher le·la patient·e")).to_be_focused()
     _type_into(page, panel.get_by_label("Rechercher le·la patient·e"), "dupont helene")
     choice = panel.get_by_label(f"DUPONT Helene — né·e le {new.birth_date:%d/%m/%Y}", exact=False)
     expect(choice).to_be_visible()
@@ -225,8 +231,9 @@ def test_the_reception_journey_works_with_the_keyboard_only(
         f"{live_server.url}/rendez-vous/jour/?site={site.pk}&date={setting['today']:%Y-%m-%d}"
     )
     block = page.locator(".blk.appt").filter(has_text="DUPONT Helene")
-    _tab_to(page, block.get_by_role("button", name="Arrivé·e"))
-    page.keyboard.press("Enter")
+    # In the grid, the keyboard selects the appointment and « a » notes the arrival.
+    _tab_to(page, block.locator("[data-cell]"))
+    page.keyboard.press("a")
     expect(page.locator(".blk.appt").filter(has_text="DUPONT Helene")).to_contain_text(
         "En salle d'attente"
     )
