@@ -37,17 +37,21 @@ def test_reception_books_from_the_day_view(
     expect(page.get_by_role("heading", level=1)).to_contain_text("lundi 4 mars 2030")
     page.get_by_role("link", name="Libre 09:20 avec Claire Moreau : réserver").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Prendre un rendez-vous")
-    page.get_by_label("Rechercher le·la patient·e").fill("benhamou")
-    choice = page.get_by_label("BENHAMOU Yasmina", exact=False)
+    # The free slot opens the booking panel in place, beside the grid.
+    panel = page.locator("#book-panel")
+    expect(panel.get_by_role("heading", name="Nouveau rendez-vous")).to_be_visible()
+    panel.get_by_label("Rechercher le·la patient·e").fill("benhamou")
+    choice = panel.get_by_label("BENHAMOU Yasmina", exact=False)
     expect(choice).to_be_visible()
     choice.check()
-    page.get_by_label("Interprète (langue)").fill("arabe")
-    page.get_by_role("button", name="Confirmer le rendez-vous").click()
+    panel.get_by_label("Interprète (langue)").fill("arabe")
+    panel.get_by_role("button", name="Confirmer le rendez-vous").click()
 
-    expect(page.locator(".message-success")).to_contain_text("Rendez-vous pris pour BENHAMOU")
-    expect(page.locator(".message-success")).to_contain_text("lundi 4 mars 2030 à 09:20")
-    expect(page.locator(".agenda-column")).to_contain_text("BENHAMOU Yasmina")
+    expect(panel.locator(".message-success")).to_contain_text("Rendez-vous pris pour BENHAMOU")
+    expect(panel.locator(".message-success")).to_contain_text("lundi 4 mars 2030 à 09:20")
+    expect(page.locator(".tgrid-col").filter(has_text="Claire Moreau")).to_contain_text(
+        "BENHAMOU Yasmina"
+    )
     screenshot(page, "appointments-day-view-booked")
     booked = Appointment.objects.get()
     assert booked.start == paris(2030, 3, 4, 9, 20)
