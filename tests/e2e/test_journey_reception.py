@@ -15,10 +15,10 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from appointments.models import Appointment, Status
-from centre.models import Site, User
-from patients.models import Patient
 from appointments.selectors import next_working_day
 from appointments.templatetags.appointments_tags import fr_date
+from centre.models import Site, User
+from patients.models import Patient
 from tests.appointments.factories import (
     ConsultationTypeFactory,
     appointment,
