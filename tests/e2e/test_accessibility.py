@@ -49,7 +49,7 @@ PAGES_BY_ROLE = {
         "/facturation/suivi/",
         "/facturation/suivi/lots/",
         "/facturation/suivi/retours/",
-        "/facturation/suivi/rejets/",
+        "/facturation/suivi/listes/rejets/",  # the worklists (the former « rejets » page)
         "/facturation/suivi/factures/{invoice}/",
     ],
     "collecte": ["/participation/saisie/"],

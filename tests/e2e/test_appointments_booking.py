@@ -1,5 +1,4 @@
-"""Reception books an appointment on the full booking page (the grid's free slots open the
-in-place panel instead: tests/e2e/test_reception_grid.py), with the keyboard-friendly patient
+"""Reception books an appointment from the day view, with the keyboard-friendly patient
 search, in a real browser (Playwright + Debian Chromium)."""
 
 from __future__ import annotations
@@ -36,23 +35,23 @@ def test_reception_books_from_the_day_view(
     login(page, live_server, staff["accueil"])
     page.goto(f"{live_server.url}/rendez-vous/jour/?site={site.pk}&date=2030-03-04&type={ctype.pk}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("lundi 4 mars 2030")
-    # The grid's link without JavaScript: the booking page with the slot filled in.
-    href = page.get_by_role("link", name="Libre 09:20 avec Claire Moreau : réserver").get_attribute(
-        "href"
-    )
-    page.goto(f"{live_server.url}{href}")
+    page.get_by_role("link", name="Libre 09:20 avec Claire Moreau : réserver").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Prendre un rendez-vous")
-    page.get_by_label("Rechercher le·la patient·e").fill("benhamou")
-    choice = page.get_by_label("BENHAMOU Yasmina", exact=False)
+    # The free slot opens the booking panel in place, beside the grid.
+    panel = page.locator("#book-panel")
+    expect(panel.get_by_role("heading", name="Nouveau rendez-vous")).to_be_visible()
+    panel.get_by_label("Rechercher le·la patient·e").fill("benhamou")
+    choice = panel.get_by_label("BENHAMOU Yasmina", exact=False)
     expect(choice).to_be_visible()
     choice.check()
-    page.get_by_label("Interprète (langue)").fill("arabe")
-    page.get_by_role("button", name="Confirmer le rendez-vous").click()
+    panel.get_by_label("Interprète (langue)").fill("arabe")
+    panel.get_by_role("button", name="Confirmer le rendez-vous").click()
 
-    expect(page.locator(".message-success")).to_contain_text("Rendez-vous pris pour BENHAMOU")
-    expect(page.locator(".message-success")).to_contain_text("lundi 4 mars 2030 à 09:20")
-    expect(page.locator(".tgrid")).to_contain_text("BENHAMOU Yasmina")
+    expect(panel.locator(".message-success")).to_contain_text("Rendez-vous pris pour BENHAMOU")
+    expect(panel.locator(".message-success")).to_contain_text("lundi 4 mars 2030 à 09:20")
+    expect(page.locator(".tgrid-col").filter(has_text="Claire Moreau")).to_contain_text(
+        "BENHAMOU Yasmina"
+    )
     screenshot(page, "appointments-day-view-booked")
     booked = Appointment.objects.get()
     assert booked.start == paris(2030, 3, 4, 9, 20)

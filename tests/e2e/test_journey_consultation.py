@@ -62,14 +62,16 @@ def test_practitioner_closes_the_consultation_with_acts(
     screenshot(page, "journey2-preview")
 
     page.get_by_role("button", name="Clôturer et facturer").click()
-    expect(page.locator(".message-success")).to_contain_text("Consultation clôturée")
+    # The closing message, and beside it the secured care sheet's (FSE) message.
+    closed = page.locator(".message-success").filter(has_text="Consultation clôturée")
+    expect(closed).to_be_visible()
     screenshot(page, "journey2-invoice")
     invoice = Invoice.objects.get()
     assert invoice.appointment_id == appointment.pk and invoice.patient == patient
     assert [line.act.code for line in invoice.lines.select_related("act")] == ["G"]
     assert invoice.total == Decimal("30.00")  # G, 30 € since 2024-12-22 (convention médicale 2024)
     assert invoice.patient_due == Decimal("9.00")
-    expect(page.locator(".message-success")).to_contain_text("9,00 € à régler à l'accueil")
+    expect(closed).to_contain_text("9,00 € à régler à l'accueil")
     assert set(invoice.claims.values_list("payer_type", flat=True)) >= {"AMO"}
     appointment.refresh_from_db()
     assert appointment.status == Status.SEEN

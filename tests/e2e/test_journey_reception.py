@@ -11,28 +11,66 @@ import datetime
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from appointments.models import Appointment, Status
+from appointments.selectors import next_working_day
+from appointments.templatetags.appointments_tags import fr_date
 from centre.models import Site, User
 from patients.models import Patient
-from tests.appointments.factories import ConsultationTypeFactory, practitioner, weekly
+from tests.appointments.factories import (
+    ConsultationTypeFactory,
+    appointment,
+    open_plages,
+    practitioner,
+    weekly,
+)
 from tests.e2e.conftest import login, screenshot
 from tests.patients.factories import PatientFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DAY = "2030-03-04"  # a Monday: the practitioner consults 09:00–10:00
-
 
 @pytest.fixture
 def setting(site: Site) -> dict[str, Any]:
+    """The practitioner consults 09:00–10:00 every working day (and today, whatever the day):
+    reception books on the next working day; an arrival is only noted on the appointment's
+    own day (appointments.services.statuses.check_arrival), so the arrival is that of the
+    patient's appointment of today."""
     doctor = practitioner(site=site, first_name="Claire", last_name="Moreau")
-    weekly(doctor, site, 0, "09:00", "10:00")
+    open_plages(doctor, site, start="09:00", end="10:00", weekdays=(0, 1, 2, 3, 4))
+    today = timezone.localdate()
+    if today.weekday() > 4:
+        weekly(doctor, site, today.weekday(), "09:00", "10:00")
     existing = PatientFactory(
         last_name="Dupont", first_name="Hélène", birth_date=datetime.date(1984, 3, 12)
     )
-    return {"doctor": doctor, "ctype": ConsultationTypeFactory(), "existing": existing}
+    return {
+        "doctor": doctor,
+        "ctype": ConsultationTypeFactory(),
+        "existing": existing,
+        "today": today,
+        "day": next_working_day(site, today),
+    }
+
+
+def _appointment_of_today(
+    setting: dict[str, Any], site: Site, patient: Patient, by: User
+) -> Appointment:
+    """The patient's appointment of today (booked earlier, by phone), started a little ago."""
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    midnight = now.replace(hour=0, minute=0)
+    start = max(midnight, now - datetime.timedelta(minutes=20))
+    return appointment(
+        practitioner=setting["doctor"],
+        site=site,
+        start=start,
+        booked_by=by,
+        patient=patient,
+        consultation_type=setting["ctype"],
+        minutes=10,
+    )
 
 
 def _csp_errors(page: Page) -> list[str]:
@@ -63,24 +101,40 @@ def test_reception_registers_detects_the_duplicate_books_and_marks_the_arrival(
     expect(page.get_by_role("heading", level=1)).to_contain_text("DUPONT Helene")
     new = Patient.objects.exclude(pk=setting["existing"].pk).get()
 
-    # Book from the day view, in the first free slot.
-    ctype = setting["ctype"]
-    page.goto(f"{live_server.url}/rendez-vous/jour/?site={site.pk}&date={DAY}&type={ctype.pk}")
+    # Book from the day grid, in the first free slot: the booking panel opens in place.
+    ctype, day = setting["ctype"], setting["day"]
+    page.goto(
+        f"{live_server.url}/rendez-vous/jour/?site={site.pk}&date={day:%Y-%m-%d}&type={ctype.pk}"
+    )
     page.get_by_role("link", name="Libre 09:00 avec Claire Moreau : réserver").click()
-    page.get_by_label("Rechercher le·la patient·e").fill("dupont helene")
-    page.get_by_label(f"DUPONT Helene — né·e le {new.birth_date:%d/%m/%Y}", exact=False).check()
-    page.get_by_role("button", name="Confirmer le rendez-vous").click()
-    expect(page.locator(".message-success")).to_contain_text("lundi 4 mars 2030 à 09:00")
+    panel = page.locator("#book-panel")
+    expect(panel.get_by_role("heading", name="Nouveau rendez-vous")).to_be_visible()
+    panel.get_by_label("Rechercher le·la patient·e").fill("dupont helene")
+    panel.get_by_label(f"DUPONT Helene — né·e le {new.birth_date:%d/%m/%Y}", exact=False).check()
+    panel.get_by_role("button", name="Confirmer le rendez-vous").click()
+    expect(panel.locator(".message-success")).to_contain_text(f"{fr_date(day)} à 09:00")
+    expect(page.locator(".tgrid-col").filter(has_text="Claire Moreau")).to_contain_text(
+        "DUPONT Helene"
+    )
     screenshot(page, "journey1-booked")
+    booked = Appointment.objects.get(patient=new)
+    assert timezone.localtime(booked.start).date() == day
+    assert booked.practitioner == setting["doctor"]
 
-    # The patient arrives: one click in the day view.
-    column = page.locator(".agenda-column").filter(has_text="DUPONT Helene")
-    column.get_by_role("button", name="Arrivé·e").click()
-    expect(page.locator(".agenda-column")).to_contain_text("Arrivé")
+    # The patient arrives for their appointment of today: one click in today's grid.
+    today = _appointment_of_today(setting, site, new, staff["accueil"])
+    page.goto(
+        f"{live_server.url}/rendez-vous/jour/?site={site.pk}&date={setting['today']:%Y-%m-%d}"
+    )
+    block = page.locator(".blk.appt").filter(has_text="DUPONT Helene")
+    block.get_by_role("button", name="Arrivé·e").click()
+    expect(page.locator(".blk.appt").filter(has_text="DUPONT Helene")).to_contain_text(
+        "En salle d'attente"
+    )
     screenshot(page, "journey1-arrived")
-    appointment = Appointment.objects.get(patient=new)
-    assert appointment.status == Status.ARRIVED
-    assert appointment.practitioner == setting["doctor"]
+    today.refresh_from_db()
+    assert today.status == Status.ARRIVED
+    assert today.practitioner == setting["doctor"]
     assert not [e for e in errors if "Content Security Policy" in e], errors
 
 
@@ -145,24 +199,44 @@ def test_the_reception_journey_works_with_the_keyboard_only(
     new = Patient.objects.exclude(pk=setting["existing"].pk).get()
     screenshot(page, "journey1-keyboard-registered")
 
-    ctype = setting["ctype"]
-    page.goto(f"{live_server.url}/rendez-vous/jour/?site={site.pk}&date={DAY}&type={ctype.pk}")
-    _tab_to(page, page.get_by_role("link", name="Libre 09:20 avec Claire Moreau : réserver"))
+    ctype, day = setting["ctype"], setting["day"]
+    page.goto(
+        f"{live_server.url}/rendez-vous/jour/?site={site.pk}&date={day:%Y-%m-%d}&type={ctype.pk}"
+    )
+    # The grid is one tab stop (roving focus): Tab reaches the first free slot, ↓ the next.
+    _tab_to(page, page.get_by_role("link", name="Libre 09:00 avec Claire Moreau : réserver"))
+    page.keyboard.press("ArrowDown")
+    expect(
+        page.get_by_role("link", name="Libre 09:20 avec Claire Moreau : réserver")
+    ).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Prendre un rendez-vous")
-    _type_into(page, page.get_by_label("Rechercher le·la patient·e"), "dupont helene")
-    choice = page.get_by_label(f"DUPONT Helene — né·e le {new.birth_date:%d/%m/%Y}", exact=False)
+    panel = page.locator("#book-panel")
+    expect(panel.get_by_role("heading", name="Nouveau rendez-vous")).to_be_visible()
+    expect(panel.get_by_label("Rechercher le·la patient·e")).to_be_focused()
+    _type_into(page, panel.get_by_label("Rechercher le·la patient·e"), "dupont helene")
+    choice = panel.get_by_label(f"DUPONT Helene — né·e le {new.birth_date:%d/%m/%Y}", exact=False)
     expect(choice).to_be_visible()
     _tab_to(page, choice)
     page.keyboard.press("Space")
     expect(choice).to_be_checked()
-    _tab_to(page, page.get_by_role("button", name="Confirmer le rendez-vous"))
+    _tab_to(page, panel.get_by_role("button", name="Confirmer le rendez-vous"))
     page.keyboard.press("Enter")
-    expect(page.locator(".message-success")).to_contain_text("lundi 4 mars 2030 à 09:20")
+    expect(panel.locator(".message-success")).to_contain_text(f"{fr_date(day)} à 09:20")
+    booked = Appointment.objects.get(patient=new)
+    assert timezone.localtime(booked.start).date() == day
 
-    column = page.locator(".agenda-column").filter(has_text="DUPONT Helene")
-    _tab_to(page, column.get_by_role("button", name="Arrivé·e"))
-    page.keyboard.press("Enter")
-    expect(page.locator(".agenda-column")).to_contain_text("Arrivé")
+    # Arrival, on the day of the appointment: the patient's appointment of today.
+    today = _appointment_of_today(setting, site, new, staff["accueil"])
+    page.goto(
+        f"{live_server.url}/rendez-vous/jour/?site={site.pk}&date={setting['today']:%Y-%m-%d}"
+    )
+    block = page.locator(".blk.appt").filter(has_text="DUPONT Helene")
+    # In the grid, the keyboard selects the appointment and « a » notes the arrival.
+    _tab_to(page, block.locator("[data-cell]"))
+    page.keyboard.press("a")
+    expect(page.locator(".blk.appt").filter(has_text="DUPONT Helene")).to_contain_text(
+        "En salle d'attente"
+    )
     screenshot(page, "journey1-keyboard-arrived")
-    assert Appointment.objects.get(patient=new).status == Status.ARRIVED
+    today.refresh_from_db()
+    assert today.status == Status.ARRIVED

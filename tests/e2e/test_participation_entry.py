@@ -81,7 +81,9 @@ def test_volunteer_enters_three_paper_questionnaires_on_a_phone(
         for where, barriers, score, visits, wish in PAPER
     ]
     assert stored == expected
-    # The home page counts them; the volunteer sees no other menu entry.
+    # The home page counts them; the volunteer sees no other menu entry (on a phone the
+    # navigation folds behind « Menu »).
+    page.get_by_role("button", name="Menu").tap()
     page.get_by_role("link", name="Collecte (habitant·e bénévole)").tap()
     expect(page.get_by_text("Vous avez saisi 3 questionnaires.")).to_be_visible()
     assert page.locator(".main-nav li").count() == 1

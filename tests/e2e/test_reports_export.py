@@ -58,7 +58,16 @@ def test_director_exports_the_monthly_report_and_downloads_the_pdf(
     screenshot(page, "reports-dashboard")
 
     page.get_by_role("link", name="Exporter un rapport").click()
-    page.get_by_label("Modèle de rapport").select_option(label="Rapport d'activité mensuel")
+    # Choosing the template brings the form back by HTMX with the period it proposes: the
+    # dates are typed once it is back (typed before, they would be replaced).
+    with page.expect_response(
+        lambda r: (
+            r.request.method == "GET"
+            and "/direction/rapports/" in r.url
+            and r.request.headers.get("hx-request") == "true"
+        )
+    ):
+        page.get_by_label("Modèle de rapport").select_option(label="Rapport d'activité mensuel")
     page.get_by_label("Du").fill("2026-01-01")
     page.get_by_label("Au (inclus)").fill("2026-01-31")
     page.get_by_role("button", name="Préparer le rapport").click()
