@@ -295,6 +295,24 @@ def _chosen_patient(form: Any, request: HttpRequest) -> Patient | None:
     return None
 
 
+def _book_from(form: BookingForm, *, by: User) -> Appointment:
+    """The booking page and the grid's panel book the same way: the form's cleaned data
+    into `booking.appointment_book` (which checks every rule)."""
+    data = form.cleaned_data
+    return booking.appointment_book(
+        patient=data["patient"],
+        practitioner=data["practitioner"],
+        consultation_type=data["consultation_type"],
+        site=data["site"],
+        start=form.start(),
+        by=by,
+        interpreter_language=data["interpreter_language"],
+        note=data["note"],
+        send_confirmation=data["send_confirmation"],
+        force_reason=data["force_reason"],
+    )
+
+
 @role_required(Role.ACCUEIL)
 def book(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
@@ -302,20 +320,8 @@ def book(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = BookingForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                appointment = booking.appointment_book(
-                    patient=data["patient"],
-                    practitioner=data["practitioner"],
-                    consultation_type=data["consultation_type"],
-                    site=data["site"],
-                    start=form.start(),
-                    by=user,
-                    interpreter_language=data["interpreter_language"],
-                    note=data["note"],
-                    send_confirmation=data["send_confirmation"],
-                    force_reason=data["force_reason"],
-                )
+                appointment = _book_from(form, by=user)
             except Refusal as error:
                 show_force = _refused(form, error)
             else:
@@ -391,20 +397,8 @@ def book_panel(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = BookingForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                booked = booking.appointment_book(
-                    patient=data["patient"],
-                    practitioner=data["practitioner"],
-                    consultation_type=data["consultation_type"],
-                    site=data["site"],
-                    start=form.start(),
-                    by=user,
-                    interpreter_language=data["interpreter_language"],
-                    note=data["note"],
-                    send_confirmation=data["send_confirmation"],
-                    force_reason=data["force_reason"],
-                )
+                booked = _book_from(form, by=user)
             except Refusal as error:
                 show_force = _refused(form, error)
     else:

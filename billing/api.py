@@ -258,8 +258,10 @@ class ActInput(serializers.Serializer[Any]):
     )
 
 
-class InvoiceCreateInput(serializers.Serializer[Any]):
-    appointment = serializers.IntegerField()
+class CareInput(serializers.Serializer[Any]):
+    """What the close of a consultation and its preview both say about the care: the acts,
+    and what decides the coverage (ALD, pathway, work accident, prenatal exam)."""
+
     acts = serializers.ListField(child=ActInput(), min_length=1)  # minItems in the schema
     related_to_ald = serializers.BooleanField(default=False)
     pathway_exempt = serializers.BooleanField(default=False)
@@ -278,6 +280,10 @@ class InvoiceCreateInput(serializers.Serializer[Any]):
     prenatal_exam = serializers.BooleanField(
         default=False, help_text="Un des sept examens prénataux obligatoires (100 %)."
     )
+
+
+class InvoiceCreateInput(CareInput):
+    appointment = serializers.IntegerField()
     vitale_card = serializers.BooleanField(
         default=True, help_text="La carte Vitale est lue (sinon : feuille en mode dégradé)"
     )
@@ -437,27 +443,9 @@ class InvoiceConvertPending(APIView):
         return Response(InvoiceOutput(new).data, status=201)
 
 
-class PreviewInput(serializers.Serializer[Any]):
+class PreviewInput(CareInput):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
     date = serializers.DateField()
-    acts = serializers.ListField(child=ActInput(), min_length=1)  # minItems in the schema
-    related_to_ald = serializers.BooleanField(default=False)
-    pathway_exempt = serializers.BooleanField(default=False)
-    # A plain string (checked by the service, 400 on `pathway`): no enum-name collisions.
-    pathway = serializers.CharField(
-        max_length=16,
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        help_text="Indicateur de parcours ("
-        + ", ".join(code for code, _ in Pathway.CHOICES)
-        + ") ; absent : lu dans la couverture du jour des soins.",
-    )
-    related_to_work_accident = serializers.BooleanField(default=False)
-    work_accident_number = serializers.CharField(max_length=50, required=False, default="")
-    prenatal_exam = serializers.BooleanField(
-        default=False, help_text="Un des sept examens prénataux obligatoires (100 %)."
-    )
 
 
 class PreviewOutput(serializers.Serializer[Any]):
