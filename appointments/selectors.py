@@ -118,22 +118,7 @@ def find_slots(query: SlotQuery) -> list[Slot]:
     if query.site_id is not None:
         weekly_qs = weekly_qs.filter(site_id=query.site_id)
         extra_qs = extra_qs.filter(site_id=query.site_id)
-    weekly = [
-        WeeklyPlage(
-            practitioner_id=w.practitioner_id,
-            site_id=w.site_id,
-            weekday=w.weekday,
-            start_time=w.start_time,
-            end_time=w.end_time,
-            valid_from=w.valid_from,
-            valid_until=w.valid_until,
-            open_on_public_holidays=w.open_on_public_holidays,
-        )
-        for w in weekly_qs
-    ]
-    extra = [
-        ExtraPlage(e.practitioner_id, e.site_id, e.date, e.start_time, e.end_time) for e in extra_qs
-    ]
+    weekly, extra = _plage_rows(weekly_qs, extra_qs)
     # Each site closes on the public holidays of its own calendar (26 December in Moselle).
     subdivisions = dict(
         Site.objects.filter(pk__in={w.site_id for w in weekly}).values_list(
