@@ -64,3 +64,13 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def htmx_ready(page: Page, selector: str) -> None:
+    """Wait until htmx has wired `selector` (content it has just swapped in gets its listeners
+    a moment after it appears): typing before that would be lost, not searched."""
+    page.wait_for_function(
+        "(s) => { const el = document.querySelector(s);"
+        " return !!(el && el['htmx-internal-data']); }",
+        arg=selector,
+    )

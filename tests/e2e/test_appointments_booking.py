@@ -17,7 +17,7 @@ from tests.appointments.factories import (
     practitioner,
     weekly,
 )
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import htmx_ready, login, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -40,6 +40,7 @@ def test_reception_books_from_the_day_view(
     # The free slot opens the booking panel in place, beside the grid.
     panel = page.locator("#book-panel")
     expect(panel.get_by_role("heading", name="Nouveau rendez-vous")).to_be_visible()
+    htmx_ready(page, "#patient-search")
     panel.get_by_label("Rechercher le·la patient·e").fill("benhamou")
     choice = panel.get_by_label("BENHAMOU Yasmina", exact=False)
     expect(choice).to_be_visible()

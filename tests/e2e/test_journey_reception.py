@@ -26,7 +26,7 @@ from tests.appointments.factories import (
     practitioner,
     weekly,
 )
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import htmx_ready, login, screenshot
 from tests.patients.factories import PatientFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -109,6 +109,7 @@ def test_reception_registers_detects_the_duplicate_books_and_marks_the_arrival(
     page.get_by_role("link", name="Libre 09:00 avec Claire Moreau : réserver").click()
     panel = page.locator("#book-panel")
     expect(panel.get_by_role("heading", name="Nouveau rendez-vous")).to_be_visible()
+    htmx_ready(page, "#patient-search")
     panel.get_by_label("Rechercher le·la patient·e").fill("dupont helene")
     panel.get_by_label(f"DUPONT Helene — né·e le {new.birth_date:%d/%m/%Y}", exact=False).check()
     panel.get_by_role("button", name="Confirmer le rendez-vous").click()

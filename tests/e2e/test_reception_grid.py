@@ -23,7 +23,7 @@ from tests.appointments.factories import (
     practitioner,
     weekly,
 )
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import htmx_ready, login, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -55,6 +55,7 @@ def test_grid_books_by_clicking_a_free_slot(
     page.get_by_role("link", name="Libre 09:30 avec Claire Moreau : réserver").click()
     panel = page.locator("#book-panel")
     expect(panel).to_contain_text("lundi 4 mars 2030 à 09:30 avec Claire Moreau")
+    htmx_ready(page, "#patient-search")
     page.get_by_label("Rechercher le·la patient·e").fill("benhamou")
     page.get_by_label("BENHAMOU Yasmina", exact=False).check()
     panel.get_by_label("Motif").select_option(label="Consultation de médecine générale")
@@ -149,6 +150,7 @@ def test_walk_in_goes_through_the_waiting_room(
     PatientFactory(last_name="Diallo", first_name="Awa")
     login(page, live_server, staff["accueil"])
     page.goto(f"{live_server.url}/rendez-vous/sans-rendez-vous/")
+    htmx_ready(page, "#patient-search")
     page.get_by_label("Rechercher le·la patient·e").fill("diallo")
     page.get_by_label("DIALLO Awa", exact=False).check()
     page.get_by_label("Motif").select_option(label="Consultation de médecine générale")
