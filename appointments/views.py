@@ -336,23 +336,7 @@ def book(request: HttpRequest) -> HttpResponse:
                     f"&date={local.date().isoformat()}"
                 )
     else:
-        initial: dict[str, Any] = {"site": _default_site(user)}
-        start = request.GET.get("start")
-        if start:
-            try:
-                local = datetime.datetime.fromisoformat(start).astimezone(PARIS)
-            except ValueError:
-                local = None
-            if local is not None:
-                initial.update(date=local.date(), time=local.time().replace(second=0))
-        for key in ("practitioner", "site", "patient"):
-            value = request.GET.get(key)
-            if value and value.isdigit():
-                initial[key] = int(value)
-        type_id = request.GET.get("type")
-        if type_id and type_id.isdigit():
-            initial["consultation_type"] = int(type_id)
-        form = BookingForm(initial=initial)
+        form = BookingForm(initial=_panel_initial(request, user))
     return render(
         request,
         "appointments/book.html",
@@ -366,7 +350,7 @@ def book(request: HttpRequest) -> HttpResponse:
 
 def _panel_initial(request: HttpRequest, user: User) -> dict[str, Any]:
     """The booking form's initial values from the grid's link (slot, practitioner, site,
-    motif, patient)."""
+    motif, patient), for the booking page and the grid's panel alike."""
     initial: dict[str, Any] = {"site": _default_site(user)}
     start = request.GET.get("start")
     if start:
