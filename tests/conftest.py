@@ -35,15 +35,16 @@ ROLES = [r.value for r in Role]
 
 @pytest.fixture
 def daytime(monkeypatch: pytest.MonkeyPatch) -> None:
-    """For tests of « earlier today » (an arrival, a no-show, minutes waited): between
-    midnight and 02:00 in Paris there is no « 40 minutes ago, the same day », so the clock
-    the application reads (`django.utils.timezone.now`) is moved to 10:00 the same day. At
-    any other hour nothing changes. CI may well run at 00:10."""
+    """For tests of « earlier today » or « later today » (an arrival, a no-show, minutes
+    waited, the next free time of the day): between 22:00 and 02:00 in Paris there is no « 40
+    minutes ago » or « a free 20 minutes from now » the same day, so the clock the application
+    reads (`django.utils.timezone.now`, the live server's thread included) is moved to 10:00
+    the same day. At any other hour nothing changes. CI may well run at 23:50 or 00:10."""
     from django.utils import timezone
 
     real = timezone.now
     local = timezone.localtime(real())
-    if local.hour >= 2:
+    if 2 <= local.hour < 22:
         return
     shift = local.replace(hour=10, minute=0) - local
     monkeypatch.setattr(timezone, "now", lambda: real() + shift)

@@ -23,6 +23,7 @@ from tests.e2e.conftest import login, screenshot
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.usefixtures("daytime")  # an appointment of today
 def test_practitioner_closes_the_consultation_with_acts(
     page: Page, live_server: Any, site: Site, staff: dict[str, User]
 ) -> None:

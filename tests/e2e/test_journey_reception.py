@@ -79,6 +79,7 @@ def _csp_errors(page: Page) -> list[str]:
     return errors
 
 
+@pytest.mark.usefixtures("daytime")  # an appointment of today
 def test_reception_registers_detects_the_duplicate_books_and_marks_the_arrival(
     page: Page, live_server: Any, site: Site, staff: dict[str, User], setting: dict[str, Any]
 ) -> None:
@@ -169,6 +170,7 @@ def _type_date(page: Page, target: Locator, day: datetime.date) -> None:
     assert target.input_value() == day.isoformat()
 
 
+@pytest.mark.usefixtures("daytime")  # an appointment of today
 def test_the_reception_journey_works_with_the_keyboard_only(
     page: Page, live_server: Any, site: Site, staff: dict[str, User], setting: dict[str, Any]
 ) -> None:

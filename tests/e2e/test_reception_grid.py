@@ -189,6 +189,7 @@ def test_walk_in_goes_through_the_waiting_room(
     other.close()
 
 
+@pytest.mark.usefixtures("daytime")  # « the first free time from now » on today's grid
 def test_a_keyboard_only_morning_search_book_arrival(
     page: Page, live_server: Any, site: Site, staff: dict[str, User]
 ) -> None:
